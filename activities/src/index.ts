@@ -1,0 +1,2 @@
+export * from './proxmox';
+export * from './db';

@@ -1,0 +1,293 @@
+import { Context } from '@temporalio/activity';
+import { ApplicationFailure } from '@temporalio/common';
+import {
+  assertGuestKind,
+  assertNodeName,
+  assertPowerAction,
+  assertVmid,
+  haPowerTaskType,
+  powerTaskType,
+  type GuestKind,
+  type PowerAction,
+} from './identifiers';
+import { type GuestStatus } from './normalize';
+import { isProxmoxError, ProxmoxError } from './proxmox.errors';
+import { type ProxmoxClient } from './proxmox.client';
+import { type PveTaskListEntry } from './task-records';
+import { confirmGuestState, waitForTask as pollTask, type TaskOutcome } from './task-waiter';
+
+/**
+ * Temporal activities over an injected ProxmoxClient. Arguments are single objects and results
+ * plain JSON, because both are recorded in workflow histories and replayed.
+ */
+
+export interface GuestDescription {
+  vmid: number;
+  node: string;
+  kind: GuestKind;
+  name: string;
+  status: GuestStatus;
+  template: boolean;
+  lock?: string;
+  tags: string[];
+  haManaged: boolean;
+  haState?: string;
+}
+
+export interface PowerActionInput {
+  node: string;
+  vmid: number;
+  kind: GuestKind;
+  action: PowerAction;
+  /** Workflow time (ms) before the action was first scheduled: no earlier task can be ours. */
+  notBeforeMs: number;
+}
+
+export interface AdoptionCriteria {
+  node: string;
+  vmid: number;
+  kind: GuestKind;
+  action: PowerAction;
+  notBeforeMs: number;
+  /** `user@realm!tokenid` of our client. */
+  apiUser: string;
+}
+
+/** Task types a power action can leave behind: the qm/vz one, or hastart/hastop for HA guests. */
+export function candidateTaskTypes(kind: GuestKind, action: PowerAction): string[] {
+  const ha = haPowerTaskType(action);
+  return ha ? [powerTaskType(kind, action), ha] : [powerTaskType(kind, action)];
+}
+
+/** PVE's `since` is in whole seconds; one second of slack covers rounding and small clock skew. */
+export function adoptionSince(notBeforeMs: number): number {
+  return Math.floor(notBeforeMs / 1000) - 1;
+}
+
+/**
+ * Pure choice of the task a previous attempt started, if any: right node, guest, type and
+ * user, not older than the action. The earliest one wins: it is the call that got through.
+ */
+export function pickAdoptableTask(
+  tasks: readonly PveTaskListEntry[],
+  c: AdoptionCriteria,
+): PveTaskListEntry | undefined {
+  const types = candidateTaskTypes(c.kind, c.action);
+  const since = adoptionSince(c.notBeforeMs);
+  return tasks
+    .filter(
+      (t) =>
+        t.node === c.node &&
+        t.id === String(c.vmid) &&
+        types.includes(t.type) &&
+        t.user === c.apiUser &&
+        t.starttime >= since,
+    )
+    .sort((a, b) => a.starttime - b.starttime || (a.upid < b.upid ? -1 : 1))[0];
+}
+
+/** Asks PVE for the tasks a previous attempt may have started and picks ours. */
+export async function findAdoptableTask(
+  pve: Pick<ProxmoxClient, 'listTasks' | 'apiUser'>,
+  input: Omit<AdoptionCriteria, 'apiUser'>,
+  signal?: AbortSignal,
+): Promise<PveTaskListEntry | undefined> {
+  const found: PveTaskListEntry[] = [];
+  for (const typefilter of candidateTaskTypes(input.kind, input.action)) {
+    // source=all: a task still running is not in the archive index yet.
+    const tasks = await pve.listTasks(
+      input.node,
+      { vmid: input.vmid, typefilter, since: adoptionSince(input.notBeforeMs), source: 'all', limit: 50 },
+      signal ? { signal } : undefined,
+    );
+    found.push(...tasks);
+  }
+  return pickAdoptableTask(found, { ...input, apiUser: pve.apiUser });
+}
+
+/** A ProxmoxError leaves the activity as an ApplicationFailure typed by its code. */
+export function toApplicationFailure(err: unknown): unknown {
+  if (!isProxmoxError(err)) return err;
+  return ApplicationFailure.create({
+    type: err.code,
+    message: err.message,
+    nonRetryable: !err.retryable,
+    ...(err.status === undefined ? {} : { details: [{ status: err.status }] }),
+  });
+}
+
+function assertGuestStatus(status: unknown): GuestStatus {
+  if (status === 'running' || status === 'stopped' || status === 'paused') return status;
+  throw new ProxmoxError('BAD_REQUEST', "expected guest state must be 'running', 'stopped' or 'paused'");
+}
+
+async function mapped<T>(fn: () => Promise<T>): Promise<T> {
+  try {
+    return await fn();
+  } catch (err) {
+    throw toApplicationFailure(err);
+  }
+}
+
+export interface ProxmoxActivityDeps {
+  pve: ProxmoxClient;
+  /** Task and guest polling interval; the default 1000 ms matches the PVE web UI. */
+  pollMs?: number;
+  /** The first polls come sooner and back off to pollMs (see PollOptions.firstPollMs). */
+  firstPollMs?: number;
+  /** Used when a call gives no timeout. */
+  defaultTaskTimeoutMs?: number;
+  defaultVerifyTimeoutMs?: number;
+}
+
+export function createProxmoxActivities({
+  pve,
+  pollMs = 1000,
+  firstPollMs = 50,
+  defaultTaskTimeoutMs = 10 * 60_000,
+  defaultVerifyTimeoutMs = 2 * 60_000,
+}: ProxmoxActivityDeps) {
+  const heartbeat = (details: unknown): void => Context.current().heartbeat(details);
+  const locate = async (vmid: number): Promise<string | undefined> =>
+    (await pve.clusterResources('vm')).guests.find((g) => g.vmid === vmid)?.node;
+
+  async function describeGuest(input: { node: string; vmid: number }): Promise<GuestDescription> {
+    return mapped(async () => {
+      const node = assertNodeName(input.node);
+      const vmid = assertVmid(input.vmid);
+      const signal = Context.current().cancellationSignal;
+      // Fresh on purpose: this feeds a decision, so the dashboard cache is not good enough.
+      const [{ guests }, ha] = await Promise.all([pve.clusterResources('vm', { signal }), pve.haResources({ signal })]);
+      const guest = guests.find((g) => g.vmid === vmid);
+      if (!guest || guest.node !== node) {
+        throw new ProxmoxError(
+          'NOT_FOUND',
+          guest ? `guest ${vmid} is on node ${guest.node}, not ${node}` : `guest ${vmid} does not exist`,
+        );
+      }
+      const resource = ha.find((r) => r.vmid === vmid && r.type === (guest.type === 'qemu' ? 'vm' : 'ct'));
+      // HA state `ignored` means the HA stack leaves the guest alone: it behaves as unmanaged.
+      const haManaged = resource !== undefined && resource.state !== 'ignored';
+      const description: GuestDescription = {
+        vmid,
+        node: guest.node,
+        kind: guest.type,
+        name: guest.name,
+        status: guest.status,
+        template: guest.template,
+        tags: guest.tags,
+        haManaged,
+      };
+      if (guest.lock !== undefined) description.lock = guest.lock;
+      const haState = guest.hastate ?? resource?.state;
+      if (haState !== undefined) description.haState = haState;
+      return description;
+    });
+  }
+
+  async function issuePowerAction(input: PowerActionInput): Promise<{ upid: string; adopted: boolean }> {
+    return mapped(async () => {
+      const ctx = Context.current();
+      const request = {
+        node: assertNodeName(input.node),
+        vmid: assertVmid(input.vmid),
+        kind: assertGuestKind(input.kind),
+        action: assertPowerAction(input.action),
+        notBeforeMs: input.notBeforeMs,
+      };
+      // A power action is not idempotent (a second stop after a start in between is a new stop).
+      // A retry cannot know whether the lost attempt reached PVE, so it looks before it acts.
+      if (ctx.info.attempt > 1) {
+        const previous = await findAdoptableTask(pve, request, ctx.cancellationSignal);
+        if (previous) return { upid: previous.upid, adopted: true };
+      }
+      const upid = await pve.powerAction(
+        request.node,
+        request.vmid,
+        request.kind,
+        request.action,
+        {},
+        {
+          signal: ctx.cancellationSignal,
+        },
+      );
+      return { upid, adopted: false };
+    });
+  }
+
+  async function waitForTask(input: { node: string; upid: string; timeoutMs?: number }): Promise<TaskOutcome> {
+    return mapped(async () => {
+      let polls = 0;
+      // A failed task is an outcome, not an exception: the workflow records exitstatus and log.
+      return pollTask(pve, assertNodeName(input.node), input.upid, {
+        pollMs,
+        firstPollMs,
+        timeoutMs: input.timeoutMs ?? defaultTaskTimeoutMs,
+        signal: Context.current().cancellationSignal,
+        onPoll: (s) => heartbeat({ upid: input.upid, status: s.status, polls: ++polls }),
+      });
+    });
+  }
+
+  async function verifyGuestState(input: {
+    node: string;
+    vmid: number;
+    kind: GuestKind;
+    expected: GuestStatus;
+    timeoutMs?: number;
+  }): Promise<{ status: GuestStatus; verified: boolean; observedAt: string }> {
+    return mapped(async () => {
+      let polls = 0;
+      const outcome = await confirmGuestState(
+        pve,
+        assertNodeName(input.node),
+        assertVmid(input.vmid),
+        assertGuestKind(input.kind),
+        assertGuestStatus(input.expected),
+        {
+          pollMs,
+          firstPollMs,
+          timeoutMs: input.timeoutMs ?? defaultVerifyTimeoutMs,
+          signal: Context.current().cancellationSignal,
+          onPoll: (s) => heartbeat({ vmid: input.vmid, status: s.status, polls: ++polls }),
+          locate,
+        },
+      );
+      return { status: outcome.status, verified: outcome.verified, observedAt: outcome.observedAt };
+    });
+  }
+
+  /**
+   * Follows a power task to its end and, when it succeeded, confirms the guest really reached
+   * the expected state. One activity for both keeps a GREEN action to two activity round trips
+   * (issue, follow); each half heartbeats, so a dead worker is noticed within the heartbeat timeout.
+   */
+  async function followPowerTask(input: {
+    node: string;
+    vmid: number;
+    kind: GuestKind;
+    upid: string;
+    expected: GuestStatus;
+    taskTimeoutMs?: number;
+    verifyTimeoutMs?: number;
+  }): Promise<{ task: TaskOutcome; verification?: { status: GuestStatus; verified: boolean; observedAt: string } }> {
+    const task = await waitForTask({
+      node: input.node,
+      upid: input.upid,
+      ...(input.taskTimeoutMs !== undefined ? { timeoutMs: input.taskTimeoutMs } : {}),
+    });
+    if (!task.ok) return { task };
+    const verification = await verifyGuestState({
+      node: input.node,
+      vmid: input.vmid,
+      kind: input.kind,
+      expected: input.expected,
+      ...(input.verifyTimeoutMs !== undefined ? { timeoutMs: input.verifyTimeoutMs } : {}),
+    });
+    return { task, verification };
+  }
+
+  return { describeGuest, issuePowerAction, waitForTask, verifyGuestState, followPowerTask };
+}
+
+export type ProxmoxActivities = ReturnType<typeof createProxmoxActivities>;

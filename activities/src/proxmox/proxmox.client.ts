@@ -1,0 +1,247 @@
+import { inspect } from 'node:util';
+import { parseList } from './coerce';
+import { HttpTransport, type CallOptions, type Query, type TransportOptions } from './http-transport';
+import {
+  assertGuestKind,
+  assertNodeName,
+  assertPowerAction,
+  assertRrd,
+  assertUpid,
+  assertVmid,
+  parseUpid,
+  type GuestKind,
+  type PowerAction,
+  type RrdCf,
+  type RrdTimeframe,
+} from './identifiers';
+import { parseClusterStatus, partitionResources, type ClusterResources, type ParsedClusterStatus } from './normalize';
+import { ProxmoxError } from './proxmox.errors';
+import {
+  parseGuestEntry,
+  parseGuestStatus,
+  parseHaResource,
+  parseHaStatusEntry,
+  parseNodeListEntry,
+  parseNodeStatus,
+  parseNodeStorage,
+  parseRrdRow,
+  parseVersion,
+  type PveGuestEntry,
+  type PveGuestStatus,
+  type PveHaResource,
+  type PveHaStatusEntry,
+  type PveNodeListEntry,
+  type PveNodeStatus,
+  type PveNodeStorage,
+  type PveRrdRow,
+  type PveVersion,
+} from './pve-records';
+import {
+  parseTaskListEntry,
+  parseTaskLog,
+  parseTaskStatus,
+  type PveTaskListEntry,
+  type PveTaskLog,
+  type PveTaskStatus,
+} from './task-records';
+
+export type ProxmoxClientOptions = TransportOptions;
+export type { CallOptions };
+
+export interface ListTasksOptions {
+  vmid?: number | string;
+  /** Task type, e.g. qmstop, vzstart, hastop. */
+  typefilter?: string;
+  /** Unix seconds. */
+  since?: number;
+  /** archive (PVE's default), active or all. */
+  source?: 'archive' | 'active' | 'all';
+  limit?: number;
+  userfilter?: string;
+}
+
+export type PowerParams = Record<string, string | number | boolean>;
+
+// Parameter names go into a form body, but an unexpected key could still toggle a PVE option
+// (e.g. skiplock); only plain PVE-style names are passed on.
+const PARAM_NAME = /^[a-z][a-z0-9-]{0,39}$/i;
+
+/**
+ * Typed client for the PVE 8.x REST API, read tolerantly (see PROXMOX_API_NOTES.md): numbers may
+ * come as strings, booleans as 0/1, keys may be missing, list order is arbitrary. Lists are
+ * returned sorted and with unusable entries left out; a body that is not the expected shape at
+ * all is a MALFORMED error.
+ */
+export class ProxmoxClient {
+  readonly #http: HttpTransport;
+
+  constructor(options: ProxmoxClientOptions) {
+    this.#http = new HttpTransport(options);
+  }
+
+  get baseUrl(): string {
+    return this.#http.baseUrl;
+  }
+
+  /** `user@realm!tokenid`: the identity PVE records on the tasks this client starts. */
+  get apiUser(): string {
+    return this.#http.apiUser;
+  }
+
+  async version(opts?: CallOptions): Promise<PveVersion> {
+    return this.#one('GET', '/version', parseVersion, undefined, opts);
+  }
+
+  async clusterStatus(opts?: CallOptions): Promise<ParsedClusterStatus> {
+    return parseClusterStatus(await this.#list('/cluster/status', undefined, opts));
+  }
+
+  /** /cluster/resources; with `type: 'vm'` PVE answers qemu and lxc entries. */
+  async clusterResources(type?: 'vm' | 'node' | 'storage', opts?: CallOptions): Promise<ClusterResources> {
+    return partitionResources(await this.#list('/cluster/resources', { type }, opts));
+  }
+
+  async nodes(opts?: CallOptions): Promise<PveNodeListEntry[]> {
+    const { items } = parseList(await this.#list('/nodes', undefined, opts), parseNodeListEntry);
+    return items.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  }
+
+  async nodeStatus(node: string, opts?: CallOptions): Promise<PveNodeStatus> {
+    return this.#one('GET', `/nodes/${assertNodeName(node)}/status`, parseNodeStatus, undefined, opts);
+  }
+
+  async listGuests(node: string, kind: GuestKind, opts?: CallOptions): Promise<PveGuestEntry[]> {
+    const path = `/nodes/${assertNodeName(node)}/${assertGuestKind(kind)}`;
+    const { items } = parseList(await this.#list(path, undefined, opts), (e) => parseGuestEntry(e, kind));
+    return items.sort((a, b) => a.vmid - b.vmid);
+  }
+
+  async guestStatus(node: string, vmid: number | string, kind: GuestKind, opts?: CallOptions): Promise<PveGuestStatus> {
+    const id = assertVmid(vmid);
+    const path = `/nodes/${assertNodeName(node)}/${assertGuestKind(kind)}/${id}/status/current`;
+    return this.#one('GET', path, (raw) => parseGuestStatus(raw, kind, id), undefined, opts);
+  }
+
+  /** Starts a power action and returns its UPID. Failures PVE reports synchronously are thrown. */
+  async powerAction(
+    node: string,
+    vmid: number | string,
+    kind: GuestKind,
+    action: PowerAction,
+    params: PowerParams = {},
+    opts?: CallOptions,
+  ): Promise<string> {
+    const path = `/nodes/${assertNodeName(node)}/${assertGuestKind(kind)}/${assertVmid(vmid)}/status/${assertPowerAction(action)}`;
+    for (const key of Object.keys(params)) {
+      if (!PARAM_NAME.test(key)) throw new ProxmoxError('BAD_REQUEST', 'invalid power-action parameter name');
+    }
+    return this.#one('POST', path, (raw) => parseUpid(raw)?.upid, params, opts);
+  }
+
+  async taskStatus(node: string, upid: string, opts?: CallOptions): Promise<PveTaskStatus> {
+    const path = this.#taskPath(node, upid, 'status');
+    return this.#one('GET', path, (raw) => parseTaskStatus(raw, upid), undefined, opts);
+  }
+
+  /** `start` is a 0-based line offset; `limit: 0` means every line. */
+  async taskLog(
+    node: string,
+    upid: string,
+    range: { start?: number; limit?: number } = {},
+    opts?: CallOptions,
+  ): Promise<PveTaskLog> {
+    const path = this.#taskPath(node, upid, 'log');
+    const envelope = await this.#http.request('GET', path, { start: range.start, limit: range.limit }, undefined, opts);
+    const log = parseTaskLog(envelope.data, envelope.total);
+    if (!log) throw malformed('GET', path);
+    return log;
+  }
+
+  async listTasks(node: string, filter: ListTasksOptions = {}, opts?: CallOptions): Promise<PveTaskListEntry[]> {
+    const query: Query = {
+      vmid: filter.vmid === undefined ? undefined : assertVmid(filter.vmid),
+      typefilter: filter.typefilter,
+      since: filter.since,
+      source: filter.source,
+      limit: filter.limit,
+      userfilter: filter.userfilter,
+    };
+    const { items } = parseList(
+      await this.#list(`/nodes/${assertNodeName(node)}/tasks`, query, opts),
+      parseTaskListEntry,
+    );
+    return items.sort((a, b) => b.starttime - a.starttime);
+  }
+
+  async storage(node: string, opts?: CallOptions): Promise<PveNodeStorage[]> {
+    const name = assertNodeName(node);
+    const { items } = parseList(await this.#list(`/nodes/${name}/storage`, undefined, opts), (e) =>
+      parseNodeStorage(e, name),
+    );
+    return items.sort((a, b) => (a.storage < b.storage ? -1 : a.storage > b.storage ? 1 : 0));
+  }
+
+  async nodeRrd(node: string, timeframe: RrdTimeframe, cf?: RrdCf, opts?: CallOptions): Promise<PveRrdRow[]> {
+    const query = assertRrd(timeframe, cf);
+    const { items } = parseList(
+      await this.#list(`/nodes/${assertNodeName(node)}/rrddata`, { ...query }, opts),
+      parseRrdRow,
+    );
+    return items.sort((a, b) => a.time - b.time);
+  }
+
+  async haResources(opts?: CallOptions): Promise<PveHaResource[]> {
+    return parseList(await this.#list('/cluster/ha/resources', undefined, opts), parseHaResource).items;
+  }
+
+  async haStatus(opts?: CallOptions): Promise<PveHaStatusEntry[]> {
+    return parseList(await this.#list('/cluster/ha/status/current', undefined, opts), parseHaStatusEntry).items;
+  }
+
+  close(): Promise<void> {
+    return this.#http.close();
+  }
+
+  toJSON(): Record<string, string> {
+    return { baseUrl: this.baseUrl, apiUser: this.apiUser };
+  }
+
+  toString(): string {
+    return `ProxmoxClient(${this.baseUrl} as ${this.apiUser})`;
+  }
+
+  [inspect.custom](): string {
+    return this.toString();
+  }
+
+  #taskPath(node: string, upid: string, leaf: 'status' | 'log'): string {
+    // The UPID is validated by the decoder and then percent-encoded: it contains ':' and '!'.
+    return `/nodes/${assertNodeName(node)}/tasks/${encodeURIComponent(assertUpid(upid).upid)}/${leaf}`;
+  }
+
+  async #one<T>(
+    method: 'GET' | 'POST',
+    path: string,
+    parse: (raw: unknown) => T | undefined,
+    form: Query | undefined,
+    opts: CallOptions | undefined,
+  ): Promise<T> {
+    const envelope = await this.#http.request(method, path, undefined, form, opts);
+    const value = parse(envelope.data);
+    if (value === undefined) throw malformed(method, path);
+    return value;
+  }
+
+  async #list(path: string, query: Query | undefined, opts: CallOptions | undefined): Promise<unknown[]> {
+    const { data } = await this.#http.request('GET', path, query, undefined, opts);
+    if (!Array.isArray(data)) throw malformed('GET', path);
+    return data as unknown[];
+  }
+}
+
+function malformed(method: string, path: string): ProxmoxError {
+  return new ProxmoxError('MALFORMED', `PVE answered ${method} ${path} with data of an unexpected shape`, {
+    method,
+    path,
+  });
+}

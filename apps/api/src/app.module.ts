@@ -1,0 +1,81 @@
+import { type DynamicModule, Module } from '@nestjs/common';
+import { APP_GUARD } from '@nestjs/core';
+import { API_CONFIG, type ApiConfig } from './api-config';
+import { ApprovalsController } from './approvals/approvals.controller';
+import { ApprovalsService } from './approvals/approvals.service';
+import { AuditController } from './audit/audit.controller';
+import { AuditService } from './audit/audit.service';
+import { FeedRepository } from './audit/feed.repository';
+import { AuthController } from './auth/auth.controller';
+import { AuthGuard } from './auth/auth.guard';
+import { AuthService } from './auth/auth.service';
+import { LoginRateLimiter } from './auth/login-rate-limiter';
+import { OperatorDirectory } from './auth/operators';
+import { ClusterController } from './cluster/cluster.controller';
+import { ClusterService } from './cluster/cluster.service';
+import { GuardrailsController } from './guardrails/guardrails.controller';
+import { GuardrailsService } from './guardrails/guardrails.service';
+import { GuestActionsService } from './guests/guest-actions.service';
+import { GuestsController } from './guests/guests.controller';
+import { PolicyDataService } from './guests/policy-data.service';
+import { HealthController } from './health/health.controller';
+import { HealthService } from './health/health.service';
+import { DATABASE_PROVIDERS } from './infra/database.providers';
+import { PROXMOX_PROVIDERS } from './infra/proxmox.providers';
+import { TEMPORAL_PROVIDER } from './infra/temporal.service';
+import { ChatGateway } from './live/chat.gateway';
+import { EventsListener } from './live/events.listener';
+import { LiveGateway } from './live/live.gateway';
+import { TerminalGateway } from './live/terminal.gateway';
+import { NodeRrdController } from './nodes/node-rrd.controller';
+import { NodeRrdService } from './nodes/node-rrd.service';
+import { TimelineController } from './workflows/timeline.controller';
+import { TimelineService } from './workflows/timeline.service';
+
+/**
+ * One module: the API is a thin edge over Temporal, Postgres and PVE, and its features share
+ * all three clients; splitting it into feature modules would only add re-exports.
+ */
+@Module({})
+export class AppModule {
+  static forRoot(config: ApiConfig, operators: OperatorDirectory): DynamicModule {
+    return {
+      module: AppModule,
+      controllers: [
+        HealthController,
+        AuthController,
+        ClusterController,
+        GuestsController,
+        ApprovalsController,
+        TimelineController,
+        AuditController,
+        GuardrailsController,
+        NodeRrdController,
+      ],
+      providers: [
+        { provide: API_CONFIG, useValue: config },
+        { provide: OperatorDirectory, useValue: operators },
+        { provide: LoginRateLimiter, useValue: new LoginRateLimiter() },
+        { provide: APP_GUARD, useClass: AuthGuard },
+        AuthService,
+        ...DATABASE_PROVIDERS,
+        TEMPORAL_PROVIDER,
+        ...PROXMOX_PROVIDERS,
+        HealthService,
+        ClusterService,
+        PolicyDataService,
+        GuestActionsService,
+        ApprovalsService,
+        TimelineService,
+        FeedRepository,
+        AuditService,
+        GuardrailsService,
+        NodeRrdService,
+        EventsListener,
+        LiveGateway,
+        ChatGateway,
+        TerminalGateway,
+      ],
+    };
+  }
+}

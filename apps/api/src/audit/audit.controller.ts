@@ -1,0 +1,58 @@
+import { Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
+import {
+  ApiBadRequestResponse,
+  ApiBearerAuth,
+  ApiNotFoundResponse,
+  ApiOkResponse,
+  ApiOperation,
+  ApiTags,
+  ApiUnauthorizedResponse,
+} from '@nestjs/swagger';
+import { type ArchiveSummary } from '@jarvis/db';
+import { ErrorEnvelopeDto } from '../common/error.dto';
+import { WorkflowIdParamDto } from '../workflows/timeline.dto';
+import { AuditListDto, AuditQueryDto, FeedListDto, FeedQueryDto, ReplayResultDto } from './audit.dto';
+import { AuditService } from './audit.service';
+import { type FeedItem } from './feed.repository';
+
+@ApiTags('audit')
+@ApiBearerAuth()
+@ApiUnauthorizedResponse({ type: ErrorEnvelopeDto })
+@ApiBadRequestResponse({ type: ErrorEnvelopeDto })
+@Controller()
+export class AuditController {
+  constructor(private readonly audit: AuditService) {}
+
+  @Get('audit')
+  @ApiOperation({ summary: 'Archived workflows, newest first, filterable by node, guest, kind, outcome and date' })
+  @ApiOkResponse({ type: AuditListDto })
+  list(@Query() q: AuditQueryDto): Promise<{ items: ArchiveSummary[]; total: number }> {
+    return this.audit.list(q);
+  }
+
+  @Get('audit/:workflowId/history')
+  @ApiOperation({ summary: "One archived workflow's full Temporal history, in Temporal's JSON format" })
+  @ApiOkResponse({ schema: { type: 'object', properties: { events: { type: 'array', items: { type: 'object' } } } } })
+  @ApiNotFoundResponse({ type: ErrorEnvelopeDto })
+  history(@Param() p: WorkflowIdParamDto): Promise<unknown> {
+    return this.audit.history(p.workflowId);
+  }
+
+  @Post('audit/:workflowId/replay')
+  @HttpCode(200)
+  @ApiOperation({
+    summary: 'Re-run the current workflow code against the archived history: does it make the same decisions?',
+  })
+  @ApiOkResponse({ type: ReplayResultDto })
+  @ApiNotFoundResponse({ type: ErrorEnvelopeDto })
+  replay(@Param() p: WorkflowIdParamDto): Promise<ReplayResultDto> {
+    return this.audit.replay(p.workflowId);
+  }
+
+  @Get('feed')
+  @ApiOperation({ summary: 'The activity feed: recent workflow steps, newest first' })
+  @ApiOkResponse({ type: FeedListDto })
+  feed(@Query() q: FeedQueryDto): Promise<{ items: FeedItem[] }> {
+    return this.audit.feed(q);
+  }
+}

@@ -1,0 +1,111 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { IsInt, IsISO8601, IsOptional, Matches, Max, Min } from 'class-validator';
+import { VMID_MAX, VMID_MIN } from '@jarvis/policies';
+import { IsNodeName, ToInteger, VMID_MESSAGE } from '../common/validators';
+
+export class AuditQueryDto {
+  @ApiPropertyOptional({ example: 'pve' })
+  @IsOptional()
+  @IsNodeName()
+  node?: string;
+
+  @ApiPropertyOptional({ description: 'Guest ID', minimum: VMID_MIN, maximum: VMID_MAX })
+  @IsOptional()
+  @ToInteger()
+  @IsInt({ message: VMID_MESSAGE })
+  @Min(VMID_MIN, { message: VMID_MESSAGE })
+  @Max(VMID_MAX, { message: VMID_MESSAGE })
+  vmid?: number;
+
+  @ApiPropertyOptional({ example: 'vmActionWorkflow', description: 'Workflow type' })
+  @IsOptional()
+  @Matches(/^[A-Za-z0-9_.:-]{1,100}$/, { message: 'kind may contain only letters, digits and _.:-' })
+  kind?: string;
+
+  @ApiPropertyOptional({ example: 'done', description: 'done, failed, blocked, rejected, expired, not-found, …' })
+  @IsOptional()
+  @Matches(/^[a-z][a-z-]{0,39}$/, { message: 'outcome must be a lower-case word such as done or rejected' })
+  outcome?: string;
+
+  @ApiPropertyOptional({ format: 'date-time', description: 'Closed at or after' })
+  @IsOptional()
+  @IsISO8601({ strict: true })
+  from?: string;
+
+  @ApiPropertyOptional({ format: 'date-time', description: 'Closed at or before' })
+  @IsOptional()
+  @IsISO8601({ strict: true })
+  to?: string;
+
+  @ApiPropertyOptional({ minimum: 1, maximum: 500, default: 100 })
+  @IsOptional()
+  @ToInteger()
+  @IsInt()
+  @Min(1)
+  @Max(500)
+  limit?: number;
+}
+
+export class FeedQueryDto {
+  @ApiPropertyOptional({
+    example: 'vm-action',
+    description: 'The workflow family (the workflow ID up to its first colon)',
+  })
+  @IsOptional()
+  @Matches(/^[a-z0-9][a-z0-9-]{0,39}$/, { message: 'source must be a workflow family such as vm-action' })
+  source?: string;
+
+  @ApiPropertyOptional({ minimum: 1, maximum: 200, default: 50 })
+  @IsOptional()
+  @ToInteger()
+  @IsInt()
+  @Min(1)
+  @Max(200)
+  limit?: number;
+}
+
+class ArchiveSummaryDto {
+  @ApiProperty() workflowId!: string;
+  @ApiProperty() runId!: string;
+  @ApiProperty({ example: 'vmActionWorkflow' }) kind!: string;
+  @ApiProperty({ example: 'COMPLETED' }) status!: string;
+  @ApiPropertyOptional({ example: 'done' }) outcome?: string;
+  @ApiPropertyOptional() node?: string;
+  @ApiPropertyOptional() vmid?: number;
+  @ApiPropertyOptional() action?: string;
+  @ApiPropertyOptional() requestedBy?: string;
+  @ApiPropertyOptional({ format: 'date-time' }) startedAt?: string;
+  @ApiPropertyOptional({ format: 'date-time' }) closedAt?: string;
+  @ApiProperty({ type: 'object', additionalProperties: true }) summary!: Record<string, unknown>;
+  @ApiProperty({ format: 'date-time' }) archivedAt!: string;
+}
+
+export class AuditListDto {
+  @ApiProperty({ type: [ArchiveSummaryDto] }) items!: ArchiveSummaryDto[];
+  @ApiProperty() total!: number;
+}
+
+class FeedItemDto {
+  @ApiProperty() id!: number;
+  @ApiProperty({ format: 'date-time' }) at!: string;
+  @ApiProperty({ example: 'vm-action' }) source!: string;
+  @ApiProperty() workflowId!: string;
+  @ApiProperty({ example: 'approved' }) kind!: string;
+  @ApiProperty() title!: string;
+  @ApiPropertyOptional() actor?: string;
+  @ApiPropertyOptional() node?: string;
+  @ApiPropertyOptional() vmid?: number;
+  @ApiProperty({ type: 'object', additionalProperties: true }) detail!: Record<string, unknown>;
+}
+
+export class FeedListDto {
+  @ApiProperty({ type: [FeedItemDto] }) items!: FeedItemDto[];
+}
+
+export class ReplayResultDto {
+  @ApiProperty({ description: 'True when the current code makes exactly the decisions the history records' })
+  reproduced!: boolean;
+  @ApiPropertyOptional({ description: 'Why it was not reproduced (the determinism violation)' }) detail?: string;
+  @ApiPropertyOptional() runId?: string;
+  @ApiPropertyOptional({ description: 'Events in the archived history' }) events?: number;
+}

@@ -1,0 +1,50 @@
+import { Injectable } from '@nestjs/common';
+import { DatabaseService } from '../infra/database.service';
+
+export interface FeedItem {
+  readonly id: number;
+  readonly at: string;
+  readonly source: string;
+  readonly workflowId: string;
+  readonly kind: string;
+  readonly title: string;
+  readonly actor?: string;
+  readonly node?: string;
+  readonly vmid?: number;
+  readonly detail: Record<string, unknown>;
+}
+
+/**
+ * The activity feed: audit steps newest first, optionally of one workflow family. Its own query
+ * because AuditRepository.recent cannot filter by source, and filtering after a LIMIT would
+ * return short pages.
+ */
+@Injectable()
+export class FeedRepository {
+  constructor(private readonly db: DatabaseService) {}
+
+  async recent(limit: number, source?: string): Promise<FeedItem[]> {
+    const { rows } = await this.db.pool.query<Record<string, unknown>>(
+      `SELECT id, workflow_id, kind, title, actor, node, vmid, detail, at
+         FROM audit_events
+        WHERE ($2::text IS NULL OR split_part(workflow_id, ':', 1) = $2)
+        ORDER BY at DESC, id DESC LIMIT $1`,
+      [limit, source ?? null],
+    );
+    return rows.map((r) => {
+      const workflowId = r['workflow_id'] as string;
+      return {
+        id: Number(r['id']),
+        at: (r['at'] as Date).toISOString(),
+        source: workflowId.split(':')[0] ?? workflowId,
+        workflowId,
+        kind: r['kind'] as string,
+        title: r['title'] as string,
+        ...(r['actor'] ? { actor: r['actor'] as string } : {}),
+        ...(r['node'] ? { node: r['node'] as string } : {}),
+        ...(r['vmid'] !== null ? { vmid: r['vmid'] as number } : {}),
+        detail: (r['detail'] as Record<string, unknown> | null) ?? {},
+      };
+    });
+  }
+}

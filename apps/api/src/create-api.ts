@@ -1,0 +1,55 @@
+import 'reflect-metadata';
+import { NestFactory } from '@nestjs/core';
+import { type NestExpressApplication } from '@nestjs/platform-express';
+import { IoAdapter } from '@nestjs/platform-socket.io';
+import { type JarvisConfig } from '@jarvis/config';
+import { toApiConfig } from './api-config';
+import { ApiLogger } from './api-logger';
+import { AppModule } from './app.module';
+import { OperatorDirectory } from './auth/operators';
+import { type HttpRequest, type HttpResponse, type NextFunction } from './common/http.types';
+import { ErrorFilter } from './errors/error.filter';
+import { setupOpenApi } from './openapi';
+import { createValidationPipe } from './validation';
+import { resolveWebDist, serveDashboard } from './web/static-dashboard';
+
+export interface CreateApiOptions {
+  /** `false` silences Nest's logger (tests). */
+  readonly logger?: false;
+}
+
+/** JSON bodies above this are refused with 413 before any handler runs; no route needs more. */
+export const JSON_BODY_LIMIT = '256kb';
+
+/**
+ * Builds the initialised API (HTTP + socket.io) without listening, so the process entry point
+ * and the tests share one assembly. The caller listens (`app.listen(port, host)`) and closes.
+ */
+export async function createApi(config: JarvisConfig, opts: CreateApiOptions = {}): Promise<NestExpressApplication> {
+  const apiConfig = toApiConfig(config);
+  // Hashed before anything else holds the config; from here on only the hashes exist in the API.
+  const operators = await OperatorDirectory.fromAccounts(config.operators);
+  const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(apiConfig, operators), {
+    bodyParser: false,
+    abortOnError: false,
+    forceCloseConnections: true,
+    logger: opts.logger === false ? false : new ApiLogger(),
+  });
+  app.disable('x-powered-by');
+  // API answers carry tokens and live state: never cached by a browser or proxy, never sniffed as HTML.
+  app.use((req: HttpRequest, res: HttpResponse, next: NextFunction) => {
+    res.setHeader('X-Content-Type-Options', 'nosniff');
+    if (req.path.startsWith('/api/')) res.setHeader('Cache-Control', 'no-store');
+    next();
+  });
+  app.useBodyParser('json', { limit: JSON_BODY_LIMIT });
+  app.setGlobalPrefix('api');
+  app.useGlobalPipes(createValidationPipe());
+  app.useGlobalFilters(new ErrorFilter());
+  app.useWebSocketAdapter(new IoAdapter(app));
+  const webDist = resolveWebDist(config.webDist);
+  if (webDist) serveDashboard(app, webDist);
+  setupOpenApi(app);
+  await app.init();
+  return app;
+}

@@ -1,0 +1,98 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { ProxmoxClient } from '@jarvis/activities';
+import { API_CONFIG, type ApiConfig } from '../api-config';
+import { DatabaseService } from '../infra/database.service';
+import { TemporalService } from '../infra/temporal.service';
+
+export type ComponentStatus = 'ok' | 'degraded' | 'down';
+
+export interface ComponentHealth {
+  readonly status: ComponentStatus;
+  readonly latencyMs: number;
+  readonly detail?: string;
+}
+
+export interface HealthReport {
+  readonly status: ComponentStatus;
+  readonly components: Record<string, ComponentHealth>;
+}
+
+const PROBE_TIMEOUT_MS = 2000;
+/** The Temporal ping's own deadline, under the probe's: the race must never abandon a gRPC call still retrying. */
+const TEMPORAL_DEADLINE_MS = 1500;
+// /health needs no token, so without this anyone could make the API hit PVE and Postgres per request.
+const CACHE_MS = 1000;
+
+/** Critical components: without them nothing can be started, listed or decided. */
+const CRITICAL = ['temporal', 'database'];
+
+async function probe(run: () => Promise<unknown>, downDetail: (err: Error) => string): Promise<ComponentHealth> {
+  const started = performance.now();
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    await Promise.race([
+      run(),
+      new Promise((_, reject) => {
+        timer = setTimeout(() => reject(new Error(`no answer within ${PROBE_TIMEOUT_MS} ms`)), PROBE_TIMEOUT_MS);
+      }),
+    ]);
+    return { status: 'ok', latencyMs: Math.round(performance.now() - started) };
+  } catch (err) {
+    return { status: 'down', latencyMs: Math.round(performance.now() - started), detail: downDetail(err as Error) };
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+@Injectable()
+export class HealthService {
+  private cached?: { at: number; report: Promise<HealthReport> };
+
+  constructor(
+    @Inject(API_CONFIG) private readonly config: ApiConfig,
+    private readonly temporal: TemporalService,
+    private readonly database: DatabaseService,
+    private readonly proxmox: ProxmoxClient,
+  ) {}
+
+  check(): Promise<HealthReport> {
+    const now = Date.now();
+    if (!this.cached || now - this.cached.at > CACHE_MS) this.cached = { at: now, report: this.run() };
+    return this.cached.report;
+  }
+
+  private async run(): Promise<HealthReport> {
+    const [temporal, database, proxmox] = await Promise.all([
+      probe(
+        () => this.temporal.ping(TEMPORAL_DEADLINE_MS),
+        () => `unreachable at ${this.config.temporal.address}`,
+      ),
+      probe(
+        () => this.database.ping(),
+        () => 'unreachable',
+      ),
+      probe(
+        () => this.proxmox.version({ timeoutMs: TEMPORAL_DEADLINE_MS }),
+        (err) => err.message.slice(0, 200),
+      ),
+    ]);
+    const llmConfigured = Boolean(this.config.anthropic ?? this.config.localLlm);
+    const components: Record<string, ComponentHealth> = {
+      temporal,
+      database,
+      proxmox,
+      // Not probed: no LLM client lives in the API yet; configured means the router may use it.
+      llm: llmConfigured
+        ? { status: 'ok', latencyMs: 0, detail: 'configured' }
+        : { status: 'degraded', latencyMs: 0, detail: 'not configured' },
+      tts: { status: 'degraded', latencyMs: 0, detail: 'not configured' },
+    };
+    const entries = Object.entries(components);
+    const status: ComponentStatus = entries.some(([name, c]) => CRITICAL.includes(name) && c.status === 'down')
+      ? 'down'
+      : entries.every(([, c]) => c.status === 'ok')
+        ? 'ok'
+        : 'degraded';
+    return { status, components };
+  }
+}

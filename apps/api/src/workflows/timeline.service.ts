@@ -1,0 +1,71 @@
+import { Injectable } from '@nestjs/common';
+import { historyFromJSON } from '@temporalio/common/lib/proto-utils';
+import { ArchiveRepository } from '@jarvis/db';
+import { timelineFromHistory, type TimelineStep } from '@jarvis/workflows/api';
+import { ApiError } from '../errors/api-error';
+import { isTemporalUnavailable, isWorkflowNotFound } from '../infra/temporal-errors';
+import { TemporalService } from '../infra/temporal.service';
+
+export interface Timeline {
+  readonly workflowId: string;
+  readonly kind: string;
+  readonly status: string;
+  readonly source: 'temporal' | 'archive';
+  readonly steps: TimelineStep[];
+}
+
+const READ_TIMEOUT_MS = 10_000;
+
+@Injectable()
+export class TimelineService {
+  constructor(
+    private readonly temporal: TemporalService,
+    private readonly archive: ArchiveRepository,
+  ) {}
+
+  /** The domain steps of one workflow: from Temporal while it keeps the history, then from the archive. */
+  async timeline(workflowId: string): Promise<Timeline> {
+    try {
+      // One call after the other, not Promise.all: a rejected sibling must not leave the other retrying.
+      const { description, history } = await this.temporal.call(READ_TIMEOUT_MS, async (client) => {
+        const handle = client.workflow.getHandle(workflowId);
+        const description = await handle.describe();
+        return { description, history: await handle.fetchHistory() };
+      });
+      return {
+        workflowId,
+        kind: description.type,
+        status: description.status.name,
+        source: 'temporal',
+        steps: timelineFromHistory(history.events ?? []),
+      };
+    } catch (err) {
+      if (isWorkflowNotFound(err)) return this.fromArchive(workflowId);
+      // Temporal down is no reason to hide what the archive already holds.
+      if (isTemporalUnavailable(err)) return this.fromArchive(workflowId, err);
+      throw err;
+    }
+  }
+
+  private async fromArchive(workflowId: string, temporalError?: unknown): Promise<Timeline> {
+    const archived = await this.archive.history(workflowId);
+    if (!archived) {
+      if (temporalError)
+        throw new ApiError(
+          'TEMPORAL_UNAVAILABLE',
+          'the workflow engine is unavailable and the workflow is not archived',
+          undefined,
+          { cause: temporalError },
+        );
+      throw new ApiError('WORKFLOW_NOT_FOUND', `no workflow ${workflowId}`);
+    }
+    const history = historyFromJSON(archived.history);
+    return {
+      workflowId,
+      kind: archived.summary.kind,
+      status: archived.summary.status,
+      source: 'archive',
+      steps: timelineFromHistory(history.events ?? []),
+    };
+  }
+}

@@ -1,0 +1,140 @@
+import { type IncomingMessage, type ServerResponse } from 'node:http';
+import { isIP } from 'node:net';
+import { type ClusterSim } from './cluster';
+import { activeFaults, applyFault, clearFaults, ControlError, parseFault } from './faults';
+import { isOnline } from './model';
+import { writeJson } from './wire';
+
+function isLoopback(address: string | undefined): boolean {
+  if (!address) return false;
+  const v4 = address.startsWith('::ffff:') ? address.slice(7) : address;
+  return address === '::1' || (isIP(v4) === 4 && v4.startsWith('127.'));
+}
+
+function jsonBody(body: Buffer): Record<string, unknown> {
+  if (body.length === 0) return {};
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(body.toString('utf8'));
+  } catch {
+    throw new ControlError(400, 'INVALID_JSON', 'body is not valid JSON');
+  }
+  if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) {
+    throw new ControlError(400, 'INVALID_BODY', 'body must be a JSON object');
+  }
+  return parsed as Record<string, unknown>;
+}
+
+function onlyKeys(body: Record<string, unknown>, allowed: string[]): void {
+  const extra = Object.keys(body).filter((k) => !allowed.includes(k));
+  if (extra.length > 0) throw new ControlError(400, 'INVALID_BODY', `unexpected field(s): ${extra.join(', ')}`);
+}
+
+function configView(sim: ClusterSim) {
+  return { taskMs: sim.timing.taskMs ?? null, refreshMs: sim.refreshMs };
+}
+
+function putConfig(sim: ClusterSim, body: Record<string, unknown>) {
+  onlyKeys(body, ['taskMs', 'refreshMs']);
+  const { taskMs, refreshMs } = body;
+  // null puts taskMs back to the realistic per-action durations.
+  if (
+    taskMs !== undefined &&
+    taskMs !== null &&
+    (typeof taskMs !== 'number' || !Number.isFinite(taskMs) || taskMs < 0)
+  ) {
+    throw new ControlError(400, 'INVALID_CONFIG', "'taskMs' must be a non-negative number or null");
+  }
+  if (refreshMs !== undefined && (typeof refreshMs !== 'number' || !Number.isFinite(refreshMs) || refreshMs < 0)) {
+    throw new ControlError(400, 'INVALID_CONFIG', "'refreshMs' must be a non-negative number");
+  }
+  sim.setConfig({
+    ...(taskMs !== undefined ? { taskMs } : {}),
+    ...(refreshMs !== undefined ? { refreshMs } : {}),
+  });
+  return configView(sim);
+}
+
+function reset(sim: ClusterSim, body: Record<string, unknown>) {
+  onlyKeys(body, ['seed']);
+  const seed = body['seed'];
+  if (seed !== undefined && (typeof seed !== 'number' || !Number.isInteger(seed))) {
+    throw new ControlError(400, 'INVALID_SEED', "'seed' must be an integer");
+  }
+  sim.reset(seed);
+  return { seed: sim.seed };
+}
+
+/** Everything the simulator knows, for tests that want to look behind the API. */
+function stateDump(sim: ClusterSim) {
+  return {
+    seed: sim.seed,
+    config: configView(sim),
+    quorate: sim.quorate(),
+    localNode: sim.model.localNode,
+    nodes: sim.model.nodes.map((n) => ({ ...n, online: isOnline(n) })),
+    guests: sim.model.guests,
+    storages: sim.model.storages,
+    faults: activeFaults(sim),
+    tasks: sim.tasks.all().map((t) => ({
+      upid: t.upid,
+      node: t.node,
+      type: t.type,
+      id: t.id,
+      user: t.user,
+      running: t.running,
+      exitstatus: t.exitstatus,
+      starttime: t.starttime,
+      endtime: t.endtime,
+    })),
+  };
+}
+
+type ControlHandler = (sim: ClusterSim, body: Record<string, unknown>) => unknown;
+
+const ROUTES: Record<string, Partial<Record<string, ControlHandler>>> = {
+  ledger: { GET: (sim) => sim.ledger.list() },
+  faults: {
+    GET: (sim) => activeFaults(sim),
+    POST: (sim, body) => {
+      const fault = parseFault(body);
+      applyFault(sim, fault);
+      return { applied: fault, active: activeFaults(sim) };
+    },
+    DELETE: (sim) => {
+      clearFaults(sim);
+      return { active: activeFaults(sim) };
+    },
+  },
+  reset: { POST: reset },
+  config: { GET: configView, PUT: putConfig },
+  state: { GET: stateDump },
+};
+
+/** /_sim/*: plain JSON (no PVE envelope), no token, loopback callers only. */
+export function handleControl(
+  sim: ClusterSim,
+  req: IncomingMessage,
+  res: ServerResponse,
+  segments: string[],
+  body: Buffer,
+): void {
+  try {
+    if (!isLoopback(req.socket.remoteAddress))
+      throw new ControlError(403, 'FORBIDDEN', 'the control API answers loopback callers only');
+    const name = segments.length === 1 ? segments[0] : undefined;
+    const route = name === undefined ? undefined : ROUTES[name];
+    if (!route) throw new ControlError(404, 'NOT_FOUND', `no control route ${req.url ?? ''}`);
+    const handler = route[req.method ?? 'GET'];
+    if (!handler)
+      throw new ControlError(405, 'METHOD_NOT_ALLOWED', `${req.method ?? ''} is not supported on /_sim/${name}`);
+    writeJson(res, 200, handler(sim, jsonBody(body)));
+  } catch (err) {
+    if (err instanceof ControlError) {
+      writeJson(res, err.status, { error: { code: err.code, message: err.message } });
+      return;
+    }
+    const message = err instanceof Error ? err.message : String(err);
+    writeJson(res, 500, { error: { code: 'INTERNAL', message } });
+  }
+}

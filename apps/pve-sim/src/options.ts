@@ -1,0 +1,95 @@
+import { isIPv4 } from 'node:net';
+
+export interface SimulatorOptions {
+  /** Default 8006; 0 picks a free port. */
+  port?: number;
+  /** Default '127.0.0.1'; anything outside 127.0.0.0/8 is refused. */
+  host?: string;
+  /** Default 42; makes noise and the errors fault repeatable. */
+  seed?: number;
+  /** How long every task takes; unset means realistic per-action durations. */
+  taskMs?: number;
+  /** How often /cluster/resources data refreshes; default 10000 (pvestatd). */
+  refreshMs?: number;
+  /** Default 3000 (real PVE delays unauthorized calls by 3 s). */
+  authFailDelayMs?: number;
+  /** When given, cert.pem and key.pem are kept there so the fingerprint survives restarts. */
+  certDir?: string;
+  /** Full 'USER@REALM!TOKENID=SECRET'; default DEFAULT_SIM_TOKEN. */
+  token?: string;
+}
+
+export interface RunningSimulator {
+  url: string;
+  controlUrl: string;
+  port: number;
+  token: string;
+  fingerprint: string;
+  certPem: string;
+  close(): Promise<void>;
+}
+
+export const DEFAULT_SIM_TOKEN = 'root@pam!jarvis=5e0c7a3e-1c2d-4b8f-9a6e-2f4d8c1b7a90';
+
+export interface ParsedToken {
+  full: string;
+  /** 'root@pam' */
+  userid: string;
+  tokenId: string;
+  /** 'root@pam!jarvis': the effective user PVE puts in UPIDs and task lists. */
+  tokenUser: string;
+}
+
+export interface ResolvedOptions {
+  port: number;
+  host: string;
+  seed: number;
+  taskMs: number | undefined;
+  refreshMs: number;
+  authFailDelayMs: number;
+  certDir: string | undefined;
+  token: ParsedToken;
+}
+
+// The same shape PVE's pve_verify_tokenid accepts: user@realm!tokenid, then the secret.
+const TOKEN_PATTERN = /^([^\s@!:]+@[A-Za-z][A-Za-z0-9.\-_]+)!([A-Za-z][A-Za-z0-9.\-_]+)=(\S+)$/;
+
+export function parseToken(full: string): ParsedToken | undefined {
+  const m = TOKEN_PATTERN.exec(full);
+  if (!m || m[1] === undefined || m[2] === undefined) return undefined;
+  return { full, userid: m[1], tokenId: m[2], tokenUser: `${m[1]}!${m[2]}` };
+}
+
+export function isLoopbackV4(host: string): boolean {
+  return isIPv4(host) && host.startsWith('127.');
+}
+
+function nonNegative(name: string, value: number | undefined, fallback: number): number {
+  if (value === undefined) return fallback;
+  if (!Number.isFinite(value) || value < 0)
+    throw new Error(`pve-sim: ${name} must be a non-negative number, got ${value}`);
+  return value;
+}
+
+export function resolveOptions(opts: SimulatorOptions = {}): ResolvedOptions {
+  const host = opts.host ?? '127.0.0.1';
+  // The simulator speaks for a whole cluster with a well-known token: it must never be reachable off-box.
+  if (!isLoopbackV4(host)) throw new Error(`pve-sim: host must be a 127.0.0.0/8 address, got '${host}'`);
+  const port = opts.port ?? 8006;
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`pve-sim: invalid port ${port}`);
+  const seed = opts.seed ?? 42;
+  if (!Number.isInteger(seed)) throw new Error(`pve-sim: seed must be an integer, got ${seed}`);
+  const tokenText = opts.token ?? DEFAULT_SIM_TOKEN;
+  const token = parseToken(tokenText);
+  if (!token) throw new Error(`pve-sim: token must look like USER@REALM!TOKENID=SECRET`);
+  return {
+    port,
+    host,
+    seed,
+    taskMs: opts.taskMs === undefined ? undefined : nonNegative('taskMs', opts.taskMs, 0),
+    refreshMs: nonNegative('refreshMs', opts.refreshMs, 10_000),
+    authFailDelayMs: nonNegative('authFailDelayMs', opts.authFailDelayMs, 3000),
+    certDir: opts.certDir,
+    token,
+  };
+}

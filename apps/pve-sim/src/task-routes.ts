@@ -1,0 +1,127 @@
+import { bool, int, NODE_PARAM, str, VMID_PARAM, type ParamSchema, type Params } from './params';
+import { handlerDie, paramError } from './pve-errors';
+import { type PveRoute } from './router';
+import { splitTokenUser, type SimTask } from './tasks';
+import { decodeUpid } from './upid';
+
+const UPID_PATH: ParamSchema = { node: NODE_PARAM, upid: { type: 'string' } };
+
+function parsedUpid(params: Params): string {
+  const upid = String(params['upid']);
+  if (!decodeUpid(upid)) throw paramError({ upid: 'unable to parse worker upid' });
+  return upid;
+}
+
+/** GET …/tasks/{upid}/status: decoded UPID fields, user split from tokenid, and no endtime. */
+function statusView(task: SimTask): Record<string, unknown> {
+  const { user, tokenid } = splitTokenUser(task.user);
+  const out: Record<string, unknown> = {
+    upid: task.upid,
+    node: task.node,
+    pid: task.pid,
+    pstart: task.pstart,
+    starttime: task.starttime,
+    type: task.type,
+    id: task.id,
+    user,
+    status: task.running ? 'running' : 'stopped',
+  };
+  if (tokenid !== undefined) out['tokenid'] = tokenid;
+  if (!task.running && task.exitstatus !== undefined) out['exitstatus'] = task.exitstatus;
+  return out;
+}
+
+/** pve-common dump_logfile: n counts from 1, limit 0 means everything, empty logs say "no content". */
+function logView(lines: readonly string[] | undefined, start: number, limit: number): { data: unknown; total: number } {
+  if (lines === undefined) return { data: [{ n: 1, t: 'unable to open file - No such file or directory' }], total: 1 };
+  const out: Array<{ n: number; t: string }> = [];
+  let count = 0;
+  let remaining = limit;
+  for (const t of lines) {
+    if (count++ < start) continue;
+    if (limit !== 0) {
+      if (remaining <= 0) continue;
+      remaining--;
+    }
+    out.push({ n: count, t });
+  }
+  if (count === 0) return { data: [{ n: 1, t: 'no content' }], total: 1 };
+  return { data: out, total: count };
+}
+
+export const TASK_ROUTES: PveRoute[] = [
+  {
+    method: 'GET',
+    path: '/nodes/{node}/tasks',
+    params: {
+      node: NODE_PARAM,
+      start: { type: 'integer', minimum: 0, optional: true },
+      limit: { type: 'integer', minimum: 0, optional: true },
+      userfilter: { type: 'string', optional: true },
+      typefilter: { type: 'string', optional: true },
+      vmid: { ...VMID_PARAM, optional: true },
+      errors: { type: 'boolean', optional: true },
+      source: { type: 'string', enum: ['archive', 'active', 'all'], optional: true },
+      since: { type: 'integer', optional: true },
+      until: { type: 'integer', optional: true },
+      statusfilter: { type: 'string', optional: true },
+    },
+    proxied: true,
+    handler: ({ sim, params }) => {
+      const source = (str(params, 'source') ?? 'archive') as 'archive' | 'active' | 'all';
+      const { entries, total } = sim.tasks.list(String(params['node']), {
+        start: int(params, 'start') ?? 0,
+        limit: int(params, 'limit') ?? 50,
+        source,
+        errors: bool(params, 'errors'),
+        vmid: int(params, 'vmid'),
+        typefilter: str(params, 'typefilter'),
+        userfilter: str(params, 'userfilter'),
+        since: int(params, 'since'),
+        until: int(params, 'until'),
+        statusfilter: str(params, 'statusfilter'),
+      });
+      return { data: entries, total };
+    },
+  },
+  {
+    method: 'GET',
+    path: '/nodes/{node}/tasks/{upid}',
+    params: UPID_PATH,
+    proxied: true,
+    handler: () => ({ data: [{ name: 'log' }, { name: 'status' }] }),
+  },
+  {
+    method: 'GET',
+    path: '/nodes/{node}/tasks/{upid}/status',
+    params: UPID_PATH,
+    proxied: true,
+    handler: ({ sim, params }) => {
+      const task = sim.tasks.find(String(params['node']), parsedUpid(params));
+      if (!task) throw paramError({ upid: 'no such task' });
+      return { data: statusView(task) };
+    },
+  },
+  {
+    method: 'GET',
+    path: '/nodes/{node}/tasks/{upid}/log',
+    params: {
+      ...UPID_PATH,
+      start: { type: 'integer', minimum: 0, optional: true },
+      limit: { type: 'integer', minimum: 0, optional: true },
+      download: { type: 'boolean', optional: true },
+    },
+    proxied: true,
+    handler: ({ sim, params }) => {
+      const task = sim.tasks.find(String(params['node']), parsedUpid(params));
+      if (bool(params, 'download')) {
+        if (params['start'] !== undefined || params['limit'] !== undefined) {
+          throw handlerDie("'download' cannot be used together with 'start' or 'limit' parameters");
+        }
+        // The real endpoint streams text/plain; this simulator keeps to JSON and returns every line.
+        return logView(task?.log, 0, 0);
+      }
+      return logView(task?.log, int(params, 'start') ?? 0, int(params, 'limit') ?? 50);
+    },
+  },
+];

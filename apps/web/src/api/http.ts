@@ -1,0 +1,96 @@
+/**
+ * The one way the dashboard calls the API: JSON in and out, the bearer token attached, and every
+ * failure turned into an HttpError carrying the envelope's code (CONTRACT "Errors").
+ */
+export class HttpError extends Error {
+  override readonly name = 'HttpError';
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+    readonly details?: Readonly<Record<string, unknown>>,
+    /** From Retry-After (429). */
+    readonly retryAfterSeconds?: number,
+  ) {
+    super(message);
+  }
+}
+
+export function isHttpError(err: unknown): err is HttpError {
+  return err instanceof Error && err.name === 'HttpError';
+}
+
+type FetchLike = (input: string, init?: RequestInit) => Promise<Response>;
+
+export interface HttpConfig {
+  /** Prefix of every path; empty when the API serves the page (the demo). */
+  readonly baseUrl: string;
+  readonly fetch: FetchLike;
+  readonly token: () => string | null | undefined;
+  /** A 401 on an authenticated call: the token expired or the operator was removed. */
+  readonly onUnauthorized: () => void;
+}
+
+let config: HttpConfig = {
+  baseUrl: '',
+  fetch: (input, init) => globalThis.fetch(input, init),
+  token: () => undefined,
+  onUnauthorized: () => undefined,
+};
+
+export function configureHttp(patch: Partial<HttpConfig>): void {
+  config = { ...config, ...patch };
+}
+
+export interface RequestOptions {
+  readonly body?: unknown;
+  /** Login is the one call made without a token, and whose 401 means "wrong password", not "log out". */
+  readonly anonymous?: boolean;
+  readonly signal?: AbortSignal;
+}
+
+export async function request<T>(method: string, path: string, opts: RequestOptions = {}): Promise<T> {
+  const headers: Record<string, string> = { accept: 'application/json' };
+  const token = opts.anonymous ? undefined : config.token();
+  if (token) headers['authorization'] = `Bearer ${token}`;
+  if (opts.body !== undefined) headers['content-type'] = 'application/json';
+  let res: Response;
+  try {
+    res = await config.fetch(`${config.baseUrl}${path}`, {
+      method,
+      headers,
+      ...(opts.body !== undefined ? { body: JSON.stringify(opts.body) } : {}),
+      ...(opts.signal ? { signal: opts.signal } : {}),
+    });
+  } catch (err) {
+    if ((err as Error).name === 'AbortError') throw err;
+    throw new HttpError(0, 'NETWORK', 'JARVIS cannot reach its API');
+  }
+  const text = await res.text();
+  let json: unknown;
+  try {
+    json = text ? JSON.parse(text) : undefined;
+  } catch {
+    json = undefined;
+  }
+  if (res.ok) return json as T;
+  const envelope = (json as { error?: { code?: unknown; message?: unknown; details?: unknown } } | undefined)?.error;
+  const retryAfter = Number(res.headers.get('retry-after'));
+  const error = new HttpError(
+    res.status,
+    typeof envelope?.code === 'string' ? envelope.code : `HTTP_${res.status}`,
+    typeof envelope?.message === 'string' ? envelope.message : `${method} ${path} failed (${res.status})`,
+    typeof envelope?.details === 'object' && envelope.details !== null
+      ? (envelope.details as Record<string, unknown>)
+      : undefined,
+    Number.isFinite(retryAfter) && retryAfter > 0 ? retryAfter : undefined,
+  );
+  if (res.status === 401 && !opts.anonymous && token) config.onUnauthorized();
+  throw error;
+}
+
+export const http = {
+  get: <T>(path: string, opts?: Omit<RequestOptions, 'body'>) => request<T>('GET', path, opts),
+  post: <T>(path: string, body?: unknown, opts?: Omit<RequestOptions, 'body'>) =>
+    request<T>('POST', path, { ...opts, body: body ?? {} }),
+};

@@ -1,0 +1,165 @@
+/**
+ * The shapes the API sends (CONTRACT.md "Cluster fields", apps/api's DTOs and live-events.ts).
+ * Restated here rather than imported: the dashboard talks to the API only over HTTP and sockets.
+ */
+export type Tier = 'GREEN' | 'YELLOW' | 'RED' | 'BLACK';
+export type PowerAction = 'start' | 'stop' | 'shutdown' | 'reboot';
+
+export interface ClusterNode {
+  readonly name: string;
+  readonly status: 'online' | 'offline' | 'unknown';
+  readonly cpu: number;
+  readonly mem: number;
+  readonly maxmem: number;
+  readonly disk: number;
+  readonly maxdisk: number;
+  readonly uptime: number;
+  readonly temperature: { readonly packageC: number; readonly maxCoreC: number } | null;
+}
+
+export interface ClusterGuest {
+  readonly vmid: number;
+  readonly node: string;
+  readonly type: 'qemu' | 'lxc';
+  readonly name: string;
+  readonly status: 'running' | 'stopped' | 'paused' | 'unknown';
+  readonly template: boolean;
+  readonly lock?: string;
+  readonly tags: readonly string[];
+  readonly hastate?: string;
+  readonly cpu: number;
+  readonly mem: number;
+  readonly maxmem: number;
+  readonly uptime: number;
+}
+
+export interface ClusterStorage {
+  readonly node: string;
+  readonly storage: string;
+  readonly type: string;
+  readonly shared: boolean;
+  readonly used: number;
+  readonly total: number;
+  readonly usedFraction: number;
+  readonly status: string;
+}
+
+export interface ClusterQuorum {
+  readonly quorate: boolean;
+  readonly nodes: number;
+  readonly expected?: number;
+}
+
+export interface ClusterState {
+  readonly quorum: ClusterQuorum;
+  readonly nodes: readonly ClusterNode[];
+  readonly guests: readonly ClusterGuest[];
+  readonly storage: readonly ClusterStorage[];
+  readonly updatedAt: string;
+  readonly stale: boolean;
+}
+
+export interface KeyedChanges<T, K> {
+  readonly changed: readonly T[];
+  readonly removed: readonly K[];
+}
+
+export interface ClusterDiff {
+  readonly updatedAt: string;
+  readonly stale: boolean;
+  readonly quorum?: ClusterQuorum;
+  readonly nodes: KeyedChanges<ClusterNode, string>;
+  readonly guests: KeyedChanges<ClusterGuest, number>;
+  readonly storage: KeyedChanges<ClusterStorage, string>;
+}
+
+export type ApprovalState = 'pending' | 'approved' | 'rejected' | 'expired' | 'cancelled';
+
+export interface ApprovalDecision {
+  readonly by: string;
+  readonly at: string;
+  readonly verdict: 'approve' | 'reject';
+  readonly comment?: string;
+}
+
+export interface ApprovalView {
+  readonly id: string;
+  readonly workflowId: string;
+  readonly version: number;
+  readonly state: ApprovalState;
+  readonly tier: 'YELLOW' | 'RED';
+  readonly action: string;
+  readonly target: { readonly node: string; readonly vmid?: number; readonly type?: string };
+  readonly resourceName: string;
+  readonly reason: string | null;
+  readonly requestedBy: { readonly kind: string; readonly id: string };
+  readonly requestedAt: string;
+  readonly expiresAt: string;
+  readonly fingerprint: string;
+  readonly blastRadius: { readonly guests: readonly number[]; readonly nodes: readonly string[] };
+  readonly twoPerson: boolean;
+  readonly decisions: readonly ApprovalDecision[];
+}
+
+export interface TimelineStep {
+  readonly at: string;
+  readonly kind: string;
+  readonly title: string;
+  readonly by?: string;
+  readonly detail?: Readonly<Record<string, unknown>>;
+  readonly durationMs?: number;
+}
+
+export interface Timeline {
+  readonly workflowId: string;
+  readonly kind: string;
+  readonly status: string;
+  readonly source?: 'temporal' | 'archive';
+  readonly steps: readonly TimelineStep[];
+}
+
+export interface FeedItem {
+  readonly id: number | string;
+  readonly at: string;
+  readonly source: string;
+  readonly workflowId: string;
+  readonly kind: string;
+  readonly title: string;
+  readonly actor?: string;
+  readonly node?: string;
+  readonly vmid?: number;
+}
+
+export interface AuditItem {
+  readonly workflowId: string;
+  readonly runId?: string;
+  readonly kind: string;
+  readonly status: string;
+  readonly outcome?: string;
+  readonly node?: string;
+  readonly vmid?: number;
+  readonly action?: string;
+  readonly requestedBy?: string;
+  readonly startedAt?: string;
+  readonly closedAt?: string;
+}
+
+export interface GuestActionAccepted {
+  readonly workflowId: string;
+  readonly tier: Tier;
+  readonly state: string;
+}
+
+export type RrdRow = { readonly time: number } & Readonly<Record<string, number>>;
+
+/** Socket events of /live, as the gateway emits them. */
+export interface StepEvent {
+  readonly workflowId: string;
+  readonly kind: string;
+  readonly title: string;
+  readonly at: string;
+}
+export interface ArchivedEvent {
+  readonly workflowId: string;
+  readonly outcome: string | null;
+}

@@ -1,0 +1,83 @@
+import { defineStore } from 'pinia';
+import { ref, shallowRef } from 'vue';
+import { http, isHttpError } from '../api/http';
+import { type Timeline } from '../lib/api-types';
+
+/**
+ * The story of one selected workflow. While it runs, every `step` event for it asks for a
+ * refresh; refreshes never overlap: one asked for during a fetch runs once that fetch is done,
+ * so a burst of steps costs at most two requests and the last answer is always the newest.
+ */
+export const useTimelineStore = defineStore('timeline', () => {
+  const workflowId = ref<string | null>(null);
+  const timeline = shallowRef<Timeline | null>(null);
+  const loading = ref(false);
+  const error = ref<string | null>(null);
+  let inFlight: Promise<void> | null = null;
+  let again = false;
+  let generation = 0;
+
+  async function fetchOnce(id: string, gen: number): Promise<void> {
+    try {
+      const t = await http.get<Timeline>(`/api/workflows/${id}/timeline`);
+      if (gen !== generation) return;
+      timeline.value = Object.freeze(t);
+      error.value = null;
+    } catch (err) {
+      if (gen !== generation) return;
+      // Right after a request the workflow may not be visible yet; the next step event retries.
+      error.value = isHttpError(err) && err.status === 404 ? 'Starting…' : isHttpError(err) ? err.message : String(err);
+    }
+  }
+
+  function refresh(): Promise<void> {
+    const id = workflowId.value;
+    if (!id) return Promise.resolve();
+    if (inFlight) {
+      again = true;
+      return inFlight;
+    }
+    const gen = generation;
+    loading.value = true;
+    inFlight = (async () => {
+      try {
+        do {
+          again = false;
+          await fetchOnce(id, gen);
+        } while (again && gen === generation);
+      } finally {
+        inFlight = null;
+        if (gen === generation) loading.value = false;
+      }
+    })();
+    return inFlight;
+  }
+
+  function select(id: string | null): Promise<void> {
+    if (id === workflowId.value) return refresh();
+    generation++;
+    inFlight = null;
+    again = false;
+    workflowId.value = id;
+    timeline.value = null;
+    error.value = null;
+    loading.value = false;
+    return refresh();
+  }
+
+  /** A step or archive event: refresh only when it is about the workflow on screen. */
+  function onWorkflowEvent(id: string): Promise<void> {
+    return id === workflowId.value ? refresh() : Promise.resolve();
+  }
+
+  function reset(): void {
+    generation++;
+    inFlight = null;
+    workflowId.value = null;
+    timeline.value = null;
+    error.value = null;
+    loading.value = false;
+  }
+
+  return { workflowId, timeline, loading, error, select, refresh, onWorkflowEvent, reset };
+});

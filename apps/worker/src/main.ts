@@ -1,0 +1,52 @@
+import { readFileSync } from 'node:fs';
+import { Client, Connection } from '@temporalio/client';
+import { NativeConnection, Runtime, makeTelemetryFilterString, DefaultLogger } from '@temporalio/worker';
+import { ProxmoxClient } from '@jarvis/activities';
+import { loadConfig, ConfigError } from '@jarvis/config';
+import { createPool, migrate } from '@jarvis/db';
+import { createJarvisWorker } from './worker';
+
+const log = (message: string): void => console.log(`[worker] ${new Date().toISOString()} ${message}`);
+
+async function main(): Promise<void> {
+  const config = loadConfig();
+  Runtime.install({
+    logger: new DefaultLogger('WARN'),
+    telemetryOptions: { logging: { filter: makeTelemetryFilterString({ core: 'WARN' }), console: {} } },
+  });
+  const pool = createPool(config.databaseUrl);
+  await migrate(pool);
+  const pve = new ProxmoxClient({
+    baseUrl: config.pve.url,
+    token: config.pve.token,
+    ...(config.pve.fingerprint ? { fingerprint: config.pve.fingerprint } : {}),
+    ...(config.pve.caFile ? { caPem: readFileSync(config.pve.caFile, 'utf8') } : {}),
+  });
+  const connection = await NativeConnection.connect({ address: config.temporal.address });
+  const clientConnection = await Connection.connect({ address: config.temporal.address });
+  const client = new Client({ connection: clientConnection, namespace: config.temporal.namespace });
+  const jarvis = await createJarvisWorker({
+    connection,
+    client,
+    namespace: config.temporal.namespace,
+    taskQueue: config.temporal.taskQueue,
+    pve,
+    pool,
+    log,
+  });
+  const stop = (signal: string): void => {
+    log(`${signal}: draining`);
+    void jarvis.shutdown();
+  };
+  process.once('SIGTERM', () => stop('SIGTERM'));
+  process.once('SIGINT', () => stop('SIGINT'));
+  log(`polling task queue "${config.temporal.taskQueue}" on ${config.temporal.address}`);
+  await jarvis.run();
+  await Promise.allSettled([connection.close(), clientConnection.close(), pool.end(), pve.close()]);
+  log('stopped');
+}
+
+main().catch((err: unknown) => {
+  console.error(err instanceof ConfigError ? err.message : err);
+  process.exit(1);
+});

@@ -1,0 +1,122 @@
+import { type Pool } from 'pg';
+import { encodeEvent, EVENTS_CHANNEL } from './events';
+
+export interface ArchiveInput {
+  readonly workflowId: string;
+  readonly runId: string;
+  readonly kind: string;
+  readonly status: string;
+  readonly outcome?: string;
+  readonly node?: string;
+  readonly vmid?: number;
+  readonly action?: string;
+  readonly requestedBy?: string;
+  readonly startedAt?: string;
+  readonly closedAt?: string;
+  readonly summary?: Record<string, unknown>;
+  /** The history in Temporal's JSON form (`historyToJSON`), replayable as is. */
+  readonly history: unknown;
+}
+
+export type ArchiveSummary = Omit<ArchiveInput, 'history'> & { readonly archivedAt: string };
+
+export interface ArchiveFilter {
+  readonly node?: string;
+  readonly vmid?: number;
+  readonly kind?: string;
+  readonly outcome?: string;
+  readonly from?: string;
+  readonly to?: string;
+  readonly limit?: number;
+}
+
+export class ArchiveRepository {
+  constructor(private readonly pool: Pool) {}
+
+  /** Idempotent on (workflowId, runId): archiving the same run twice keeps the first copy. */
+  async store(a: ArchiveInput): Promise<boolean> {
+    const { rowCount } = await this.pool.query(
+      `INSERT INTO workflow_archive (workflow_id, run_id, kind, status, outcome, node, vmid, action, requested_by,
+                                     started_at, closed_at, summary, history)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)
+       ON CONFLICT (workflow_id, run_id) DO NOTHING`,
+      [
+        a.workflowId,
+        a.runId,
+        a.kind,
+        a.status,
+        a.outcome ?? null,
+        a.node ?? null,
+        a.vmid ?? null,
+        a.action ?? null,
+        a.requestedBy ?? null,
+        a.startedAt ?? null,
+        a.closedAt ?? null,
+        JSON.stringify(a.summary ?? {}),
+        JSON.stringify(a.history),
+      ],
+    );
+    if (rowCount) {
+      await this.pool.query('SELECT pg_notify($1, $2)', [
+        EVENTS_CHANNEL,
+        encodeEvent({ type: 'archived', workflowId: a.workflowId, outcome: a.outcome ?? null }),
+      ]);
+    }
+    return Boolean(rowCount);
+  }
+
+  async list(f: ArchiveFilter = {}): Promise<{ items: ArchiveSummary[]; total: number }> {
+    const conditions: string[] = [];
+    const params: unknown[] = [];
+    const add = (sql: string, value: unknown): void => {
+      params.push(value);
+      conditions.push(sql.replace('?', `$${params.length}`));
+    };
+    if (f.node) add('node = ?', f.node);
+    if (f.vmid !== undefined) add('vmid = ?', f.vmid);
+    if (f.kind) add('kind = ?', f.kind);
+    if (f.outcome) add('outcome = ?', f.outcome);
+    if (f.from) add('closed_at >= ?', f.from);
+    if (f.to) add('closed_at <= ?', f.to);
+    const where = conditions.length ? `WHERE ${conditions.join(' AND ')}` : '';
+    const { rows } = await this.pool.query(
+      `SELECT workflow_id, run_id, kind, status, outcome, node, vmid, action, requested_by, started_at, closed_at, summary,
+              archived_at, count(*) OVER () AS total
+         FROM workflow_archive ${where} ORDER BY closed_at DESC NULLS LAST LIMIT ${Math.min(Math.max(f.limit ?? 100, 1), 500)}`,
+      params,
+    );
+    const first = rows[0] as Record<string, unknown> | undefined;
+    return { items: rows.map(toSummary), total: first ? Number(first['total']) : 0 };
+  }
+
+  async history(workflowId: string): Promise<{ summary: ArchiveSummary; history: unknown } | undefined> {
+    const { rows } = await this.pool.query(
+      `SELECT *, history FROM workflow_archive WHERE workflow_id = $1 ORDER BY closed_at DESC NULLS LAST LIMIT 1`,
+      [workflowId],
+    );
+    const row = rows[0] as Record<string, unknown> | undefined;
+    return row ? { summary: toSummary(row), history: row['history'] } : undefined;
+  }
+}
+
+const iso = (v: unknown): string | undefined => (v instanceof Date ? v.toISOString() : undefined);
+
+function toSummary(r: Record<string, unknown>): ArchiveSummary {
+  const opt = <T>(key: string, value: T | null | undefined): Record<string, T> =>
+    value === null || value === undefined ? {} : { [key]: value };
+  return {
+    workflowId: r['workflow_id'] as string,
+    runId: r['run_id'] as string,
+    kind: r['kind'] as string,
+    status: r['status'] as string,
+    ...opt('outcome', r['outcome'] as string | null),
+    ...opt('node', r['node'] as string | null),
+    ...opt('vmid', r['vmid'] as number | null),
+    ...opt('action', r['action'] as string | null),
+    ...opt('requestedBy', r['requested_by'] as string | null),
+    ...opt('startedAt', iso(r['started_at'])),
+    ...opt('closedAt', iso(r['closed_at'])),
+    summary: r['summary'] as Record<string, unknown>,
+    archivedAt: iso(r['archived_at']) ?? '',
+  };
+}

@@ -1,0 +1,3 @@
+export * from './temporal-dev-server';
+export * from './ports';
+export * from './port-check';

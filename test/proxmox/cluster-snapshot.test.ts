@@ -1,0 +1,125 @@
+import { ClusterSnapshot } from '../../activities/src/proxmox/cluster-snapshot';
+import { parseClusterStatus, partitionResources } from '../../activities/src/proxmox/normalize';
+import { ProxmoxError } from '../../activities/src/proxmox/proxmox.errors';
+
+/** A stand-in for the two upstream calls, counting them and failing on demand. */
+function fakeUpstream() {
+  const calls = { status: 0, resources: 0 };
+  let fail: ProxmoxError | undefined;
+  let name = 'vm-a';
+  let release: (() => void) | undefined;
+  let gate: Promise<void> | undefined;
+  const client = {
+    async clusterStatus() {
+      calls.status++;
+      if (gate) await gate;
+      if (fail) throw fail;
+      return parseClusterStatus([
+        { type: 'cluster', nodes: 1, quorate: 1 },
+        { type: 'node', name: 'pve', online: 1 },
+      ]);
+    },
+    async clusterResources() {
+      calls.resources++;
+      if (gate) await gate;
+      if (fail) throw fail;
+      return partitionResources([{ type: 'qemu', vmid: 100, node: 'pve', name, status: 'running' }, { type: 'qemu' }]);
+    },
+  };
+  return {
+    client,
+    calls,
+    setFail: (e: ProxmoxError | undefined) => (fail = e),
+    setName: (n: string) => (name = n),
+    hold: (): void => {
+      gate = new Promise<void>((r) => (release = r));
+    },
+    release: () => {
+      gate = undefined;
+      release?.();
+    },
+  };
+}
+
+describe('ClusterSnapshot', () => {
+  let clock = 1_000_000;
+  const now = () => clock;
+  beforeEach(() => {
+    clock = 1_000_000;
+  });
+
+  it('shares one in-flight fetch among concurrent callers', async () => {
+    const up = fakeUpstream();
+    const snap = new ClusterSnapshot({ client: up.client, ttlMs: 2000, now });
+    up.hold();
+    const pending = Array.from({ length: 25 }, () => snap.get());
+    up.release();
+    const states = await Promise.all(pending);
+    expect(up.calls).toEqual({ status: 1, resources: 1 });
+    expect(new Set(states.map((s) => JSON.stringify(s))).size).toBe(1);
+    expect(states[0]?.guests.map((g) => g.name)).toEqual(['vm-a']);
+    expect(snap.stats).toMatchObject({ fetches: 1, dropped: 1 });
+  });
+
+  it('serves from memory within the TTL and refetches after it', async () => {
+    const up = fakeUpstream();
+    const snap = new ClusterSnapshot({ client: up.client, ttlMs: 2000, now });
+    await snap.get();
+    up.setName('vm-b');
+    clock += 1999;
+    expect((await snap.get()).guests[0]?.name).toBe('vm-a');
+    clock += 1;
+    expect((await snap.get()).guests[0]?.name).toBe('vm-b');
+    expect(up.calls.status).toBe(2);
+  });
+
+  it('hands each caller its own copy', async () => {
+    const up = fakeUpstream();
+    const snap = new ClusterSnapshot({ client: up.client, now });
+    const first = await snap.get();
+    first.guests.length = 0;
+    expect((await snap.get()).guests).toHaveLength(1);
+  });
+
+  it('returns the last good state marked stale when upstream fails, and keeps its time', async () => {
+    const up = fakeUpstream();
+    const snap = new ClusterSnapshot({ client: up.client, ttlMs: 2000, now });
+    const good = await snap.get();
+    clock += 5000;
+    up.setFail(new ProxmoxError('NODE_UNREACHABLE', 'No route to host', { status: 595 }));
+    const stale = await snap.get();
+    expect(stale.stale).toBe(true);
+    expect(stale.updatedAt).toBe(good.updatedAt);
+    expect(stale.guests).toEqual(good.guests);
+    expect(snap.stats.lastError).toMatchObject({ code: 'NODE_UNREACHABLE' });
+
+    // The failure is remembered for the TTL too: a down upstream is not hammered.
+    const before = up.calls.status;
+    await snap.get();
+    expect(up.calls.status).toBe(before);
+
+    clock += 2000;
+    up.setFail(undefined);
+    const fresh = await snap.get();
+    expect(fresh.stale).toBe(false);
+    expect(snap.stats.lastError).toBeUndefined();
+  });
+
+  it('throws the ProxmoxError when there never was a good state', async () => {
+    const up = fakeUpstream();
+    up.setFail(new ProxmoxError('AUTH', 'Authentication failed!', { status: 401 }));
+    const snap = new ClusterSnapshot({ client: up.client, now });
+    await expect(snap.get()).rejects.toMatchObject({ name: 'ProxmoxError', code: 'AUTH' });
+    await expect(snap.get()).rejects.toMatchObject({ code: 'AUTH' });
+    expect(up.calls.status).toBe(1);
+  });
+
+  it('refetches at once after invalidate()', async () => {
+    const up = fakeUpstream();
+    const snap = new ClusterSnapshot({ client: up.client, now });
+    await snap.get();
+    snap.invalidate();
+    await snap.get();
+    expect(up.calls.status).toBe(2);
+  });
+});

@@ -1,0 +1,139 @@
+import { randomBytes } from 'node:crypto';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { join } from 'node:path';
+import { Client, Connection } from '@temporalio/client';
+import { DefaultLogger, makeTelemetryFilterString, NativeConnection, Runtime } from '@temporalio/worker';
+import { ProxmoxClient } from '@jarvis/activities';
+import { createPool } from '@jarvis/db';
+import { startSimulator, type RunningSimulator, type SimulatorOptions } from '@jarvis/pve-sim';
+import { createJarvisWorker, type JarvisWorker } from '@jarvis/worker';
+import { type Pool } from 'pg';
+
+export const ROOT = join(__dirname, '..', '..');
+export const OPERATOR = { username: 'operator', password: 'operator-Secret-1' };
+export const SECOND = { username: 'second', password: 'second-Secret-2' };
+
+export interface TestStack {
+  readonly sim: RunningSimulator;
+  readonly temporalAddress: string;
+  readonly namespace: string;
+  readonly taskQueue: string;
+  readonly databaseUrl: string;
+  readonly pool: Pool;
+  readonly client: Client;
+  readonly pve: ProxmoxClient;
+  /** A complete environment for `loadConfig`, pointing at this stack. */
+  readonly env: Record<string, string>;
+  startWorker(): Promise<void>;
+  stopWorker(): Promise<void>;
+  /** The worker as its own OS process (`apps/worker/dist/main.js`), for crash tests. */
+  spawnWorkerProcess(): ChildProcess;
+  close(): Promise<void>;
+}
+
+let runtimeInstalled = false;
+
+/** Quiet the SDK and its core for tests: errors only (an outage test would otherwise flood the output). */
+export function installRuntime(): void {
+  if (runtimeInstalled) return;
+  runtimeInstalled = true;
+  try {
+    Runtime.install({
+      logger: new DefaultLogger('ERROR'),
+      telemetryOptions: { logging: { filter: makeTelemetryFilterString({ core: 'ERROR' }), console: {} } },
+    });
+  } catch {
+    // Already installed by another file in this process.
+  }
+}
+
+export async function startStack(
+  opts: { worker?: boolean; sim?: SimulatorOptions; env?: Record<string, string> } = {},
+): Promise<TestStack> {
+  const temporalAddress = process.env['JARVIS_TEST_TEMPORAL_ADDRESS'];
+  const databaseUrl = process.env['JARVIS_TEST_DB'];
+  if (!temporalAddress || !databaseUrl) throw new Error('the jest global setup did not run (no Temporal or database)');
+  installRuntime();
+
+  const sim = await startSimulator({ port: 0, taskMs: 100, refreshMs: 100, authFailDelayMs: 20, ...opts.sim });
+  const taskQueue = `test-${randomBytes(6).toString('hex')}`;
+  const namespace = 'default';
+  const pool = createPool(databaseUrl);
+  const connection = await Connection.connect({ address: temporalAddress });
+  const client = new Client({ connection, namespace });
+  const pve = new ProxmoxClient({ baseUrl: sim.url, token: sim.token, fingerprint: sim.fingerprint });
+
+  const env: Record<string, string> = {
+    PVE_URL: sim.url,
+    PVE_TOKEN: sim.token,
+    PVE_FINGERPRINT: sim.fingerprint,
+    DATABASE_URL: databaseUrl,
+    TEMPORAL_ADDRESS: temporalAddress,
+    TEMPORAL_NAMESPACE: namespace,
+    TEMPORAL_TASK_QUEUE: taskQueue,
+    JARVIS_USERNAME: OPERATOR.username,
+    JARVIS_PASSWORD: OPERATOR.password,
+    JARVIS_USERS: JSON.stringify([SECOND]),
+    JWT_SECRET: randomBytes(32).toString('hex'),
+    APPROVAL_TTL_MS: '60000',
+    APPROVAL_ESCALATE_MS: '30000',
+    ...opts.env,
+  };
+
+  let worker: JarvisWorker | undefined;
+  let nativeConnection: NativeConnection | undefined;
+  let running: Promise<void> | undefined;
+  const children = new Set<ChildProcess>();
+
+  const stack: TestStack = {
+    sim,
+    temporalAddress,
+    namespace,
+    taskQueue,
+    databaseUrl,
+    pool,
+    client,
+    pve,
+    env,
+    async startWorker() {
+      if (worker) return;
+      nativeConnection ??= await NativeConnection.connect({ address: temporalAddress });
+      worker = await createJarvisWorker({
+        connection: nativeConnection,
+        client,
+        namespace,
+        taskQueue,
+        pve,
+        pool,
+        archiverPollMs: 200,
+      });
+      running = worker.run();
+    },
+    async stopWorker() {
+      if (!worker) return;
+      await worker.shutdown();
+      await running;
+      worker = undefined;
+    },
+    spawnWorkerProcess() {
+      const child = spawn(process.execPath, [join(ROOT, 'apps/worker/dist/main.js')], {
+        env: { ...process.env, ...env },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      children.add(child);
+      child.once('exit', () => children.delete(child));
+      return child;
+    },
+    async close() {
+      for (const child of children) child.kill('SIGKILL');
+      await stack.stopWorker();
+      await nativeConnection?.close();
+      await connection.close();
+      await pve.close();
+      await pool.end();
+      await sim.close();
+    },
+  };
+  if (opts.worker !== false) await stack.startWorker();
+  return stack;
+}

@@ -1,0 +1,15 @@
+export const REPLAY_WORKFLOW = 'replayAuditWorkflow';
+
+export interface ReplayInput {
+  /** The archived workflow whose history is re-run against the current workflow code. */
+  readonly workflowId: string;
+}
+
+export interface ReplayResult {
+  readonly found: boolean;
+  /** True when the current code makes exactly the decisions the history records. */
+  readonly reproduced: boolean;
+  readonly runId?: string;
+  readonly events?: number;
+  readonly detail?: string;
+}

@@ -1,0 +1,67 @@
+import { defaultPayloadConverter } from '@temporalio/common';
+import type { temporal } from '@temporalio/proto';
+
+export interface TimelineStep {
+  readonly at: string;
+  readonly kind: string;
+  readonly title: string;
+  readonly by?: string;
+  readonly detail?: Record<string, unknown>;
+  readonly durationMs?: number;
+}
+
+type HistoryEvent = temporal.api.history.v1.IHistoryEvent;
+
+const STEP_ACTIVITIES = new Set(['recordStep', 'recordSteps']);
+
+function decode(payload: temporal.api.common.v1.IPayload | null | undefined): unknown {
+  if (!payload) return undefined;
+  try {
+    return defaultPayloadConverter.fromPayload(payload);
+  } catch {
+    return undefined;
+  }
+}
+
+function isStep(value: unknown): value is TimelineStep & { key: string } {
+  if (typeof value !== 'object' || value === null) return false;
+  const v = value as Record<string, unknown>;
+  return typeof v['kind'] === 'string' && typeof v['title'] === 'string' && typeof v['at'] === 'string';
+}
+
+/**
+ * The domain steps of one workflow, read from its Temporal history: every step the workflow
+ * recorded (`recordSteps` local activities, whose results the history keeps in markers), in
+ * history order, each with the time until the next step.
+ */
+export function timelineFromHistory(events: readonly HistoryEvent[]): TimelineStep[] {
+  const steps: (TimelineStep & { seq: number })[] = [];
+  const seen = new Set<string>();
+  for (const event of events) {
+    const marker = event.markerRecordedEventAttributes;
+    if (!marker?.details) continue;
+    const data = decode(marker.details['data']?.payloads?.[0]) as
+      { activity_type?: string; activityType?: string } | undefined;
+    const type = data?.activity_type ?? data?.activityType;
+    if (!type || !STEP_ACTIVITIES.has(type)) continue;
+    const result = decode(marker.details['result']?.payloads?.[0]);
+    for (const item of Array.isArray(result) ? (result as unknown[]) : [result]) {
+      if (!isStep(item) || seen.has(item.key)) continue;
+      seen.add(item.key);
+      steps.push({
+        seq: Number(/(\d+)$/.exec(item.key)?.[1] ?? steps.length),
+        at: item.at,
+        kind: item.kind,
+        title: item.title,
+        ...(item.by ? { by: item.by } : {}),
+        ...(item.detail ? { detail: item.detail } : {}),
+      });
+    }
+  }
+  // Steps written concurrently (an update handler and the main flow) can land out of order.
+  steps.sort((a, b) => a.seq - b.seq);
+  return steps.map(({ seq: _seq, ...s }, i) => {
+    const next = steps[i + 1];
+    return next ? { ...s, durationMs: Math.max(0, Date.parse(next.at) - Date.parse(s.at)) } : s;
+  });
+}

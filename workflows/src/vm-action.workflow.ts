@@ -1,0 +1,328 @@
+import {
+  ApplicationFailure,
+  allHandlersFinished,
+  condition,
+  proxyActivities,
+  proxyLocalActivities,
+  setHandler,
+  workflowInfo,
+} from '@temporalio/workflow';
+import type * as activities from '@jarvis/activities';
+import {
+  blastRadius,
+  evaluateAction,
+  evaluateDecision,
+  fingerprintAction,
+  type ApprovalRequestState,
+  type RecordedDecision,
+  type Tier,
+} from '@jarvis/policies';
+import {
+  approvalIdFor,
+  decideUpdate,
+  EXPECTED_STATUS,
+  progressQuery,
+  VM_ACTION_WORKFLOW,
+  type ApprovalSnapshot,
+  type DecisionArgs,
+  type VmActionInput,
+  type VmActionPhase,
+  type VmActionResult,
+} from './vm-action.messages';
+
+type Acts = activities.ProxmoxActivities & activities.DbActivities;
+type Step = activities.WorkflowStep;
+
+// Projection writes and the fact-finding read are short and idempotent: local activities keep
+// them off the task queue (a marker in the history instead of a round trip through matching).
+const local = proxyLocalActivities<Acts>({
+  startToCloseTimeout: '10s',
+  retry: { initialInterval: '200ms', maximumInterval: '5s', maximumAttempts: 10 },
+});
+
+/** A VM power action behind the tier policy and, for YELLOW and RED, an operator's approval. */
+export async function vmActionWorkflow(input: VmActionInput): Promise<VmActionResult> {
+  const { workflowId } = workflowInfo();
+  const timing = input.timing ?? {};
+  // The Proxmox call is a regular activity on purpose: a retry after a worker crash must know it
+  // is a retry (attempt > 1) to look for the task the lost attempt may have started.
+  const proxmox = proxyActivities<Acts>({
+    startToCloseTimeout: timing.callTimeoutMs ?? 45_000,
+    retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '10s', maximumAttempts: 5 },
+  });
+  const follower = proxyActivities<Acts>({
+    startToCloseTimeout: (timing.taskTimeoutMs ?? 10 * 60_000) + (timing.verifyTimeoutMs ?? 2 * 60_000),
+    heartbeatTimeout: timing.heartbeatTimeoutMs ?? 30_000,
+    retry: { initialInterval: '1s', maximumInterval: '10s', maximumAttempts: 20 },
+  });
+
+  let phase: VmActionPhase = 'evaluating';
+  let tier: Tier | undefined;
+  let upid: string | undefined;
+  let approval: ApprovalRequestState | undefined;
+  let approvalVersion = 0;
+  let stepSeq = 0;
+  const approvalId = approvalIdFor(workflowId);
+  const tool = `guest.${input.action}`;
+  const target = { node: input.node, vmid: input.vmid };
+
+  // Steps are buffered and written when the workflow is about to wait anyway, so one local
+  // activity carries everything that happened in one workflow task.
+  const unwritten: Step[] = [];
+  const step = (kind: string, title: string, extra: { by?: string; detail?: Record<string, unknown> } = {}): void => {
+    unwritten.push({ key: `step-${++stepSeq}`, kind, title, at: new Date().toISOString(), ...target, ...extra });
+  };
+  const flush = async (archive?: { kind: string; summary: Record<string, unknown> }): Promise<void> => {
+    if (unwritten.length === 0 && !archive) return;
+    await local.recordSteps({ steps: unwritten.splice(0), ...(archive ? { archive } : {}) });
+  };
+
+  const snapshot = (): ApprovalSnapshot | undefined =>
+    approval && {
+      id: approvalId,
+      status: approval.status,
+      tier: approval.tier,
+      fingerprint: approval.fingerprint,
+      decisions: approval.decisions.map((d) => ({
+        by: d.by,
+        verdict: d.verdict,
+        at: new Date(d.atMs).toISOString(),
+        ...(d.comment ? { comment: d.comment } : {}),
+      })),
+      expiresAt: new Date(approval.expiresAtMs).toISOString(),
+    };
+
+  setHandler(progressQuery, () => ({
+    phase,
+    ...(tier ? { tier } : {}),
+    ...(approval ? { approval: snapshot()! } : {}),
+    ...(upid ? { upid } : {}),
+  }));
+
+  const finish = async (result: VmActionResult): Promise<VmActionResult> => {
+    phase = result.outcome === 'done' ? 'done' : result.outcome;
+    await condition(allHandlersFinished);
+    await flush({
+      kind: VM_ACTION_WORKFLOW,
+      summary: {
+        ...target,
+        action: input.action,
+        outcome: result.outcome,
+        tier: result.tier,
+        requestedBy: input.requestedBy.id,
+      },
+    });
+    return result;
+  };
+
+  step('requested', `${input.requestedBy.id} asked to ${input.action} guest ${input.vmid} on ${input.node}`, {
+    by: input.requestedBy.id,
+    detail: { requester: input.requestedBy, ...(input.reason ? { reason: input.reason } : {}) },
+  });
+
+  // Facts first: an HA-managed guest raises the tier, and a guest that is not there cannot be acted on.
+  let facts: Awaited<ReturnType<Acts['describeGuest']>>;
+  try {
+    facts = await local.describeGuest(target);
+  } catch (err) {
+    if (failureType(err) === 'NOT_FOUND') {
+      tier = 'BLACK';
+      step('not-found', `Guest ${input.vmid} is not on ${input.node}`);
+      return finish({ outcome: 'not-found', tier, reason: `guest ${input.vmid} is not on node ${input.node}` });
+    }
+    throw err;
+  }
+
+  const args = { node: input.node, vmid: input.vmid, kind: facts.kind };
+  const decision = evaluateAction({ tool, args }, { haManaged: facts.haManaged }, input.policy);
+  tier = decision.tier;
+  step('tier', `Policy: ${decision.tier}`, {
+    detail: { tier: decision.tier, ruleId: decision.ruleId, reason: decision.reason },
+  });
+
+  if (decision.kind === 'deny') {
+    step('blocked', `Blocked: ${decision.reason}`, { detail: { tier: decision.tier, ruleId: decision.ruleId } });
+    return finish({ outcome: 'blocked', tier: decision.tier, reason: decision.reason });
+  }
+
+  if (decision.kind === 'ask') {
+    const approvalTier = decision.tier === 'RED' ? 'RED' : 'YELLOW';
+    const nowMs = Date.now();
+    approval = {
+      tier: approvalTier,
+      requester: input.requestedBy,
+      fingerprint: fingerprintAction(tool, args),
+      status: 'pending',
+      expiresAtMs: nowMs + input.approvalTtlMs,
+      decisions: [],
+      twoPersonRule: input.twoPersonRule,
+      resourceName: facts.name,
+    };
+    const requestedAt = new Date(nowMs).toISOString();
+    const publish = () => {
+      const a = approval!;
+      return local.upsertApproval({
+        id: approvalId,
+        workflowId,
+        version: ++approvalVersion,
+        state: a.status,
+        tier: a.tier,
+        action: input.action,
+        target: { node: input.node, vmid: input.vmid, type: facts.kind },
+        resourceName: a.resourceName,
+        reason: input.reason ?? null,
+        requestedBy: a.requester,
+        requestedAt,
+        expiresAt: new Date(a.expiresAtMs).toISOString(),
+        fingerprint: a.fingerprint,
+        blastRadius: blastRadius({ tool, args }),
+        twoPerson: a.twoPersonRule,
+        decisions: snapshot()!.decisions,
+      });
+    };
+
+    setHandler(
+      decideUpdate,
+      async (d) => {
+        const outcome = evaluateDecision(approval!, d, Date.now());
+        if (outcome.kind === 'refuse') throw ApplicationFailure.nonRetryable(outcome.reason, outcome.code);
+        const recorded: RecordedDecision = {
+          by: d.by,
+          verdict: d.verdict,
+          atMs: Date.now(),
+          ...(d.comment ? { comment: d.comment } : {}),
+        };
+        approval = { ...approval!, status: outcome.next, decisions: [...approval!.decisions, recorded] };
+        step(d.verdict === 'approve' ? 'approved' : 'rejected', outcome.reason, {
+          by: d.by,
+          detail: { verdict: d.verdict, next: outcome.next, ...(d.comment ? { comment: d.comment } : {}) },
+        });
+        // The decision is on the record before the update returns: a caller that lists
+        // approvals right after deciding sees it.
+        await Promise.all([publish(), flush()]);
+        return snapshot()!;
+      },
+      {
+        // The validator runs before the update enters the history: a refused decision leaves no trace.
+        validator: (d: DecisionArgs) => {
+          const outcome = evaluateDecision(approval!, d, Date.now());
+          if (outcome.kind === 'refuse') throw ApplicationFailure.nonRetryable(outcome.reason, outcome.code);
+        },
+        description: 'Approve or reject this action as an operator.',
+      },
+    );
+
+    phase = 'awaiting-approval';
+    step('waiting', `Waiting for ${approvalTier === 'RED' ? 'two confirmations' : 'an approval'}`, {
+      detail: {
+        tier: approvalTier,
+        expiresAt: new Date(approval.expiresAtMs).toISOString(),
+        fingerprint: approval.fingerprint,
+      },
+    });
+    await Promise.all([publish(), flush()]);
+
+    const decided = (): boolean => approval!.status !== 'pending';
+    const escalateAfter = Math.min(input.escalateAfterMs, input.approvalTtlMs);
+    if (!(await condition(decided, escalateAfter))) {
+      step('escalated', `No decision after ${Math.round(escalateAfter / 1000)} s; escalating`);
+      await flush();
+      const remaining = approval.expiresAtMs - Date.now();
+      if (remaining <= 0 || !(await condition(decided, remaining))) {
+        approval = { ...approval, status: 'expired' };
+        await publish();
+        step('expired', `Expired after ${Math.round(input.approvalTtlMs / 1000)} s without a decision`);
+        return finish({
+          outcome: 'expired',
+          tier: decision.tier,
+          reason: 'no operator decided before the request expired',
+        });
+      }
+    }
+    // Decisions run inside the update handler; let it finish its writes before acting.
+    await condition(allHandlersFinished);
+    if (approval.status === 'rejected') {
+      const by = approval.decisions.at(-1)?.by ?? 'an operator';
+      return finish({ outcome: 'rejected', tier: decision.tier, reason: `rejected by ${by}` });
+    }
+  }
+
+  try {
+    return await act();
+  } catch (err) {
+    // A Proxmox refusal (locked, no quorum, node unreachable after retries…) ends the action
+    // as failed, with the reason on the record, rather than failing the workflow itself.
+    const type = failureType(err);
+    if (!type) throw err;
+    const message = (err as { cause?: Error }).cause?.message ?? (err as Error).message;
+    step('failed', `Proxmox refused: ${message}`, { detail: { code: type, ...(upid ? { upid } : {}) } });
+    return finish({ outcome: 'failed', tier: decision.tier, reason: `${type}: ${message}`, ...(upid ? { upid } : {}) });
+  }
+
+  async function act(): Promise<VmActionResult> {
+    phase = 'acting';
+    const notBeforeMs = Date.now();
+    const [issued] = await Promise.all([
+      proxmox.issuePowerAction({ ...args, action: input.action, notBeforeMs }),
+      flush(),
+    ]);
+    upid = issued.upid;
+    step('task', `Proxmox task ${issued.adopted ? 'found after a retry' : 'started'}`, {
+      detail: { upid: issued.upid, adopted: issued.adopted },
+    });
+
+    phase = 'waiting-for-task';
+    const expected = EXPECTED_STATUS[input.action];
+    const [{ task, verification }] = await Promise.all([
+      follower.followPowerTask({
+        ...args,
+        upid: issued.upid,
+        expected,
+        ...(timing.taskTimeoutMs ? { taskTimeoutMs: timing.taskTimeoutMs } : {}),
+        ...(timing.verifyTimeoutMs ? { verifyTimeoutMs: timing.verifyTimeoutMs } : {}),
+      }),
+      flush(),
+    ]);
+    step(task.ok ? 'task-finished' : 'task-failed', `Task ${task.ok ? 'finished' : 'failed'}: ${task.exitstatus}`, {
+      detail: {
+        upid: issued.upid,
+        exitstatus: task.exitstatus,
+        durationMs: task.durationMs,
+        ...(task.ok ? {} : { logTail: task.logTail }),
+      },
+    });
+    if (!task.ok || !verification) {
+      return finish({
+        outcome: 'failed',
+        tier: decision.tier,
+        reason: task.exitstatus,
+        upid: issued.upid,
+        exitstatus: task.exitstatus,
+      });
+    }
+
+    step(
+      verification.verified ? 'verified' : 'not-verified',
+      verification.verified
+        ? `Verified: guest is ${verification.status}`
+        : `Guest is ${verification.status}, expected ${expected}`,
+      { detail: { expected, observed: verification.status, observedAt: verification.observedAt } },
+    );
+    return finish({
+      outcome: verification.verified ? 'done' : 'failed',
+      tier: decision.tier,
+      reason: verification.verified
+        ? `guest ${input.vmid} is ${verification.status}`
+        : `expected ${expected}, observed ${verification.status}`,
+      upid: issued.upid,
+      exitstatus: task.exitstatus,
+      finalStatus: verification.status,
+    });
+  }
+}
+
+/** The ApplicationFailure type behind an activity failure (local activities surface it directly). Compared by type, never instanceof. */
+function failureType(err: unknown): string | undefined {
+  const e = err as { type?: unknown; cause?: { type?: unknown } } | undefined;
+  return typeof e?.type === 'string' ? e.type : typeof e?.cause?.type === 'string' ? e.cause.type : undefined;
+}
