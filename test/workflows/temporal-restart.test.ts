@@ -28,6 +28,7 @@ describe('a Temporal server restart while an action waits for approval', () => {
   let worker: JarvisWorker | undefined;
   let running: Promise<void> | undefined;
   let nativeConnection: NativeConnection | undefined;
+  let clientConnection: Connection | undefined;
 
   const start = () => startDevServer({ port, headless: true, dbFile: join(dir, 'temporal.db'), logLevel: 'error' });
 
@@ -43,6 +44,8 @@ describe('a Temporal server restart while an action waits for approval', () => {
   afterAll(async () => {
     await worker?.shutdown();
     await running?.catch(() => undefined);
+    // The worker's archiver uses the client: close the client only once the worker has stopped.
+    await clientConnection?.close();
     await nativeConnection?.close();
     await server?.stop();
     await Promise.allSettled([pve.close(), pool.end(), sim.close()]);
@@ -52,7 +55,7 @@ describe('a Temporal server restart while an action waits for approval', () => {
   it('keeps the pending approval and completes the action once approved after the restart', async () => {
     const address = `127.0.0.1:${port}`;
     nativeConnection = await NativeConnection.connect({ address });
-    const clientConnection = await Connection.connect({ address });
+    clientConnection = await Connection.connect({ address });
     const client = new Client({ connection: clientConnection });
     const taskQueue = `restart-${port}`;
     worker = await createJarvisWorker({
@@ -90,6 +93,5 @@ describe('a Temporal server restart while an action waits for approval', () => {
     expect(decided.status).toBe('approved');
     const result = (await handle.result()) as VmActionResult;
     expect(result).toMatchObject({ outcome: 'done', finalStatus: 'stopped' });
-    await clientConnection.close();
   });
 });

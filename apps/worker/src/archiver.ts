@@ -35,10 +35,21 @@ export class WorkflowArchiver {
     tick();
   }
 
-  async stop(): Promise<void> {
+  /**
+   * Stops polling and waits for the drain in flight, but never longer than `graceMs`: a call that
+   * cannot finish (Temporal gone for good) must not hold up the worker's shutdown. Whatever it was
+   * archiving stays queued and is picked up by the next worker.
+   */
+  async stop(graceMs = 5_000): Promise<void> {
     this.stopped = true;
     if (this.timer) clearTimeout(this.timer);
-    await this.running;
+    let timer: NodeJS.Timeout | undefined;
+    const grace = new Promise<void>((resolve) => {
+      timer = setTimeout(resolve, graceMs);
+      timer.unref();
+    });
+    await Promise.race([this.running, grace]);
+    clearTimeout(timer);
   }
 
   async drainOnce(limit = 20): Promise<number> {
