@@ -1,3 +1,5 @@
+import { isIP } from 'node:net';
+
 /**
  * Jarvis's configuration, validated once at boot into a typed object (CONTRACT.md,
  * "Configuration"). A missing or malformed variable stops start-up with a message naming it.
@@ -6,6 +8,23 @@ export interface OperatorAccount {
   readonly username: string;
   /** Plain password from the environment; the API hashes it at boot and drops this copy. */
   readonly password: string;
+}
+
+/** Where one node answers SSH. */
+export interface SshNodeAddress {
+  readonly host: string;
+  readonly port: number;
+}
+
+/** SSH to the cluster nodes: file paths and addresses only; the key itself is read by the SSH layer. */
+export interface SshSettings {
+  /** Private key file (mounted read-only in production). */
+  readonly keyFile: string;
+  /** OpenSSH known_hosts file; a node whose key is not there is refused. */
+  readonly knownHostsFile: string;
+  readonly user: string;
+  /** Proxmox node name → address. */
+  readonly nodes: Readonly<Record<string, SshNodeAddress>>;
 }
 
 export interface JarvisConfig {
@@ -22,6 +41,8 @@ export interface JarvisConfig {
   readonly jwtTtlSeconds: number;
   readonly anthropic?: { readonly apiKey: string; readonly baseUrl?: string };
   readonly localLlm?: { readonly url: string; readonly model?: string };
+  /** Chat: models, the price table, budget caps and the override passkey. */
+  readonly chat: ChatConfig;
   readonly smtp?: { readonly url: string; readonly alertEmail?: string };
   readonly apiPort: number;
   readonly webPort: number;
@@ -31,6 +52,43 @@ export interface JarvisConfig {
   readonly approvalTtlMs: number;
   readonly approvalEscalateMs: number;
   readonly webDist?: string;
+  /** Absent when SSH is not configured: temperatures show n/a and SSH tools are unavailable. */
+  readonly ssh?: SshSettings;
+  /** Autonomous monitoring and remediation (the monitor and guardian workflows). */
+  readonly autonomy: AutonomyConfig;
+}
+
+export interface AutonomyConfig {
+  /** Names this cluster's monitor (`monitor:<cluster>`) and guardian (`guardian:<cluster>`). */
+  readonly cluster: string;
+  /** Whether the worker starts the monitor and the guardian at boot. */
+  readonly autostart: boolean;
+  readonly intervals: {
+    readonly criticalMs: number;
+    readonly importantMs: number;
+    readonly routineMs: number;
+    readonly backgroundMs: number;
+  };
+  readonly stabilityWindowMs: number;
+  readonly nodeBootTimeoutMs: number;
+  readonly recheckMs: number;
+  /** How soon a remediation step on a dead worker is noticed and retried elsewhere. */
+  readonly heartbeatTimeoutMs: number;
+  /** At most this many remediation attempts per incident per hour. */
+  readonly maxAttempts: number;
+}
+
+export interface ChatConfig {
+  /** ANTHROPIC_MODEL, default claude-sonnet-5-5. */
+  readonly anthropicModel: string;
+  /** LOCAL_LLM_MODEL, default `local`. */
+  readonly localModel: string;
+  /** LLM_PRICES: JSON `{ "<model>": { "inputPerMTok": n, "outputPerMTok": n } }`, merged over the defaults. */
+  readonly prices?: Readonly<Record<string, { readonly inputPerMTok: number; readonly outputPerMTok: number }>>;
+  readonly budgetDailyUsd?: number;
+  readonly budgetMonthlyUsd?: number;
+  /** JARVIS_OVERRIDE_PASSKEY: the phrase said in chat; only its hash ever reaches a workflow. */
+  readonly overridePasskey?: string;
 }
 
 export class ConfigError extends Error {
@@ -45,6 +103,33 @@ type Env = Readonly<Record<string, string | undefined>>;
 const USERNAME = /^[A-Za-z0-9_.@-]{1,64}$/;
 const FINGERPRINT = /^([0-9A-Fa-f]{2}:){31}[0-9A-Fa-f]{2}$/;
 const PVE_TOKEN = /^[^@\s]+@[^!\s]+![^=\s]+=\S+$/;
+/** PVE's node name format (pve-node in PVE::JSONSchema). */
+const NODE_NAME = /^[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?$/;
+const UNIX_USER = /^[A-Za-z_][A-Za-z0-9_.-]{0,31}$/;
+const HOSTNAME =
+  /^(?=.{1,253}$)[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$/;
+
+/** `host`, `host:port` or `[v6]:port` (port 22 when left out), or `{host, port}`; undefined if malformed. */
+export function parseSshAddress(value: unknown): SshNodeAddress | undefined {
+  let host: unknown;
+  let port: unknown = 22;
+  if (typeof value === 'string') {
+    const bracketed = /^\[([^\]]+)\](?::(\d{1,5}))?$/.exec(value);
+    const plain = /^([^:[\]]+)(?::(\d{1,5}))?$/.exec(value);
+    const m = bracketed ?? plain;
+    if (!m) return undefined;
+    host = m[1];
+    if (m[2] !== undefined) port = Number(m[2]);
+    if (bracketed && isIP(String(host)) !== 6) return undefined;
+  } else if (typeof value === 'object' && value !== null && !Array.isArray(value)) {
+    const rec = value as Record<string, unknown>;
+    host = rec['host'];
+    port = rec['port'] ?? 22;
+  } else return undefined;
+  if (typeof host !== 'string' || !(isIP(host) !== 0 || HOSTNAME.test(host))) return undefined;
+  if (typeof port !== 'number' || !Number.isInteger(port) || port < 1 || port > 65535) return undefined;
+  return { host, port };
+}
 
 export function loadConfig(env: Env = process.env): JarvisConfig {
   const problems: string[] = [];
@@ -127,7 +212,69 @@ export function loadConfig(env: Env = process.env): JarvisConfig {
   const anthropicKey = str('ANTHROPIC_API_KEY', false);
   const anthropicBase = url('ANTHROPIC_BASE_URL', false, ['http:', 'https:']);
   const llmUrl = url('LOCAL_LLM_URL', false, ['http:', 'https:']);
+  const usd = (name: string): number | undefined => {
+    const v = str(name, false);
+    if (v === undefined) return undefined;
+    const n = Number(v);
+    if (!Number.isFinite(n) || n < 0) {
+      problems.push(`${name} must be a non-negative number of US dollars`);
+      return undefined;
+    }
+    return n;
+  };
+  const pricesRaw = json('LLM_PRICES');
+  let prices: ChatConfig['prices'];
+  if (pricesRaw !== undefined) {
+    const ok =
+      typeof pricesRaw === 'object' &&
+      pricesRaw !== null &&
+      !Array.isArray(pricesRaw) &&
+      Object.values(pricesRaw).every((p: unknown) => {
+        const r = (typeof p === 'object' && p !== null ? p : {}) as Record<string, unknown>;
+        return [r['inputPerMTok'], r['outputPerMTok']].every(
+          (x) => typeof x === 'number' && Number.isFinite(x) && x >= 0,
+        );
+      });
+    if (!ok) problems.push('LLM_PRICES must be JSON {"<model>": {"inputPerMTok": n, "outputPerMTok": n}}');
+    else prices = pricesRaw as ChatConfig['prices'];
+  }
+  const passkey = str('JARVIS_OVERRIDE_PASSKEY', false);
+  if (passkey !== undefined && passkey.length < 6)
+    problems.push('JARVIS_OVERRIDE_PASSKEY must be at least 6 characters');
+  const budgetDailyUsd = usd('LLM_BUDGET_DAILY_USD');
+  const budgetMonthlyUsd = usd('LLM_BUDGET_MONTHLY_USD');
+  const chat: ChatConfig = {
+    anthropicModel: str('ANTHROPIC_MODEL', false) ?? 'claude-sonnet-5-5',
+    localModel: str('LOCAL_LLM_MODEL', false) ?? 'local',
+    ...(prices ? { prices } : {}),
+    ...(budgetDailyUsd !== undefined ? { budgetDailyUsd } : {}),
+    ...(budgetMonthlyUsd !== undefined ? { budgetMonthlyUsd } : {}),
+    ...(passkey ? { overridePasskey: passkey } : {}),
+  };
   const smtpUrl = url('SMTP_URL', false, ['smtp:', 'smtps:']);
+
+  let ssh: SshSettings | undefined;
+  const sshKeyFile = str('SSH_KEY_FILE', false);
+  const knownHostsFile = str('SSH_KNOWN_HOSTS', false);
+  const sshNodes = json('SSH_NODES');
+  if (sshKeyFile !== undefined || knownHostsFile !== undefined || sshNodes !== undefined) {
+    if (sshKeyFile === undefined) problems.push('SSH_KEY_FILE is required when SSH is configured');
+    if (knownHostsFile === undefined)
+      problems.push('SSH_KNOWN_HOSTS is required when SSH is configured (there is no trust on first use)');
+    const user = str('SSH_USER', false) ?? 'root';
+    if (!UNIX_USER.test(user)) problems.push('SSH_USER is not a valid user name');
+    const nodes: Record<string, SshNodeAddress> = {};
+    if (typeof sshNodes !== 'object' || sshNodes === null || Array.isArray(sshNodes))
+      problems.push('SSH_NODES is required when SSH is configured: a JSON object of node name to "host:port"');
+    else
+      for (const [node, value] of Object.entries(sshNodes as Record<string, unknown>)) {
+        if (!NODE_NAME.test(node)) problems.push(`SSH_NODES: "${node.slice(0, 64)}" is not a node name`);
+        const address = parseSshAddress(value);
+        if (!address) problems.push(`SSH_NODES.${node.slice(0, 64)} must be "host:port" or {"host", "port"}`);
+        else nodes[node] = address;
+      }
+    if (sshKeyFile && knownHostsFile) ssh = { keyFile: sshKeyFile, knownHostsFile, user, nodes };
+  }
 
   const config: JarvisConfig = {
     pve: {
@@ -152,6 +299,7 @@ export function loadConfig(env: Env = process.env): JarvisConfig {
       ? { localLlm: { url: llmUrl, ...(env['LOCAL_LLM_MODEL'] ? { model: env['LOCAL_LLM_MODEL'] } : {}) } }
       : {}),
     ...(smtpUrl ? { smtp: { url: smtpUrl, ...(env['ALERT_EMAIL'] ? { alertEmail: env['ALERT_EMAIL'] } : {}) } } : {}),
+    chat,
     apiPort: int('API_PORT', 3000, 0, 65535),
     webPort: int('WEB_PORT', 5173, 0, 65535),
     bindAddress: str('BIND_ADDRESS', false) ?? '127.0.0.1',
@@ -159,7 +307,26 @@ export function loadConfig(env: Env = process.env): JarvisConfig {
     approvalTtlMs: int('APPROVAL_TTL_MS', 15 * 60_000, 1_000, 7 * 24 * 3600_000),
     approvalEscalateMs: int('APPROVAL_ESCALATE_MS', 5 * 60_000, 500, 7 * 24 * 3600_000),
     ...(env['WEB_DIST'] ? { webDist: env['WEB_DIST'] } : {}),
+    ...(ssh ? { ssh } : {}),
+    autonomy: {
+      cluster: str('JARVIS_CLUSTER', false) ?? 'default',
+      autostart: !['0', 'false', 'no', 'off'].includes((env['MONITOR_AUTOSTART'] ?? '').trim().toLowerCase()),
+      intervals: {
+        criticalMs: int('MONITOR_CRITICAL_MS', 10_000, 100, 3600_000),
+        importantMs: int('MONITOR_IMPORTANT_MS', 30_000, 100, 24 * 3600_000),
+        routineMs: int('MONITOR_ROUTINE_MS', 5 * 60_000, 100, 24 * 3600_000),
+        backgroundMs: int('MONITOR_BACKGROUND_MS', 30 * 60_000, 100, 7 * 24 * 3600_000),
+      },
+      stabilityWindowMs: int('REMEDIATION_STABILITY_MS', 2 * 60_000, 0, 24 * 3600_000),
+      nodeBootTimeoutMs: int('REMEDIATION_NODE_BOOT_MS', 5 * 60_000, 100, 24 * 3600_000),
+      recheckMs: int('REMEDIATION_RECHECK_MS', 30_000, 50, 3600_000),
+      heartbeatTimeoutMs: int('REMEDIATION_HEARTBEAT_MS', 30_000, 500, 3600_000),
+      maxAttempts: int('GUARDRAIL_MAX_ATTEMPTS', 3, 1, 10_000),
+    },
   };
+  if (!/^[A-Za-z0-9_.-]{1,60}$/.test(config.autonomy.cluster)) {
+    problems.push('JARVIS_CLUSTER may contain only letters, digits and _.- (at most 60)');
+  }
   if (problems.length > 0) throw new ConfigError(problems);
   return config;
 }
@@ -177,5 +344,6 @@ export function redactConfig(config: JarvisConfig): Record<string, unknown> {
     operators: config.operators.map((o) => ({ username: o.username, password: '<redacted>' })),
     jwtSecret: hide(config.jwtSecret),
     anthropic: config.anthropic ? { ...config.anthropic, apiKey: '<redacted>' } : undefined,
+    chat: { ...config.chat, overridePasskey: config.chat.overridePasskey ? '<redacted>' : undefined },
   };
 }

@@ -25,6 +25,8 @@ export interface ArchiveFilter {
   readonly vmid?: number;
   readonly kind?: string;
   readonly outcome?: string;
+  /** A remediation's incident class (its archive summary's `incidentClass`). */
+  readonly incidentClass?: string;
   readonly from?: string;
   readonly to?: string;
   readonly limit?: number;
@@ -76,6 +78,7 @@ export class ArchiveRepository {
     if (f.vmid !== undefined) add('vmid = ?', f.vmid);
     if (f.kind) add('kind = ?', f.kind);
     if (f.outcome) add('outcome = ?', f.outcome);
+    if (f.incidentClass) add("summary->>'incidentClass' = ?", f.incidentClass);
     if (f.from) add('closed_at >= ?', f.from);
     if (f.to) add('closed_at <= ?', f.to);
     const where = conditions.length ? `WHERE ${conditions.join(' AND ')}` : '';

@@ -10,7 +10,8 @@ export type JarvisEvent =
       readonly title: string;
       readonly at: string;
     }
-  | { readonly type: 'archived'; readonly workflowId: string; readonly outcome: string | null };
+  | { readonly type: 'archived'; readonly workflowId: string; readonly outcome: string | null }
+  | { readonly type: 'incident'; readonly id: string; readonly workflowId: string; readonly state: string };
 
 /** NOTIFY payloads are capped at 8000 bytes, so events carry keys and the client re-reads. */
 export function encodeEvent(event: JarvisEvent): string {

@@ -6,3 +6,5 @@ export * from './approvals.repository';
 export * from './archive.repository';
 export * from './settings.repository';
 export * from './archive-queue.repository';
+export * from './incidents.repository';
+export * from './chat.repository';

@@ -46,6 +46,114 @@ const powerTool = (action: PowerAction, description: string): ToolSpec => ({
   },
 });
 
+const closed = (properties: Record<string, JsonSchema>, required: readonly string[] = []): ToolSpec['schema'] => ({
+  type: 'object',
+  additionalProperties: false,
+  required,
+  properties,
+});
+
+const readTool = (
+  name: string,
+  handler: string,
+  target: ToolTarget,
+  description: string,
+  schema: ToolSpec['schema'],
+): ToolSpec => ({ name, description, tier: 'GREEN', handler, effect: 'read', target, schema });
+
+/** The chat's read-only tools (GREEN: every read) and the allowlisted system reads over SSH. */
+const readTools = (): ToolSpec[] => [
+  readTool(
+    'cluster.status',
+    'clusterStatus',
+    'cluster',
+    'Read the whole cluster: quorum, nodes, guests and storage, summarised.',
+    closed({}),
+  ),
+  readTool(
+    'node.status',
+    'nodeStatus',
+    'node',
+    'Read one node: status, CPU, memory, disk, uptime and its guests.',
+    closed({ node: guestTarget.node }, ['node']),
+  ),
+  readTool(
+    'guest.list',
+    'listGuests',
+    'cluster',
+    'List guests (VMs and containers), optionally only those on one node or in one state.',
+    closed({
+      node: guestTarget.node,
+      status: { type: 'string', enum: ['running', 'stopped', 'paused'] },
+    }),
+  ),
+  readTool(
+    'storage.list',
+    'listStorage',
+    'cluster',
+    'List storage pools with their usage, optionally on one node.',
+    closed({ node: guestTarget.node }),
+  ),
+  readTool(
+    'task.recent',
+    'recentTasks',
+    'node',
+    'Recent Proxmox tasks and events on a node (or every node), newest first, failures marked.',
+    closed({
+      node: guestTarget.node,
+      vmid: guestTarget.vmid,
+      limit: { type: 'integer', minimum: 1, maximum: 50 },
+      errorsOnly: { type: 'boolean' },
+    }),
+  ),
+  readTool(
+    'metrics.history',
+    'metricsHistory',
+    'node',
+    'CPU, memory and load history of a node over the last hour, day or week (min, mean, max).',
+    closed({ node: guestTarget.node, timeframe: { type: 'string', enum: ['hour', 'day', 'week'] } }, ['node']),
+  ),
+  readTool(
+    'approval.list',
+    'listApprovals',
+    'cluster',
+    'List approvals waiting for an operator (or recently decided ones).',
+    closed({ state: { type: 'string', enum: ['pending', 'decided'] } }),
+  ),
+  readTool(
+    'ssh.run',
+    'runSshCommand',
+    'node',
+    'Run one read-only, allowlisted command on a node over SSH (e.g. uptime, df -h, journalctl -u pveproxy -n 50). Anything off the allowlist is refused.',
+    closed({ node: guestTarget.node, command: { type: 'string', minLength: 1, maxLength: 300 } }, ['node', 'command']),
+  ),
+  readTool(
+    'service.status',
+    'serviceStatus',
+    'node',
+    'Whether a systemd service on a node is active (systemctl is-active), over SSH.',
+    closed(
+      {
+        node: guestTarget.node,
+        service: { type: 'string', pattern: '^[A-Za-z0-9][A-Za-z0-9_.@-]{0,99}$', maxLength: 100 },
+      },
+      ['node', 'service'],
+    ),
+  ),
+];
+
+/** Node reboot and shutdown are RED by default: everything on the node goes down with it. */
+const nodePowerTools = (): ToolSpec[] =>
+  (['reboot', 'shutdown'] as const).map((command) => ({
+    name: `node.${command}`,
+    description: `${command === 'reboot' ? 'Reboot' : 'Shut down'} a whole node, and every guest on it.`,
+    tier: 'RED',
+    handler: 'nodePowerCommand',
+    effect: 'change',
+    target: 'node',
+    schema: closed({ node: guestTarget.node, reason: { type: 'string', maxLength: 500 } }, ['node']),
+  }));
+
 /** Shared policy data is frozen all the way down: no consumer can lower a tier or loosen a schema. */
 function deepFreeze<T>(value: T): T {
   if (typeof value === 'object' && value !== null && !Object.isFrozen(value)) {
@@ -66,12 +174,54 @@ export const TOOL_CATALOG: readonly ToolSpec[] = deepFreeze([
     target: 'guest',
     schema: { type: 'object', additionalProperties: false, required: ['node', 'vmid'], properties: { ...guestTarget } },
   },
+  ...readTools(),
+  ...nodePowerTools(),
   powerTool('start', 'Start a stopped guest.'),
   powerTool('stop', 'Stop a guest at once, like pulling the plug.'),
   powerTool('shutdown', 'Ask a guest to shut down cleanly.'),
   powerTool('reboot', 'Reboot a guest cleanly.'),
   powerTool('suspend', 'Pause a running guest.'),
   powerTool('resume', 'Resume a paused guest.'),
+  {
+    name: 'node.wake',
+    description: 'Wake a powered-off node with a wake-on-LAN packet sent by an online node.',
+    tier: 'YELLOW',
+    handler: 'wakeNode',
+    effect: 'change',
+    target: 'node',
+    schema: {
+      type: 'object',
+      additionalProperties: false,
+      required: ['node'],
+      properties: {
+        node: { ...guestTarget.node, description: 'The node to wake' },
+        reason: { type: 'string', maxLength: 500 },
+      },
+    },
+  },
+  {
+    name: 'service.restart',
+    description: 'Restart an allowlisted systemd service on a node over SSH.',
+    tier: 'YELLOW',
+    handler: 'restartService',
+    effect: 'change',
+    target: 'node',
+    schema: {
+      type: 'object',
+      additionalProperties: false,
+      required: ['node', 'service'],
+      properties: {
+        node: { ...guestTarget.node, description: 'The node the service runs on' },
+        service: {
+          type: 'string',
+          pattern: '^[A-Za-z0-9][A-Za-z0-9_.@-]{0,99}$',
+          maxLength: 100,
+          description: 'The systemd unit name, e.g. pveproxy',
+        },
+        reason: { type: 'string', maxLength: 500 },
+      },
+    },
+  },
 ]);
 
 export function findTool(name: string): ToolSpec | undefined {

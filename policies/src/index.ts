@@ -10,3 +10,8 @@ export * from './shell-words';
 export * from './ssh-command.policy';
 export * from './incident.policy';
 export * from './guardrails.policy';
+export * from './llm-router.policy';
+export * from './intent-parser';
+export * from './prompt-data';
+export * from './chat-tools.policy';
+export * from './chat-prompts';

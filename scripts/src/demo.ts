@@ -4,7 +4,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { join, resolve } from 'node:path';
 import { createPool, ensureDatabase, migrate } from '@jarvis/db';
-import { DEFAULT_SIM_TOKEN } from '@jarvis/pve-sim';
+import { DEFAULT_SIM_TOKEN, generateSshKeyPair, type SimSshEndpoint } from '@jarvis/pve-sim';
 import { startDevServer, waitForPort, type RunningDevServer } from './temporal-dev-server';
 import { assertPortsFree } from './port-check';
 
@@ -42,6 +42,31 @@ function loadSecrets(): Secrets {
   };
   writeFileSync(file, JSON.stringify(secrets, null, 2), { mode: 0o600 });
   return secrets;
+}
+
+/** Jarvis's SSH key for the simulated nodes, made once and kept in .jarvis/ssh/. */
+function loadSshKey(): { keyFile: string; publicKey: string } {
+  const dir = join(STATE, 'ssh');
+  mkdirSync(dir, { recursive: true, mode: 0o700 });
+  const keyFile = join(dir, 'id_ed25519');
+  if (!existsSync(keyFile) || !existsSync(`${keyFile}.pub`)) {
+    const pair = generateSshKeyPair('jarvis@demo');
+    writeFileSync(keyFile, pair.privateKey, { mode: 0o600 });
+    writeFileSync(`${keyFile}.pub`, `${pair.publicKey}\n`);
+  }
+  return { keyFile, publicKey: readFileSync(`${keyFile}.pub`, 'utf8').trim() };
+}
+
+/** known_hosts for this run's simulated nodes, and the SSH_* variables for the API and the worker. */
+function sshEnv(keyFile: string, endpoints: readonly SimSshEndpoint[]): Record<string, string> {
+  const knownHosts = join(STATE, 'ssh', 'known_hosts');
+  writeFileSync(knownHosts, `${endpoints.map((e) => e.hostKeyLine).join('\n')}\n`);
+  return {
+    SSH_KEY_FILE: keyFile,
+    SSH_KNOWN_HOSTS: knownHosts,
+    SSH_USER: 'root',
+    SSH_NODES: JSON.stringify(Object.fromEntries(endpoints.map((e) => [e.node, `${e.host}:${e.port}`]))),
+  };
 }
 
 function run(name: string, script: string, env: NodeJS.ProcessEnv, onLine?: (line: string) => void): ChildProcess {
@@ -101,8 +126,10 @@ async function main(): Promise<void> {
 
   const usingSimulator = !process.env['PVE_URL'];
   let pve: Record<string, string> = {};
+  let sshEndpoints: SimSshEndpoint[] = [];
   if (usingSimulator) {
-    log('starting the Proxmox VE simulator (4 nodes, 15 guests)');
+    log('starting the Proxmox VE simulator (4 nodes, 15 guests, an SSH server per node)');
+    const sshKey = loadSshKey();
     const simReady = new Promise<Record<string, string>>((resolveSim) => {
       run(
         'pve-sim',
@@ -112,17 +139,27 @@ async function main(): Promise<void> {
           SIM_PORT: String(SIM_PORT),
           SIM_CERT_DIR: join(STATE, 'pve-sim'),
           SIM_TOKEN: process.env['PVE_TOKEN'] ?? DEFAULT_SIM_TOKEN,
+          SIM_SSH_AUTHORIZED_KEY: sshKey.publicKey,
+          SIM_SSH_HOST_KEY_DIR: join(STATE, 'pve-sim', 'ssh'),
         },
         (line) => {
           if (!line.startsWith('{')) return;
           try {
-            const ready = JSON.parse(line) as { ready?: boolean; url: string; fingerprint: string };
-            if (ready.ready)
+            const ready = JSON.parse(line) as {
+              ready?: boolean;
+              url: string;
+              fingerprint: string;
+              ssh?: SimSshEndpoint[];
+            };
+            if (ready.ready) {
+              sshEndpoints = ready.ssh ?? [];
               resolveSim({
                 PVE_URL: ready.url,
                 PVE_FINGERPRINT: ready.fingerprint,
                 PVE_TOKEN: process.env['PVE_TOKEN'] ?? DEFAULT_SIM_TOKEN,
+                ...(sshEndpoints.length ? sshEnv(sshKey.keyFile, sshEndpoints) : {}),
               });
+            }
           } catch {
             // Not the ready line.
           }
@@ -140,11 +177,37 @@ async function main(): Promise<void> {
   log(applied.length ? `database migrated: ${applied.join(', ')}` : 'database up to date');
   await temporalReady;
 
+  // Chat works with no key at all (the offline command parser). JARVIS_DEMO_LLM_SIM=1 starts the fake
+  // Anthropic and OpenAI-compatible servers instead, so streaming, tools and costs can be seen without a key.
+  let llm: Record<string, string> = {};
+  const llmSim = ['1', 'true', 'yes'].includes((process.env['JARVIS_DEMO_LLM_SIM'] ?? '').toLowerCase());
+  if (llmSim && !process.env['ANTHROPIC_API_KEY']) {
+    log('starting the fake LLM servers (JARVIS_DEMO_LLM_SIM)');
+    llm = await new Promise<Record<string, string>>((resolveLlm) => {
+      run('llm-sim', 'apps/llm-sim/dist/main.js', { ...process.env, LLM_SIM_PORT: '0' }, (line) => {
+        if (!line.startsWith('{')) return;
+        try {
+          const ready = JSON.parse(line) as { ready?: boolean; url: string; openaiUrl: string };
+          if (ready.ready)
+            resolveLlm({
+              ANTHROPIC_API_KEY: 'demo-fake-key',
+              ANTHROPIC_BASE_URL: ready.url,
+              LOCAL_LLM_URL: ready.openaiUrl,
+              LOCAL_LLM_MODEL: 'jarvis-local-sim',
+            });
+        } catch {
+          // Not the ready line.
+        }
+      });
+    });
+  }
+
   const username = process.env['JARVIS_USERNAME'] ?? 'operator';
   const password = process.env['JARVIS_PASSWORD'] ?? secrets.operatorPassword;
   const env: NodeJS.ProcessEnv = {
     ...process.env,
     ...pve,
+    ...llm,
     ...(pve['PVE_TOKEN'] ? {} : { PVE_TOKEN: process.env['PVE_TOKEN'] }),
     DATABASE_URL: databaseUrl,
     TEMPORAL_ADDRESS: process.env['TEMPORAL_ADDRESS'] ?? `127.0.0.1:${TEMPORAL_PORT}`,
@@ -153,6 +216,15 @@ async function main(): Promise<void> {
     JWT_SECRET: process.env['JWT_SECRET'] ?? secrets.jwtSecret,
     API_PORT: String(API_PORT),
     WEB_DIST: join(ROOT, 'apps/web/dist'),
+    // The demo watches closely so a crash is seen and fixed while you look: a 2 s critical poll
+    // and a 10 s stability window (production defaults: 10 s and 2 min). Any of them can be set.
+    MONITOR_CRITICAL_MS: process.env['MONITOR_CRITICAL_MS'] ?? '2000',
+    MONITOR_IMPORTANT_MS: process.env['MONITOR_IMPORTANT_MS'] ?? '10000',
+    MONITOR_ROUTINE_MS: process.env['MONITOR_ROUTINE_MS'] ?? '60000',
+    MONITOR_BACKGROUND_MS: process.env['MONITOR_BACKGROUND_MS'] ?? '300000',
+    REMEDIATION_STABILITY_MS: process.env['REMEDIATION_STABILITY_MS'] ?? '10000',
+    REMEDIATION_RECHECK_MS: process.env['REMEDIATION_RECHECK_MS'] ?? '5000',
+    REMEDIATION_NODE_BOOT_MS: process.env['REMEDIATION_NODE_BOOT_MS'] ?? '120000',
   };
   run('worker', 'apps/worker/dist/main.js', env);
   run('api', 'apps/api/dist/main.js', env);
@@ -165,7 +237,9 @@ async function main(): Promise<void> {
    Dashboard      http://127.0.0.1:${API_PORT}/
    API + docs     http://127.0.0.1:${API_PORT}/api/docs
    Temporal UI    http://127.0.0.1:${TEMPORAL_UI_PORT}/
-   Log in as      ${username} / ${given ? '(the JARVIS_PASSWORD you set)' : password}
+   Chat           ${llm['ANTHROPIC_BASE_URL'] ? 'the fake LLM servers (JARVIS_DEMO_LLM_SIM)' : process.env['ANTHROPIC_API_KEY'] || process.env['LOCAL_LLM_URL'] ? 'your configured models' : 'the offline command parser (no ANTHROPIC_API_KEY / LOCAL_LLM_URL)'}
+   Escalations    ${process.env['SMTP_URL'] && process.env['ALERT_EMAIL'] ? `mailed to ${process.env['ALERT_EMAIL']}` : 'logged by the worker (set SMTP_URL and ALERT_EMAIL to mail them)'}
+${sshEndpoints[0] ? `   SSH to ${sshEndpoints[0].node.padEnd(8)}ssh -i ${join(STATE, 'ssh', 'id_ed25519')} -o UserKnownHostsFile=${join(STATE, 'ssh', 'known_hosts')} -p ${sshEndpoints[0].port} root@127.0.0.1\n` : ''}   Log in as      ${username} / ${given ? '(the JARVIS_PASSWORD you set)' : password}
    e.g. curl -s -X POST http://127.0.0.1:${API_PORT}/api/auth/login \\
           -H 'content-type: application/json' -d '{"username":"${username}","password":"…"}'
    Ctrl-C stops everything.

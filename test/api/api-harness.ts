@@ -47,7 +47,8 @@ export async function startApi(
   opts: { worker?: boolean; env?: Record<string, string>; stack?: TestStack } = {},
 ): Promise<ApiHarness> {
   const stack = opts.stack ?? (await startStack({ worker: opts.worker ?? false }));
-  const app = await createApi(loadConfig({ ...stack.env, ...opts.env }), { logger: false });
+  const env = { ...stack.env, ...opts.env };
+  const app = await createApi(loadConfig(env), { logger: false, env });
   await app.listen(0, '127.0.0.1');
   const { port } = app.getHttpServer().address() as AddressInfo;
   const origin = `http://127.0.0.1:${port}`;

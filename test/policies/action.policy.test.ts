@@ -39,18 +39,42 @@ describe('evaluateAction: every catalog tool at its default tier', () => {
     ['guest.reboot', 'YELLOW'],
     ['guest.suspend', 'YELLOW'],
     ['guest.resume', 'YELLOW'],
+    ['cluster.status', 'GREEN'],
+    ['node.status', 'GREEN'],
+    ['guest.list', 'GREEN'],
+    ['storage.list', 'GREEN'],
+    ['task.recent', 'GREEN'],
+    ['metrics.history', 'GREEN'],
+    ['approval.list', 'GREEN'],
+    ['ssh.run', 'GREEN'],
+    ['service.status', 'GREEN'],
+    ['node.reboot', 'RED'],
+    ['node.shutdown', 'RED'],
+    ['node.wake', 'YELLOW'],
+    ['service.restart', 'YELLOW'],
   ];
+  /** Valid arguments for each tool's own schema: guest tools take a guest, node tools a node, cluster reads nothing. */
+  const argsFor = (tool: string, vmid = 200): Record<string, unknown> => {
+    const spec = TOOL_CATALOG.find((t) => t.name === tool)!;
+    const props = spec.schema.properties;
+    return {
+      ...('node' in props ? { node: 'pve1' } : {}),
+      ...('vmid' in props ? { vmid } : {}),
+      ...('command' in props ? { command: 'uptime' } : {}),
+      ...('service' in props ? { service: 'pveproxy' } : {}),
+    };
+  };
 
   it('the expected table lists the whole catalog', () => {
     expect(expected.map(([name]) => name).sort()).toEqual(TOOL_CATALOG.map((t) => t.name).sort());
   });
 
   it.each(expected)('%s is %s', (tool, tier) => {
-    expectTier(evaluateAction({ tool, args: ok }, {}, defaults()), tier, 'tier-table');
+    expectTier(evaluateAction({ tool, args: argsFor(tool) }, {}, defaults()), tier, 'tier-table');
   });
 
   it.each(TOOL_CATALOG.map((t) => [t.name, t.tier] as const))('%s follows its catalog tier %s', (tool, tier) => {
-    expectTier(evaluateAction({ tool, args: { ...ok, vmid: 4242 } }, {}, defaults()), tier, 'tier-table');
+    expectTier(evaluateAction({ tool, args: argsFor(tool, 4242) }, {}, defaults()), tier, 'tier-table');
   });
 
   it.each([
@@ -84,7 +108,7 @@ describe('evaluateAction: unknown tools are BLACK', () => {
     ['destroy', 'guest.destroy'],
     ['delete', 'guest.delete'],
     ['snapshot rollback (not in catalog)', 'guest.rollback'],
-    ['node reboot (not in catalog)', 'node.reboot'],
+    ['node destroy (not in catalog)', 'node.destroy'],
     ['shell', 'shell.exec'],
     ['shell metacharacters', 'guest.stop;reboot'],
     ['command substitution', 'guest.$(reboot)'],
@@ -253,8 +277,17 @@ describe('evaluateAction: invalid arguments are BLACK', () => {
 });
 
 describe('evaluateAction: protected resources', () => {
-  const changes = TOOL_CATALOG.filter((t) => t.effect !== 'read').map((t) => t.name);
-  const reads = TOOL_CATALOG.filter((t) => t.effect === 'read').map((t) => t.name);
+  // Guest-shaped arguments ({ node, vmid }) fit the guest tools; node tools are checked on the node below.
+  const changes = TOOL_CATALOG.filter((t) => t.effect !== 'read' && t.target === 'guest').map((t) => t.name);
+  const reads = TOOL_CATALOG.filter((t) => t.effect === 'read' && t.target === 'guest').map((t) => t.name);
+  const nodeChanges = TOOL_CATALOG.filter((t) => t.effect !== 'read' && t.target === 'node').map((t) => t.name);
+
+  it.each(nodeChanges)("%s on agent1, the node that hosts Jarvis's VM → BLACK", (tool) => {
+    const args = { node: 'agent1', ...(tool.startsWith('service.') ? { service: 'pveproxy' } : {}) };
+    const decision = evaluateAction({ tool, args }, {}, defaults());
+    expectTier(decision, 'BLACK', 'protected-resource');
+    expect(decision.reason).toContain("node:agent1 is protected: Jarvis's own VM depends on it");
+  });
 
   it('the catalog has both changing and reading tools to check', () => {
     expect(changes.length).toBeGreaterThan(0);
@@ -413,7 +446,7 @@ describe('evaluateAction: the operator tier table', () => {
 });
 
 describe('evaluateAction: HA-managed guests', () => {
-  const changes = TOOL_CATALOG.filter((t) => t.effect !== 'read').map((t) => t.name);
+  const changes = TOOL_CATALOG.filter((t) => t.effect !== 'read' && t.target === 'guest').map((t) => t.name);
 
   it.each(changes)('%s on an HA-managed guest: YELLOW → RED', (tool) => {
     expectTier(evaluateAction({ tool, args: ok }, { haManaged: true }, defaults()), 'RED', 'ha-managed');

@@ -26,6 +26,25 @@ describe('the tool catalog and the worker activities agree', () => {
     'recordSteps',
     'upsertApproval',
     'replayArchivedHistory',
+    // The chat turn's own steps: context, the LLM calls and the reply.
+    'loadChatContext',
+    'saveChatReply',
+    'publishChatEvent',
+    'llmBudget',
+    'callClaude',
+    'callLocalModel',
+    // Monitoring and remediation (the runbooks' tools are node.wake and service.restart).
+    'readGuestStatus',
+    'watchGuestStability',
+    'waitNodeOnline',
+    'observeCluster',
+    'upsertIncident',
+    'checkService',
+    'sendEscalation',
+    'requestPermit',
+    'reportOutcome',
+    'checkGate',
+    'startRemediation',
   ]);
 
   it.each(TOOL_CATALOG.map((t) => [t.name, t.handler]))(

@@ -61,7 +61,9 @@ describe('TOOL_CATALOG', () => {
   it.each(TOOL_CATALOG.map((t) => [t.name, t] as const))(
     '%s: its schema accepts a minimal valid call and rejects an extra field',
     (_name, tool) => {
-      const minimal = { node: 'pve1', vmid: 200 };
+      // The required fields, each with a valid value: a guest, a node, a command or a service.
+      const sample: Record<string, unknown> = { node: 'pve1', vmid: 200, command: 'uptime', service: 'pveproxy' };
+      const minimal = Object.fromEntries((tool.schema.required ?? []).map((k) => [k, sample[k]]));
       expect(validateJson(tool.schema, minimal)).toEqual({ ok: true });
       expect(validateJson(tool.schema, { ...minimal, extra: 1 }).ok).toBe(false);
     },

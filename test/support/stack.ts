@@ -6,7 +6,8 @@ import { DefaultLogger, makeTelemetryFilterString, NativeConnection, Runtime } f
 import { ProxmoxClient } from '@jarvis/activities';
 import { createPool } from '@jarvis/db';
 import { startSimulator, type RunningSimulator, type SimulatorOptions } from '@jarvis/pve-sim';
-import { createJarvisWorker, type JarvisWorker } from '@jarvis/worker';
+import { createJarvisWorker, type AutonomyOptions, type JarvisWorker } from '@jarvis/worker';
+import { type LlmSettings, type NotifyDeps } from '@jarvis/activities';
 import { type Pool } from 'pg';
 
 export const ROOT = join(__dirname, '..', '..');
@@ -24,6 +25,8 @@ export interface TestStack {
   readonly pve: ProxmoxClient;
   /** A complete environment for `loadConfig`, pointing at this stack. */
   readonly env: Record<string, string>;
+  /** This stack's cluster name (unique per stack): its monitor and guardian IDs derive from it. */
+  readonly cluster: string;
   startWorker(): Promise<void>;
   stopWorker(): Promise<void>;
   /** The worker as its own OS process (`apps/worker/dist/main.js`), for crash tests. */
@@ -48,7 +51,16 @@ export function installRuntime(): void {
 }
 
 export async function startStack(
-  opts: { worker?: boolean; sim?: SimulatorOptions; env?: Record<string, string> } = {},
+  opts: {
+    worker?: boolean;
+    sim?: SimulatorOptions;
+    env?: Record<string, string>;
+    /** Monitoring and remediation for the in-process worker (started at boot unless `start: false`). */
+    autonomy?: AutonomyOptions & { start?: boolean };
+    notify?: NotifyDeps;
+    /** Chat models for the in-process worker (the fake LLM servers in tests). */
+    llm?: LlmSettings;
+  } = {},
 ): Promise<TestStack> {
   const temporalAddress = process.env['JARVIS_TEST_TEMPORAL_ADDRESS'];
   const databaseUrl = process.env['JARVIS_TEST_DB'];
@@ -57,6 +69,7 @@ export async function startStack(
 
   const sim = await startSimulator({ port: 0, taskMs: 100, refreshMs: 100, authFailDelayMs: 20, ...opts.sim });
   const taskQueue = `test-${randomBytes(6).toString('hex')}`;
+  const cluster = opts.autonomy?.config.cluster ?? taskQueue;
   const namespace = 'default';
   const pool = createPool(databaseUrl);
   const connection = await Connection.connect({ address: temporalAddress });
@@ -77,6 +90,9 @@ export async function startStack(
     JWT_SECRET: randomBytes(32).toString('hex'),
     APPROVAL_TTL_MS: '60000',
     APPROVAL_ESCALATE_MS: '30000',
+    // Other suites stop and crash guests on purpose: nothing watches unless a test asks for it.
+    JARVIS_CLUSTER: cluster,
+    MONITOR_AUTOSTART: '0',
     ...opts.env,
   };
 
@@ -95,6 +111,7 @@ export async function startStack(
     client,
     pve,
     env,
+    cluster,
     async startWorker() {
       if (worker) return;
       nativeConnection ??= await NativeConnection.connect({ address: temporalAddress });
@@ -106,6 +123,9 @@ export async function startStack(
         pve,
         pool,
         archiverPollMs: 200,
+        ...(opts.autonomy ? { autonomy: { start: true, ...opts.autonomy } } : {}),
+        ...(opts.notify ? { notify: opts.notify } : {}),
+        ...(opts.llm ? { llm: opts.llm } : {}),
       });
       running = worker.run();
     },

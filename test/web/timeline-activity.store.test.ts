@@ -126,7 +126,7 @@ describe('the activity feed', () => {
     activity.pushStep({ workflowId: WF, kind: 'tier', title: 'Policy: YELLOW', at: steps[1]!.at });
     activity.pushStep({ workflowId: WF, kind: 'tier', title: 'Policy: YELLOW', at: steps[1]!.at });
     expect(activity.feed.map((f) => f.kind)).toEqual(['tier', 'requested']);
-    expect(activity.feed[0]?.source).toBe('vm-action');
+    expect(activity.feed[0]?.source).toBe('operator');
   });
 
   it('stays capped however long the display runs', () => {

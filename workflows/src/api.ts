@@ -2,3 +2,8 @@
 export * from './vm-action.messages';
 export * from './replay.messages';
 export * from './timeline';
+export * from './guardian.messages';
+export * from './monitor.messages';
+export * from './remediation.messages';
+export type { GuardianActivities } from './guardian.activities';
+export * from './chat-turn.messages';

@@ -65,3 +65,15 @@ export function timelineFromHistory(events: readonly HistoryEvent[]): TimelineSt
     return next ? { ...s, durationMs: Math.max(0, Date.parse(next.at) - Date.parse(s.at)) } : s;
   });
 }
+
+/**
+ * A chat turn's timing stages (received, LLM start, first token, tools, done), in ms since the
+ * message was received, from the `stage:*` steps the turn records. Empty for other workflows.
+ */
+export function stageTimings(steps: readonly TimelineStep[]): Record<string, number> {
+  const stages = steps.filter((s) => s.kind.startsWith('stage:'));
+  const received = stages.find((s) => s.kind === 'stage:received');
+  if (!received) return {};
+  const t0 = Date.parse(received.at);
+  return Object.fromEntries(stages.map((s) => [s.kind.slice('stage:'.length), Math.max(0, Date.parse(s.at) - t0)]));
+}

@@ -287,7 +287,112 @@ export function createProxmoxActivities({
     return { task, verification };
   }
 
-  return { describeGuest, issuePowerAction, waitForTask, verifyGuestState, followPowerTask };
+  /** The node.wake tool: the magic packet goes out from the node serving the API. Returns the MAC woken. */
+  async function wakeNode(input: { node: string }): Promise<{ node: string; mac: string }> {
+    return mapped(async () => {
+      const node = assertNodeName(input.node);
+      const mac = await pve.wakeOnLan(node, { signal: Context.current().cancellationSignal });
+      return { node, mac };
+    });
+  }
+
+  const sleep = (ms: number, signal: AbortSignal): Promise<void> =>
+    new Promise((resolve) => {
+      const timer = setTimeout(resolve, ms);
+      signal.addEventListener('abort', () => {
+        clearTimeout(timer);
+        resolve();
+      });
+    });
+
+  /**
+   * Watches a guest that was just verified running for `windowMs`: `stable` only if every look
+   * (live status, not the cluster cache) saw it running. The first look that does not ends the
+   * watch at once, so a flapping guest is caught as soon as it falls over.
+   */
+  async function watchGuestStability(input: {
+    node: string;
+    vmid: number;
+    kind: GuestKind;
+    windowMs: number;
+    everyMs?: number;
+  }): Promise<{ stable: boolean; status: GuestStatus; checks: number; observedAt: string }> {
+    return mapped(async () => {
+      const ctx = Context.current();
+      const node = assertNodeName(input.node);
+      const vmid = assertVmid(input.vmid);
+      const kind = assertGuestKind(input.kind);
+      const every = Math.max(50, input.everyMs ?? Math.min(pollMs, Math.max(100, input.windowMs / 10)));
+      const until = Date.now() + Math.max(0, input.windowMs);
+      let checks = 0;
+      for (;;) {
+        const current = await pve.guestStatus(node, vmid, kind, { signal: ctx.cancellationSignal });
+        checks++;
+        const observedAt = new Date().toISOString();
+        ctx.heartbeat({ vmid, status: current.status, checks });
+        if (current.status !== 'running') return { stable: false, status: current.status, checks, observedAt };
+        if (Date.now() >= until) return { stable: true, status: current.status, checks, observedAt };
+        await sleep(Math.min(every, Math.max(0, until - Date.now())), ctx.cancellationSignal);
+        if (ctx.cancellationSignal.aborted) throw new ProxmoxError('TIMEOUT', 'the stability watch was cancelled');
+      }
+    });
+  }
+
+  /** A guest's live status (status/current, not the cluster cache): for re-checking an incident before acting. */
+  async function readGuestStatus(input: {
+    node: string;
+    vmid: number;
+    kind: GuestKind;
+  }): Promise<{ status: GuestStatus }> {
+    return mapped(async () => {
+      const current = await pve.guestStatus(
+        assertNodeName(input.node),
+        assertVmid(input.vmid),
+        assertGuestKind(input.kind),
+        {
+          signal: Context.current().cancellationSignal,
+        },
+      );
+      return { status: current.status };
+    });
+  }
+
+  /** Polls until the node answers its own status call (it is back in the cluster), or the timeout passes. */
+  async function waitNodeOnline(input: {
+    node: string;
+    timeoutMs: number;
+  }): Promise<{ online: boolean; observedAt: string; uptime?: number }> {
+    return mapped(async () => {
+      const ctx = Context.current();
+      const node = assertNodeName(input.node);
+      const until = Date.now() + Math.max(0, input.timeoutMs);
+      let polls = 0;
+      for (;;) {
+        try {
+          const status = await pve.nodeStatus(node, { signal: ctx.cancellationSignal });
+          return { online: true, observedAt: new Date().toISOString(), uptime: status.uptime };
+        } catch (err) {
+          if (!isProxmoxError(err) || !err.retryable) throw err;
+        }
+        ctx.heartbeat({ node, polls: ++polls });
+        if (Date.now() >= until) return { online: false, observedAt: new Date().toISOString() };
+        await sleep(Math.min(pollMs, Math.max(0, until - Date.now())), ctx.cancellationSignal);
+        if (ctx.cancellationSignal.aborted) throw new ProxmoxError('TIMEOUT', 'the wait was cancelled');
+      }
+    });
+  }
+
+  return {
+    describeGuest,
+    issuePowerAction,
+    waitForTask,
+    verifyGuestState,
+    followPowerTask,
+    wakeNode,
+    readGuestStatus,
+    watchGuestStability,
+    waitNodeOnline,
+  };
 }
 
 export type ProxmoxActivities = ReturnType<typeof createProxmoxActivities>;

@@ -138,6 +138,22 @@ export class ProxmoxClient {
     return this.#one('POST', path, (raw) => parseUpid(raw)?.upid, params, opts);
   }
 
+  /**
+   * Wake-on-LAN: POST /nodes/{target}/wakeonlan. PVE does not proxy it, so the node that serves
+   * this API sends the magic packet; it must be online and must not be the target. Returns the MAC.
+   */
+  async wakeOnLan(target: string, opts?: CallOptions): Promise<string> {
+    const path = `/nodes/${assertNodeName(target)}/wakeonlan`;
+    return this.#one('POST', path, (raw) => (typeof raw === 'string' && raw !== '' ? raw : undefined), {}, opts);
+  }
+
+  /** POST /nodes/{node}/status: reboots or shuts a node down. PVE answers null (no task to follow). */
+  async nodeCommand(node: string, command: 'reboot' | 'shutdown', opts?: CallOptions): Promise<void> {
+    if (command !== 'reboot' && command !== 'shutdown') throw new ProxmoxError('BAD_REQUEST', 'invalid node command');
+    const path = `/nodes/${assertNodeName(node)}/status`;
+    await this.#http.request('POST', path, undefined, { command }, opts);
+  }
+
   async taskStatus(node: string, upid: string, opts?: CallOptions): Promise<PveTaskStatus> {
     const path = this.#taskPath(node, upid, 'status');
     return this.#one('GET', path, (raw) => parseTaskStatus(raw, upid), undefined, opts);

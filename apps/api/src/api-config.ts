@@ -4,11 +4,21 @@ import { parseProtected, type ProtectedResources } from '@jarvis/policies';
 /** DI token of the API's settings. */
 export const API_CONFIG = Symbol('API_CONFIG');
 
+/** Settings only the API reads (the terminal and the temperature poller), from the same environment. */
+export interface ApiOnlySettings {
+  /** How often `sensors -j` runs on the online nodes (TEMPERATURE_POLL_MS, default 30 s). */
+  readonly temperaturePollMs: number;
+  /** A terminal without input for this long is closed (TERMINAL_IDLE_MS, default 15 min). */
+  readonly terminalIdleMs: number;
+  /** Concurrent terminals per operator, across all their tabs (TERMINAL_MAX_PER_USER, default 3). */
+  readonly terminalMaxPerUser: number;
+}
+
 /**
  * What the API keeps of the validated configuration: everything but the operators' passwords
  * (hashed into the OperatorDirectory at boot), with the protected-resources JSON parsed once.
  */
-export interface ApiConfig extends Omit<JarvisConfig, 'operators'> {
+export interface ApiConfig extends Omit<JarvisConfig, 'operators'>, ApiOnlySettings {
   readonly operatorNames: readonly string[];
   readonly protectedResources: ProtectedResources;
 }
@@ -17,14 +27,47 @@ export class ApiConfigError extends Error {
   override readonly name = 'ApiConfigError';
 }
 
-export function toApiConfig(config: JarvisConfig): ApiConfig {
+type Env = Readonly<Record<string, string | undefined>>;
+
+/**
+ * The API-only settings, validated like the shared ones (a bad value names its variable and
+ * stops start-up). Read here rather than in @jarvis/config because no other process uses them.
+ */
+export function readApiSettings(env: Env): { settings: ApiOnlySettings; problems: string[] } {
+  const problems: string[] = [];
+  const int = (name: string, fallback: number, min: number, max: number): number => {
+    const raw = env[name]?.trim();
+    if (!raw) return fallback;
+    const n = Number(raw);
+    if (!Number.isSafeInteger(n) || n < min || n > max) {
+      problems.push(`${name} must be an integer between ${min} and ${max}`);
+      return fallback;
+    }
+    return n;
+  };
+  return {
+    settings: {
+      temperaturePollMs: int('TEMPERATURE_POLL_MS', 30_000, 200, 3_600_000),
+      terminalIdleMs: int('TERMINAL_IDLE_MS', 15 * 60_000, 100, 24 * 3_600_000),
+      terminalMaxPerUser: int('TERMINAL_MAX_PER_USER', 3, 1, 50),
+    },
+    problems,
+  };
+}
+
+export function toApiConfig(config: JarvisConfig, env: Env = process.env): ApiConfig {
   const { operators, ...rest } = config;
-  let protectedResources: ProtectedResources;
+  const problems: string[] = [];
+  let protectedResources: ProtectedResources | undefined;
   try {
     protectedResources = parseProtected(config.protectedJson);
   } catch (err) {
     // A malformed list must stop start-up: "nothing is protected" is never a safe default.
-    throw new ApiConfigError(`invalid configuration:\n  - JARVIS_PROTECTED: ${(err as Error).message}`);
+    problems.push(`JARVIS_PROTECTED: ${(err as Error).message}`);
   }
-  return { ...rest, operatorNames: operators.map((o) => o.username), protectedResources };
+  const api = readApiSettings(env);
+  problems.push(...api.problems);
+  if (problems.length > 0 || !protectedResources)
+    throw new ApiConfigError(`invalid configuration:\n  - ${problems.join('\n  - ')}`);
+  return { ...rest, ...api.settings, operatorNames: operators.map((o) => o.username), protectedResources };
 }

@@ -7,12 +7,16 @@ import { AuditController } from './audit/audit.controller';
 import { AuditService } from './audit/audit.service';
 import { FeedRepository } from './audit/feed.repository';
 import { AuthController } from './auth/auth.controller';
+import { ChatEventsListener } from './chat/chat-events.listener';
+import { ChatController, CostsController } from './chat/chat.controller';
+import { ChatService } from './chat/chat.service';
 import { AuthGuard } from './auth/auth.guard';
 import { AuthService } from './auth/auth.service';
 import { LoginRateLimiter } from './auth/login-rate-limiter';
 import { OperatorDirectory } from './auth/operators';
 import { ClusterController } from './cluster/cluster.controller';
 import { ClusterService } from './cluster/cluster.service';
+import { NodeTemperatures } from './cluster/node-temperatures.service';
 import { GuardrailsController } from './guardrails/guardrails.controller';
 import { GuardrailsService } from './guardrails/guardrails.service';
 import { GuestActionsService } from './guests/guest-actions.service';
@@ -20,8 +24,11 @@ import { GuestsController } from './guests/guests.controller';
 import { PolicyDataService } from './guests/policy-data.service';
 import { HealthController } from './health/health.controller';
 import { HealthService } from './health/health.service';
+import { IncidentsController } from './incidents/incidents.controller';
+import { INCIDENTS_REPOSITORY_PROVIDER, IncidentsService } from './incidents/incidents.service';
 import { DATABASE_PROVIDERS } from './infra/database.providers';
 import { PROXMOX_PROVIDERS } from './infra/proxmox.providers';
+import { SSH_PROVIDERS } from './infra/ssh.providers';
 import { TEMPORAL_PROVIDER } from './infra/temporal.service';
 import { ChatGateway } from './live/chat.gateway';
 import { EventsListener } from './live/events.listener';
@@ -50,7 +57,10 @@ export class AppModule {
         TimelineController,
         AuditController,
         GuardrailsController,
+        IncidentsController,
         NodeRrdController,
+        ChatController,
+        CostsController,
       ],
       providers: [
         { provide: API_CONFIG, useValue: config },
@@ -61,7 +71,9 @@ export class AppModule {
         ...DATABASE_PROVIDERS,
         TEMPORAL_PROVIDER,
         ...PROXMOX_PROVIDERS,
+        ...SSH_PROVIDERS,
         HealthService,
+        NodeTemperatures,
         ClusterService,
         PolicyDataService,
         GuestActionsService,
@@ -70,9 +82,13 @@ export class AppModule {
         FeedRepository,
         AuditService,
         GuardrailsService,
+        INCIDENTS_REPOSITORY_PROVIDER,
+        IncidentsService,
         NodeRrdService,
         EventsListener,
         LiveGateway,
+        ChatService,
+        ChatEventsListener,
         ChatGateway,
         TerminalGateway,
       ],

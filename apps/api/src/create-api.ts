@@ -16,6 +16,8 @@ import { resolveWebDist, serveDashboard } from './web/static-dashboard';
 export interface CreateApiOptions {
   /** `false` silences Nest's logger (tests). */
   readonly logger?: false;
+  /** Where the API-only settings (TEMPERATURE_POLL_MS, TERMINAL_*) are read; `process.env` by default. */
+  readonly env?: Readonly<Record<string, string | undefined>>;
 }
 
 /** JSON bodies above this are refused with 413 before any handler runs; no route needs more. */
@@ -26,7 +28,7 @@ export const JSON_BODY_LIMIT = '256kb';
  * and the tests share one assembly. The caller listens (`app.listen(port, host)`) and closes.
  */
 export async function createApi(config: JarvisConfig, opts: CreateApiOptions = {}): Promise<NestExpressApplication> {
-  const apiConfig = toApiConfig(config);
+  const apiConfig = toApiConfig(config, opts.env ?? process.env);
   // Hashed before anything else holds the config; from here on only the hashes exist in the API.
   const operators = await OperatorDirectory.fromAccounts(config.operators);
   const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(apiConfig, operators), {

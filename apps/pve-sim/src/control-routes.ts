@@ -65,6 +65,45 @@ function reset(sim: ClusterSim, body: Record<string, unknown>) {
   return { seed: sim.seed };
 }
 
+/** Renames or retags a guest, with no validation of the text: hostile names are the point. */
+function guestMeta(sim: ClusterSim, body: Record<string, unknown>) {
+  onlyKeys(body, ['vmid', 'name', 'tags']);
+  const guest = sim.model.guests.find((g) => g.vmid === body['vmid']);
+  if (!guest) throw new ControlError(404, 'NOT_FOUND', `no guest ${JSON.stringify(body['vmid'])}`);
+  if (body['name'] !== undefined) {
+    if (typeof body['name'] !== 'string') throw new ControlError(400, 'INVALID_BODY', "'name' must be a string");
+    guest.name = body['name'];
+  }
+  if (body['tags'] !== undefined) {
+    if (!Array.isArray(body['tags']) || !body['tags'].every((t) => typeof t === 'string'))
+      throw new ControlError(400, 'INVALID_BODY', "'tags' must be an array of strings");
+    guest.tags = body['tags'];
+  }
+  return { vmid: guest.vmid, name: guest.name, tags: guest.tags };
+}
+
+/** Adds a finished (by default failed) task whose log holds the given lines. */
+function taskLog(sim: ClusterSim, body: Record<string, unknown>) {
+  onlyKeys(body, ['node', 'vmid', 'type', 'lines', 'exitstatus']);
+  const node = sim.model.nodes.find((n) => n.name === body['node']);
+  if (!node) throw new ControlError(404, 'NOT_FOUND', `no node ${JSON.stringify(body['node'])}`);
+  const lines = body['lines'];
+  if (!Array.isArray(lines) || !lines.every((l) => typeof l === 'string'))
+    throw new ControlError(400, 'INVALID_BODY', "'lines' must be an array of strings");
+  const now = Date.now();
+  const task = sim.tasks.addHistoric({
+    node,
+    type: typeof body['type'] === 'string' ? body['type'] : 'qmstart',
+    id: typeof body['vmid'] === 'number' ? String(body['vmid']) : '',
+    user: 'root@pam',
+    startMs: now - 2_000,
+    endMs: now - 1_000,
+    exitstatus: typeof body['exitstatus'] === 'string' ? body['exitstatus'] : 'command failed',
+    log: lines,
+  });
+  return { upid: task.upid };
+}
+
 /** Everything the simulator knows, for tests that want to look behind the API. */
 function stateDump(sim: ClusterSim) {
   return {
@@ -107,6 +146,9 @@ const ROUTES: Record<string, Partial<Record<string, ControlHandler>>> = {
     },
   },
   reset: { POST: reset },
+  // Tests of prompt-injection framing: free text where PVE has free text (names, tags, task logs).
+  'guest-meta': { POST: guestMeta },
+  'task-log': { POST: taskLog },
   config: { GET: configView, PUT: putConfig },
   state: { GET: stateDump },
 };

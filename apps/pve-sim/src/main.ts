@@ -1,4 +1,4 @@
-import { startSimulator, type SimulatorOptions } from './index';
+import { startSimSshServers, startSimulator, type SimSshEndpoint, type SimulatorOptions } from './index';
 
 /** Reads SIM_* into options; a malformed number stops start-up with the variable's name. */
 function optionsFromEnv(env: NodeJS.ProcessEnv): SimulatorOptions {
@@ -23,8 +23,25 @@ function optionsFromEnv(env: NodeJS.ProcessEnv): SimulatorOptions {
 
 async function main(): Promise<void> {
   const sim = await startSimulator(optionsFromEnv(process.env));
+  let ssh: readonly SimSshEndpoint[] | undefined;
+  // SIM_SSH_AUTHORIZED_KEY (an OpenSSH public key line) turns on one SSH server per node;
+  // SIM_SSH_HOST_KEY_DIR keeps their host keys; SIM_SSH_PORTS is JSON {node: port} (default: free ports).
+  const authorizedKey = process.env['SIM_SSH_AUTHORIZED_KEY'];
+  if (authorizedKey) {
+    const ports = process.env['SIM_SSH_PORTS']
+      ? (JSON.parse(process.env['SIM_SSH_PORTS']) as Record<string, number>)
+      : undefined;
+    const hostKeyDir = process.env['SIM_SSH_HOST_KEY_DIR'] || undefined;
+    ssh = (
+      await startSimSshServers(sim, {
+        authorizedKeys: authorizedKey,
+        ...(ports ? { ports } : {}),
+        ...(hostKeyDir ? { hostKeyDir } : {}),
+      })
+    ).endpoints;
+  }
   process.stdout.write(
-    `${JSON.stringify({ ready: true, url: sim.url, controlUrl: sim.controlUrl, fingerprint: sim.fingerprint })}\n`,
+    `${JSON.stringify({ ready: true, url: sim.url, controlUrl: sim.controlUrl, fingerprint: sim.fingerprint, ...(ssh ? { ssh } : {}) })}\n`,
   );
   const stop = (signal: NodeJS.Signals) => {
     process.stderr.write(`pve-sim: ${signal}, shutting down\n`);

@@ -57,8 +57,11 @@ export function nodeCommand(sim: ClusterSim, node: SimNode, command: 'reboot' | 
 
 /**
  * POST /nodes/{target}/wakeonlan runs on the node that receives it (no proxyto) and names the
- * target in the path. A powered-off target boots; one cut off by the node-offline fault is
- * still running, so the magic packet changes nothing for it.
+ * target in the path. A powered-off target boots. A target cut off by the node-offline fault is
+ * treated as a node that went down hard (hung or lost power, which is what "unreachable" usually
+ * is in a homelab): after the boot delay it comes back freshly booted, its guests stopped and its
+ * onboot ones started, unless the fault was lifted in the meantime. This is what lets remediation
+ * tests and the demo take a node "offline" and watch Jarvis wake it.
  */
 export function wakeOnLan(sim: ClusterSim, targetName: string): string {
   if (targetName === sim.model.localNode) throw handlerDie(`'${targetName}' is local node, cannot wake my self!`);
@@ -66,5 +69,13 @@ export function wakeOnLan(sim: ClusterSim, targetName: string): string {
   if (!target) throw handlerDie(`no such cluster node '${targetName}'`);
   if (!target.wolMac) throw handlerDie(`No wake on LAN MAC address defined for '${targetName}'!`);
   if (!target.powered) sim.scheduler.after(sim.timing.nodeBoot(), () => powerOn(sim, target));
+  else if (target.faultOffline) {
+    sim.scheduler.after(sim.timing.nodeBoot(), () => {
+      if (!target.faultOffline) return;
+      powerOff(sim, target);
+      target.faultOffline = false;
+      powerOn(sim, target);
+    });
+  }
   return target.wolMac;
 }

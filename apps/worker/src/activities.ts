@@ -1,7 +1,30 @@
-import { createDbActivities, createProxmoxActivities, type ProxmoxClient } from '@jarvis/activities';
-import { ApprovalsRepository, ArchiveQueueRepository, ArchiveRepository, AuditRepository } from '@jarvis/db';
+import { type Client } from '@temporalio/client';
+import {
+  ClusterSnapshot,
+  createChatActivities,
+  createDbActivities,
+  createLlmActivities,
+  createNotifyActivities,
+  createProxmoxActivities,
+  createRemediationActivities,
+  type LlmSettings,
+  type NotifyDeps,
+  type ProxmoxClient,
+  type ServiceRestarter,
+} from '@jarvis/activities';
+import {
+  ApprovalsRepository,
+  ArchiveQueueRepository,
+  ArchiveRepository,
+  AuditRepository,
+  ChatRepository,
+  IncidentsRepository,
+  LlmCostsRepository,
+} from '@jarvis/db';
+import { type GuardianInput } from '@jarvis/workflows/api';
 import { type Pool } from 'pg';
 import { WORKFLOW_BUNDLE_PATH } from './bundle-path';
+import { createGuardianActivities } from './guardian.activities';
 import { createReplayActivities } from './replay.activities';
 
 /** Every activity the worker registers, wired to real clients. The tool catalog's handlers must all be here. */
@@ -9,19 +32,60 @@ export function createJarvisActivities({
   pve,
   pool,
   bundlePath = WORKFLOW_BUNDLE_PATH,
+  client,
+  taskQueue,
+  snapshot = new ClusterSnapshot({ client: pve, ttlMs: 1000 }),
+  notify = {},
+  ssh,
+  guardianInput,
+  llm = {},
 }: {
   pve: ProxmoxClient;
   pool: Pool;
   bundlePath?: string;
+  /** For the guardian's updates, starting remediations, and replay of not-yet-archived runs. */
+  client?: Client;
+  taskQueue?: string;
+  /** The worker's shared cluster cache, read by the monitor. */
+  snapshot?: ClusterSnapshot;
+  notify?: NotifyDeps;
+  ssh?: ServiceRestarter;
+  guardianInput?: () => Promise<GuardianInput>;
+  /** Chat models, prices and budget caps; without a key or URL the turn falls back to the offline parser. */
+  llm?: LlmSettings;
 }) {
+  const chat = new ChatRepository(pool);
   return {
     ...createProxmoxActivities({ pve }),
+    // Chat first: its runSshCommand is the "SSH is not configured" stand-in that the SSH group, once registered after it, replaces.
+    ...createChatActivities({
+      pve,
+      chat,
+      audit: new AuditRepository(pool),
+      approvals: new ApprovalsRepository(pool),
+    }),
+    ...createLlmActivities({
+      settings: llm,
+      costs: new LlmCostsRepository(pool),
+      notify: (payload) => chat.notify(payload),
+    }),
+    ...createRemediationActivities({
+      cluster: snapshot,
+      incidents: new IncidentsRepository(pool),
+      ...(ssh ? { ssh } : {}),
+    }),
+    ...createNotifyActivities(notify),
+    ...createGuardianActivities({
+      ...(client ? { client } : {}),
+      ...(taskQueue ? { taskQueue } : {}),
+      ...(guardianInput ? { guardianInput } : {}),
+    }),
     ...createDbActivities({
       audit: new AuditRepository(pool),
       approvals: new ApprovalsRepository(pool),
       archiveQueue: new ArchiveQueueRepository(pool),
     }),
-    ...createReplayActivities({ archive: new ArchiveRepository(pool), bundlePath }),
+    ...createReplayActivities({ archive: new ArchiveRepository(pool), bundlePath, ...(client ? { client } : {}) }),
   };
 }
 

@@ -3,3 +3,5 @@ export * from './activities';
 export * from './archiver';
 export * from './bundle-path';
 export * from './replay.activities';
+export * from './autonomy';
+export * from './guardian.activities';

@@ -4,6 +4,7 @@ import { NativeConnection, Runtime, makeTelemetryFilterString, DefaultLogger } f
 import { ProxmoxClient } from '@jarvis/activities';
 import { loadConfig, ConfigError } from '@jarvis/config';
 import { createPool, migrate } from '@jarvis/db';
+import { DEFAULT_LLM_PRICES, parseProtected } from '@jarvis/policies';
 import { createJarvisWorker } from './worker';
 
 const log = (message: string): void => console.log(`[worker] ${new Date().toISOString()} ${message}`);
@@ -33,6 +34,34 @@ async function main(): Promise<void> {
     pve,
     pool,
     log,
+    autonomy: {
+      config: config.autonomy,
+      start: config.autonomy.autostart,
+      protectedResources: parseProtected(config.protectedJson),
+      // The same rule as the API's: two-person approval once more than one operator exists.
+      twoPersonRule: config.operators.length > 1,
+      approvalTtlMs: config.approvalTtlMs,
+      approvalEscalateMs: config.approvalEscalateMs,
+    },
+    llm: {
+      ...(config.anthropic
+        ? {
+            anthropic: {
+              apiKey: config.anthropic.apiKey,
+              model: config.chat.anthropicModel,
+              ...(config.anthropic.baseUrl ? { baseUrl: config.anthropic.baseUrl } : {}),
+            },
+          }
+        : {}),
+      ...(config.localLlm ? { local: { url: config.localLlm.url, model: config.chat.localModel } } : {}),
+      prices: { ...DEFAULT_LLM_PRICES, ...config.chat.prices },
+      ...(config.chat.budgetDailyUsd !== undefined ? { dailyCapUsd: config.chat.budgetDailyUsd } : {}),
+      ...(config.chat.budgetMonthlyUsd !== undefined ? { monthlyCapUsd: config.chat.budgetMonthlyUsd } : {}),
+    },
+    notify: {
+      ...(config.smtp?.url ? { smtpUrl: config.smtp.url } : {}),
+      ...(config.smtp?.alertEmail ? { alertEmail: config.smtp.alertEmail } : {}),
+    },
   });
   const stop = (signal: string): void => {
     log(`${signal}: draining`);

@@ -1,10 +1,17 @@
 import { type Client } from '@temporalio/client';
 import { type NativeConnection, Worker } from '@temporalio/worker';
-import { type ProxmoxClient } from '@jarvis/activities';
+import {
+  ClusterSnapshot,
+  type LlmSettings,
+  type NotifyDeps,
+  type ProxmoxClient,
+  type ServiceRestarter,
+} from '@jarvis/activities';
 import { ArchiveQueueRepository, ArchiveRepository } from '@jarvis/db';
 import { type Pool } from 'pg';
 import { createJarvisActivities } from './activities';
 import { WorkflowArchiver } from './archiver';
+import { guardianInputFor, startAutonomy, type AutonomyOptions } from './autonomy';
 import { WORKFLOW_BUNDLE_PATH } from './bundle-path';
 
 export interface JarvisWorkerOptions {
@@ -18,6 +25,12 @@ export interface JarvisWorkerOptions {
   readonly bundlePath?: string;
   readonly archiverPollMs?: number;
   readonly log?: (message: string) => void;
+  /** Monitoring and remediation: with `start`, the monitor and the guardian are started at boot. */
+  readonly autonomy?: AutonomyOptions & { readonly start?: boolean };
+  readonly notify?: NotifyDeps;
+  readonly ssh?: ServiceRestarter;
+  /** Chat models, prices and budget caps. */
+  readonly llm?: LlmSettings;
 }
 
 export interface JarvisWorker {
@@ -38,6 +51,17 @@ export async function createJarvisWorker(opts: JarvisWorkerOptions): Promise<Jar
       pve: opts.pve,
       pool: opts.pool,
       bundlePath: opts.bundlePath ?? WORKFLOW_BUNDLE_PATH,
+      client: opts.client,
+      taskQueue: opts.taskQueue,
+      // One cache for every monitor poll and re-check in this worker; never longer than half a poll.
+      snapshot: new ClusterSnapshot({
+        client: opts.pve,
+        ttlMs: Math.min(1000, Math.floor((opts.autonomy?.config.intervals.criticalMs ?? 2000) / 2)),
+      }),
+      notify: { ...(opts.log ? { log: opts.log } : {}), ...opts.notify },
+      ...(opts.ssh ? { ssh: opts.ssh } : {}),
+      ...(opts.llm ? { llm: opts.llm } : {}),
+      ...(opts.autonomy ? { guardianInput: () => guardianInputFor(opts.pool, opts.autonomy!) } : {}),
     }),
     // Explicit, as the house style asks; the SDK's defaults measured best here (TEMPORAL_NOTES.md).
     maxCachedWorkflows: 500,
@@ -55,6 +79,12 @@ export async function createJarvisWorker(opts: JarvisWorkerOptions): Promise<Jar
     archiver,
     async run() {
       archiver.start();
+      if (opts.autonomy?.start) {
+        void startAutonomy(opts.client, opts.pool, opts.taskQueue, opts.autonomy).then(
+          ({ guardianId, monitorId }) => opts.log?.(`watching the cluster: ${monitorId}, ${guardianId}`),
+          (err: unknown) => opts.log?.(`could not start the monitor: ${(err as Error).message}`),
+        );
+      }
       try {
         await worker.run();
       } finally {

@@ -39,8 +39,9 @@ export interface ServedApi {
 }
 
 export async function serveApi(stack: TestStack, env: Record<string, string> = {}): Promise<ServedApi> {
-  const config = () => loadConfig({ ...stack.env, WEB_DIST, ...env });
-  let app: Awaited<ReturnType<typeof createApi>> | undefined = await createApi(config(), { logger: false });
+  const all = { ...stack.env, WEB_DIST, ...env };
+  const config = () => loadConfig(all);
+  let app: Awaited<ReturnType<typeof createApi>> | undefined = await createApi(config(), { logger: false, env: all });
   await app.listen(0, '127.0.0.1');
   const { port } = app.getHttpServer().address() as AddressInfo;
   return {
@@ -51,7 +52,7 @@ export async function serveApi(stack: TestStack, env: Record<string, string> = {
     },
     async start() {
       if (app) return;
-      app = await createApi(config(), { logger: false });
+      app = await createApi(config(), { logger: false, env: all });
       await app.listen(port, '127.0.0.1');
     },
   };

@@ -27,6 +27,19 @@ export class AuditQueryDto {
   @Matches(/^[a-z][a-z-]{0,39}$/, { message: 'outcome must be a lower-case word such as done or rejected' })
   outcome?: string;
 
+  @ApiPropertyOptional({ example: 'vm-crashed', description: "A remediation's incident class" })
+  @IsOptional()
+  @Matches(/^[a-z][a-z-]{0,39}$/, { message: 'incidentClass must be an incident class such as vm-crashed' })
+  incidentClass?: string;
+
+  @ApiPropertyOptional({ example: 101, description: 'Guest ID (the same filter as vmid)' })
+  @IsOptional()
+  @ToInteger()
+  @IsInt({ message: VMID_MESSAGE })
+  @Min(VMID_MIN, { message: VMID_MESSAGE })
+  @Max(VMID_MAX, { message: VMID_MESSAGE })
+  guest?: number;
+
   @ApiPropertyOptional({ format: 'date-time', description: 'Closed at or after' })
   @IsOptional()
   @IsISO8601({ strict: true })
@@ -48,11 +61,13 @@ export class AuditQueryDto {
 
 export class FeedQueryDto {
   @ApiPropertyOptional({
-    example: 'vm-action',
-    description: 'The workflow family (the workflow ID up to its first colon)',
+    example: 'runbook',
+    description: 'monitor, chat, operator or runbook; or a workflow family (the workflow ID up to its first colon)',
   })
   @IsOptional()
-  @Matches(/^[a-z0-9][a-z0-9-]{0,39}$/, { message: 'source must be a workflow family such as vm-action' })
+  @Matches(/^[a-z0-9][a-z0-9-]{0,39}$/, {
+    message: 'source must be monitor, chat, operator, runbook or a workflow family',
+  })
   source?: string;
 
   @ApiPropertyOptional({ minimum: 1, maximum: 200, default: 50 })
@@ -88,7 +103,8 @@ export class AuditListDto {
 class FeedItemDto {
   @ApiProperty() id!: number;
   @ApiProperty({ format: 'date-time' }) at!: string;
-  @ApiProperty({ example: 'vm-action' }) source!: string;
+  @ApiProperty({ example: 'runbook', description: 'monitor, chat, operator or runbook' }) source!: string;
+  @ApiProperty({ example: 'remediate', description: 'The workflow family' }) family!: string;
   @ApiProperty() workflowId!: string;
   @ApiProperty({ example: 'approved' }) kind!: string;
   @ApiProperty() title!: string;

@@ -20,7 +20,10 @@ export class AuditService {
   list(q: AuditQueryDto): Promise<{ items: ArchiveSummary[]; total: number }> {
     if (q.from && q.to && Date.parse(q.from) > Date.parse(q.to))
       throw new ApiError('BAD_REQUEST', 'from must not be after to');
-    return this.archive.list(q);
+    const { guest, ...filter } = q;
+    if (guest !== undefined && q.vmid !== undefined && guest !== q.vmid)
+      throw new ApiError('BAD_REQUEST', 'guest and vmid name different guests');
+    return this.archive.list({ ...filter, ...(guest !== undefined ? { vmid: guest } : {}) });
   }
 
   /** Temporal's own JSON history format, so `temporal workflow show --input` and replayers read it as is. */

@@ -1,10 +1,14 @@
 import { Injectable } from '@nestjs/common';
 import { DatabaseService } from '../infra/database.service';
+import { familiesFor, feedSourceOf } from './feed-source';
 
 export interface FeedItem {
   readonly id: number;
   readonly at: string;
+  /** monitor, chat, operator or runbook (or the workflow family of anything else). */
   readonly source: string;
+  /** The workflow family: the workflow ID up to its first colon. */
+  readonly family: string;
   readonly workflowId: string;
   readonly kind: string;
   readonly title: string;
@@ -27,16 +31,17 @@ export class FeedRepository {
     const { rows } = await this.db.pool.query<Record<string, unknown>>(
       `SELECT id, workflow_id, kind, title, actor, node, vmid, detail, at
          FROM audit_events
-        WHERE ($2::text IS NULL OR split_part(workflow_id, ':', 1) = $2)
+        WHERE ($2::text[] IS NULL OR split_part(workflow_id, ':', 1) = ANY($2))
         ORDER BY at DESC, id DESC LIMIT $1`,
-      [limit, source ?? null],
+      [limit, source ? familiesFor(source) : null],
     );
     return rows.map((r) => {
       const workflowId = r['workflow_id'] as string;
       return {
         id: Number(r['id']),
         at: (r['at'] as Date).toISOString(),
-        source: workflowId.split(':')[0] ?? workflowId,
+        source: feedSourceOf(workflowId),
+        family: workflowId.split(':')[0] ?? workflowId,
         workflowId,
         kind: r['kind'] as string,
         title: r['title'] as string,

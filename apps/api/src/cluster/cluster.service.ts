@@ -1,13 +1,20 @@
 import { Injectable } from '@nestjs/common';
 import { ClusterSnapshot, type ClusterGuest, type ClusterState } from '@jarvis/activities';
+import { NodeTemperatures } from './node-temperatures.service';
 
 @Injectable()
 export class ClusterService {
-  constructor(private readonly snapshot: ClusterSnapshot) {}
+  constructor(
+    private readonly snapshot: ClusterSnapshot,
+    private readonly temperatures: NodeTemperatures,
+  ) {}
 
-  /** The shared snapshot; a ProxmoxError (no cached state to fall back on) reaches the filter as a 502. */
-  state(): Promise<ClusterState> {
-    return this.snapshot.get();
+  /**
+   * The shared snapshot with the nodes' temperatures (SSH) merged in; a ProxmoxError (no cached
+   * state to fall back on) reaches the filter as a 502.
+   */
+  async state(): Promise<ClusterState> {
+    return this.temperatures.apply(await this.snapshot.get());
   }
 
   async findGuest(node: string, vmid: number): Promise<{ guest?: ClusterGuest; state: ClusterState }> {

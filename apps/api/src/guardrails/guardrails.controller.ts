@@ -1,17 +1,25 @@
-import { Body, Controller, Get, Put } from '@nestjs/common';
+import { Body, Controller, Get, Param, Put } from '@nestjs/common';
 import {
   ApiBadRequestResponse,
   ApiBearerAuth,
   ApiOkResponse,
   ApiOperation,
+  ApiServiceUnavailableResponse,
   ApiTags,
   ApiUnauthorizedResponse,
 } from '@nestjs/swagger';
 import { CurrentUser } from '../auth/current-user.decorator';
 import { ErrorEnvelopeDto } from '../common/error.dto';
 import { type AuthUser } from '../common/http.types';
-import { GuardrailsDto, KillSwitchDto, KillSwitchStateDto } from './guardrails.dto';
-import { GuardrailsService, type KillSwitchState } from './guardrails.service';
+import {
+  AutonomyDto,
+  AutonomyParamDto,
+  GuardrailsDto,
+  KillSwitchDto,
+  KillSwitchStateDto,
+  RunbookDto,
+} from './guardrails.dto';
+import { GuardrailsService, type GuardrailsView, type KillSwitchState, type RunbookView } from './guardrails.service';
 
 @ApiTags('guardrails')
 @ApiBearerAuth()
@@ -21,9 +29,9 @@ export class GuardrailsController {
   constructor(private readonly guardrails: GuardrailsService) {}
 
   @Get()
-  @ApiOperation({ summary: 'The guardrails in force (the kill switch)' })
+  @ApiOperation({ summary: 'The guardrails in force: the kill switch, the limits and each runbook’s autonomy level' })
   @ApiOkResponse({ type: GuardrailsDto })
-  get(): Promise<{ killSwitch: KillSwitchState }> {
+  get(): Promise<GuardrailsView> {
     return this.guardrails.get();
   }
 
@@ -31,7 +39,21 @@ export class GuardrailsController {
   @ApiOperation({ summary: 'Engage or release the kill switch (audited with who)' })
   @ApiOkResponse({ type: KillSwitchStateDto })
   @ApiBadRequestResponse({ type: ErrorEnvelopeDto })
+  @ApiServiceUnavailableResponse({ type: ErrorEnvelopeDto })
   setKillSwitch(@Body() body: KillSwitchDto, @CurrentUser() user: AuthUser): Promise<KillSwitchState> {
     return this.guardrails.setKillSwitch(body.engaged, user);
+  }
+
+  @Put('autonomy/:incidentClass')
+  @ApiOperation({ summary: "Set a runbook's autonomy level (audited with who)" })
+  @ApiOkResponse({ type: RunbookDto })
+  @ApiBadRequestResponse({ type: ErrorEnvelopeDto })
+  @ApiServiceUnavailableResponse({ type: ErrorEnvelopeDto })
+  setAutonomy(
+    @Param() p: AutonomyParamDto,
+    @Body() body: AutonomyDto,
+    @CurrentUser() user: AuthUser,
+  ): Promise<RunbookView> {
+    return this.guardrails.setAutonomy(p.incidentClass, body.level, user);
   }
 }

@@ -1,46 +1,225 @@
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable, Logger } from '@nestjs/common';
 import { AuditRepository, SettingsRepository } from '@jarvis/db';
+import {
+  DEFAULT_GUARDRAIL_LIMITS,
+  DEFAULT_RUNBOOKS,
+  INCIDENT_CLASSES,
+  isAutonomyLevel,
+  type AutonomyLevel,
+  type IncidentClass,
+  type Tier,
+} from '@jarvis/policies';
+import {
+  guardianIdFor,
+  guardianStateQuery,
+  setAutonomyUpdate,
+  setKillSwitchUpdate,
+  type GuardianView,
+} from '@jarvis/workflows/api';
+import { API_CONFIG, type ApiConfig } from '../api-config';
 import { type AuthUser } from '../common/http.types';
+import { ApiError } from '../errors/api-error';
 import { ulid } from '../guests/workflow-id';
+import { isTemporalUnavailable, isWorkflowNotFound } from '../infra/temporal-errors';
+import { TemporalService } from '../infra/temporal.service';
 
 export interface KillSwitchState {
   readonly engaged: boolean;
   readonly updatedBy?: string;
   readonly updatedAt?: string;
+  /** Whether the running guardian took it (false: stored, and the guardian reads it when it starts). */
+  readonly applied?: boolean;
 }
 
-/** Audit rows need a workflow ID; operator setting changes share this pseudo-workflow (feed source "guardrails"). */
-const GUARDRAILS_STREAM = 'guardrails:kill-switch';
+export interface RunbookView {
+  readonly class: IncidentClass;
+  readonly autonomy: AutonomyLevel;
+  readonly defaultAutonomy: AutonomyLevel;
+  readonly actionTool: string | null;
+  readonly tier: Tier;
+  readonly steps: readonly string[];
+}
 
+export interface GuardrailsView {
+  readonly killSwitch: KillSwitchState;
+  readonly limits: {
+    readonly maxAttemptsPerIncident: number;
+    readonly attemptWindowMs: number;
+    readonly maxFailuresBeforeEscalation: number;
+    readonly failureWindowMs: number;
+    readonly maxNodesAtOnce: number;
+  };
+  readonly runbooks: readonly RunbookView[];
+  readonly guardian: {
+    readonly workflowId: string;
+    readonly running: boolean;
+    readonly inFlight: GuardianView['inFlight'];
+    readonly waiting: readonly string[];
+  };
+}
+
+/** Audit rows need a workflow ID; operator setting changes share this pseudo-workflow (feed source "operator"). */
+const GUARDRAILS_STREAM = 'guardrails:kill-switch';
+const GUARDIAN_TIMEOUT_MS = 5_000;
+
+/**
+ * The guardrails: held by the cluster's guardian workflow (the source of truth while it runs),
+ * mirrored in Postgres settings for display and for the guardian's next start. Every change is
+ * audited.
+ */
 @Injectable()
 export class GuardrailsService {
+  private readonly logger = new Logger('Guardrails');
+
   constructor(
+    @Inject(API_CONFIG) private readonly config: ApiConfig,
     private readonly settings: SettingsRepository,
     private readonly audit: AuditRepository,
+    private readonly temporal: TemporalService,
   ) {}
 
-  async get(): Promise<{ killSwitch: KillSwitchState }> {
-    return { killSwitch: await this.killSwitch() };
+  private get guardianId(): string {
+    return guardianIdFor(this.config.autonomy.cluster);
+  }
+
+  async get(): Promise<GuardrailsView> {
+    const [stored, storedAutonomy, live] = await Promise.all([
+      this.killSwitch(),
+      this.storedAutonomy(),
+      this.guardianState(),
+    ]);
+    const autonomy = live?.autonomy ?? storedAutonomy;
+    const limits = live?.limits ?? { ...DEFAULT_GUARDRAIL_LIMITS, maxAttempts: this.config.autonomy.maxAttempts };
+    return {
+      killSwitch: live
+        ? {
+            engaged: live.killSwitch.engaged,
+            ...(live.killSwitch.by ? { updatedBy: live.killSwitch.by } : {}),
+            ...(live.killSwitch.at ? { updatedAt: live.killSwitch.at } : {}),
+          }
+        : stored,
+      limits: {
+        maxAttemptsPerIncident: limits.maxAttempts,
+        attemptWindowMs: limits.attemptWindowMs,
+        maxFailuresBeforeEscalation: limits.maxFailures,
+        failureWindowMs: limits.failureWindowMs,
+        maxNodesAtOnce: 1,
+      },
+      runbooks: INCIDENT_CLASSES.map((cls) => ({
+        class: cls,
+        autonomy: autonomy[cls] ?? DEFAULT_RUNBOOKS[cls].autonomy,
+        defaultAutonomy: DEFAULT_RUNBOOKS[cls].autonomy,
+        actionTool: DEFAULT_RUNBOOKS[cls].actionTool,
+        tier: DEFAULT_RUNBOOKS[cls].tier,
+        steps: DEFAULT_RUNBOOKS[cls].steps,
+      })),
+      guardian: {
+        workflowId: this.guardianId,
+        running: live !== undefined,
+        inFlight: live?.inFlight ?? [],
+        waiting: live?.waiting ?? [],
+      },
+    };
   }
 
   /**
    * Who and when travel inside the setting's value as well as in the settings row, so readers of
-   * `kill_switch` (the worker's guardrails) see one self-describing object. Every change is audited.
+   * `kill_switch` see one self-describing object. The running guardian gets it as an update; if
+   * none runs, the stored setting is what the guardian starts from.
    */
   async setKillSwitch(engaged: boolean, user: AuthUser): Promise<KillSwitchState> {
     const at = new Date().toISOString();
     const state: KillSwitchState = { engaged, updatedBy: user.username, updatedAt: at };
     await this.settings.set('kill_switch', state, user.username);
+    const applied = await this.toGuardian((client) =>
+      client.workflow
+        .getHandle(this.guardianId)
+        .executeUpdate(setKillSwitchUpdate, { args: [{ engaged, by: user.username }] }),
+    );
     await this.audit.record({
       workflowId: GUARDRAILS_STREAM,
       activityId: `kill-switch:${ulid()}`,
       kind: engaged ? 'kill-switch-engaged' : 'kill-switch-released',
       title: `${user.username} ${engaged ? 'engaged' : 'released'} the kill switch`,
       actor: user.username,
-      detail: { engaged },
+      detail: { engaged, appliedToGuardian: applied },
       at,
     });
-    return state;
+    return { ...state, applied };
+  }
+
+  async setAutonomy(incidentClass: IncidentClass, level: AutonomyLevel, user: AuthUser): Promise<RunbookView> {
+    const stored = await this.storedAutonomy();
+    await this.settings.set('autonomy', { ...stored, [incidentClass]: level }, user.username);
+    const applied = await this.toGuardian((client) =>
+      client.workflow
+        .getHandle(this.guardianId)
+        .executeUpdate(setAutonomyUpdate, { args: [{ incidentClass, level, by: user.username }] }),
+    );
+    await this.audit.record({
+      workflowId: 'guardrails:autonomy',
+      activityId: `autonomy:${ulid()}`,
+      kind: 'autonomy-changed',
+      title: `${user.username} set the ${incidentClass} runbook to ${level}`,
+      actor: user.username,
+      detail: {
+        incidentClass,
+        level,
+        previous: stored[incidentClass] ?? DEFAULT_RUNBOOKS[incidentClass].autonomy,
+        appliedToGuardian: applied,
+      },
+      at: new Date().toISOString(),
+    });
+    const d = DEFAULT_RUNBOOKS[incidentClass];
+    return {
+      class: incidentClass,
+      autonomy: level,
+      defaultAutonomy: d.autonomy,
+      actionTool: d.actionTool,
+      tier: d.tier,
+      steps: d.steps,
+    };
+  }
+
+  /** True when the running guardian took the change; false when none runs. Temporal down is a 503. */
+  private async toGuardian(call: Parameters<TemporalService['call']>[1]): Promise<boolean> {
+    try {
+      await this.temporal.call(GUARDIAN_TIMEOUT_MS, call);
+      return true;
+    } catch (err) {
+      if (isWorkflowNotFound(err)) return false;
+      if (isTemporalUnavailable(err)) {
+        throw new ApiError(
+          'TEMPORAL_UNAVAILABLE',
+          'the setting is stored, but the guardian did not answer; it applies once the guardian runs',
+          undefined,
+          { cause: err },
+        );
+      }
+      this.logger.warn(`guardian update failed: ${(err as Error).message}`);
+      throw err;
+    }
+  }
+
+  private async guardianState(): Promise<GuardianView | undefined> {
+    try {
+      return await this.temporal.call(GUARDIAN_TIMEOUT_MS, (client) =>
+        client.workflow.getHandle(this.guardianId).query(guardianStateQuery),
+      );
+    } catch {
+      // Not running, or Temporal down: the stored settings are what there is to show.
+      return undefined;
+    }
+  }
+
+  private async storedAutonomy(): Promise<Partial<Record<IncidentClass, AutonomyLevel>>> {
+    const raw = await this.settings.get<Record<string, unknown>>('autonomy');
+    const out: Partial<Record<IncidentClass, AutonomyLevel>> = {};
+    for (const cls of INCIDENT_CLASSES) {
+      const level = raw?.[cls];
+      if (isAutonomyLevel(level)) out[cls] = level;
+    }
+    return out;
   }
 
   private async killSwitch(): Promise<KillSwitchState> {

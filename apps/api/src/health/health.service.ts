@@ -83,8 +83,12 @@ export class HealthService {
       proxmox,
       // Not probed: no LLM client lives in the API yet; configured means the router may use it.
       llm: llmConfigured
-        ? { status: 'ok', latencyMs: 0, detail: 'configured' }
-        : { status: 'degraded', latencyMs: 0, detail: 'not configured' },
+        ? {
+            status: 'ok',
+            latencyMs: 0,
+            detail: `configured: ${[this.config.anthropic ? 'claude' : '', this.config.localLlm ? 'local' : '', 'offline'].filter(Boolean).join(', ')}`,
+          }
+        : { status: 'degraded', latencyMs: 0, detail: 'not configured: chat uses the offline command parser' },
       tts: { status: 'degraded', latencyMs: 0, detail: 'not configured' },
     };
     const entries = Object.entries(components);

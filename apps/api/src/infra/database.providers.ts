@@ -1,11 +1,25 @@
 import { type Provider } from '@nestjs/common';
-import { ApprovalsRepository, ArchiveRepository, AuditRepository, SettingsRepository } from '@jarvis/db';
+import {
+  ApprovalsRepository,
+  ArchiveRepository,
+  AuditRepository,
+  ChatRepository,
+  LlmCostsRepository,
+  SettingsRepository,
+} from '@jarvis/db';
 import { DatabaseService } from './database.service';
 
 /** The shared repositories of @jarvis/db as injectables, all over the one pool. */
 export const DATABASE_PROVIDERS: Provider[] = [
   DatabaseService,
-  ...[ApprovalsRepository, AuditRepository, ArchiveRepository, SettingsRepository].map((Repository): Provider => ({
+  ...[
+    ApprovalsRepository,
+    AuditRepository,
+    ArchiveRepository,
+    SettingsRepository,
+    ChatRepository,
+    LlmCostsRepository,
+  ].map((Repository): Provider => ({
     provide: Repository,
     useFactory: (db: DatabaseService) => new Repository(db.pool),
     inject: [DatabaseService],

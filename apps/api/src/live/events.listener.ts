@@ -4,7 +4,7 @@ import { Subject, type Observable } from 'rxjs';
 import { EVENTS_CHANNEL, type JarvisEvent } from '@jarvis/db';
 import { API_CONFIG, type ApiConfig } from '../api-config';
 
-const TYPES: ReadonlySet<string> = new Set(['approval', 'step', 'archived']);
+const TYPES: ReadonlySet<string> = new Set(['approval', 'step', 'archived', 'incident']);
 const MAX_BACKOFF_MS = 10_000;
 export const LISTENER_APPLICATION_NAME = 'jarvis-api-events';
 

@@ -13,8 +13,10 @@ export interface LiveServerEvents {
   'cluster.error': (error: { code: string; message: string }) => void;
   /** An approval changed; the full, current view re-read from Postgres. */
   approval: (approval: ApprovalView) => void;
-  /** A workflow recorded a domain step (also what the activity feed shows). */
-  step: (step: { workflowId: string; kind: string; title: string; at: string }) => void;
+  /** A workflow recorded a domain step (also what the activity feed shows); `source` as in the feed. */
+  step: (step: { workflowId: string; kind: string; title: string; at: string; source: string }) => void;
+  /** An incident was detected or changed state; re-read `/api/incidents` for the full view. */
+  incident: (event: { id: string; workflowId: string; state: string }) => void;
   /** A closed workflow's history reached the archive. */
   archived: (event: { workflowId: string; outcome: string | null }) => void;
 }

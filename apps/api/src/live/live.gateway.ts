@@ -4,7 +4,9 @@ import { type Subscription } from 'rxjs';
 import { type Namespace, type Socket } from 'socket.io';
 import { ClusterSnapshot, isProxmoxError, type ClusterState } from '@jarvis/activities';
 import { ApprovalsRepository, type JarvisEvent } from '@jarvis/db';
+import { feedSourceOf } from '../audit/feed-source';
 import { AuthService } from '../auth/auth.service';
+import { NodeTemperatures } from '../cluster/node-temperatures.service';
 import { AuthenticatedGateway } from './authenticated.gateway';
 import { diffCluster } from './cluster-diff';
 import { EventsListener } from './events.listener';
@@ -42,6 +44,7 @@ export class LiveGateway extends AuthenticatedGateway implements OnApplicationSh
     private readonly snapshot: ClusterSnapshot,
     private readonly listener: EventsListener,
     private readonly approvals: ApprovalsRepository,
+    private readonly temperatures: NodeTemperatures,
   ) {
     super(auth);
   }
@@ -70,10 +73,15 @@ export class LiveGateway extends AuthenticatedGateway implements OnApplicationSh
 
   private async sendFull(socket: LiveSocket): Promise<void> {
     try {
-      socket.emit('cluster', await this.snapshot.get());
+      socket.emit('cluster', await this.state());
     } catch (err) {
       socket.emit('cluster.error', errorInfo(err));
     }
+  }
+
+  /** The cluster as GET /api/cluster serves it: the snapshot with the nodes' temperatures. */
+  private async state(): Promise<ClusterState> {
+    return this.temperatures.apply(await this.snapshot.get());
   }
 
   private async poll(): Promise<void> {
@@ -81,7 +89,7 @@ export class LiveGateway extends AuthenticatedGateway implements OnApplicationSh
     if (this.polling || !live || live.sockets.size === 0) return;
     this.polling = true;
     try {
-      const state = await this.snapshot.get();
+      const state = await this.state();
       this.lastError = undefined;
       if (!this.last || ++this.pollsSinceFull >= FULL_EVERY) {
         live.emit('cluster', state);
@@ -115,7 +123,16 @@ export class LiveGateway extends AuthenticatedGateway implements OnApplicationSh
         return;
       }
       case 'step':
-        live.emit('step', { workflowId: event.workflowId, kind: event.kind, title: event.title, at: event.at });
+        live.emit('step', {
+          workflowId: event.workflowId,
+          kind: event.kind,
+          title: event.title,
+          at: event.at,
+          source: feedSourceOf(event.workflowId),
+        });
+        return;
+      case 'incident':
+        live.emit('incident', { id: event.id, workflowId: event.workflowId, state: event.state });
         return;
       case 'archived':
         live.emit('archived', { workflowId: event.workflowId, outcome: event.outcome });

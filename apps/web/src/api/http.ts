@@ -93,4 +93,6 @@ export const http = {
   get: <T>(path: string, opts?: Omit<RequestOptions, 'body'>) => request<T>('GET', path, opts),
   post: <T>(path: string, body?: unknown, opts?: Omit<RequestOptions, 'body'>) =>
     request<T>('POST', path, { ...opts, body: body ?? {} }),
+  put: <T>(path: string, body: unknown, opts?: Omit<RequestOptions, 'body'>) =>
+    request<T>('PUT', path, { ...opts, body }),
 };

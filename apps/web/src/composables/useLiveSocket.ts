@@ -12,6 +12,7 @@ import { useApprovalsStore } from '../stores/approvals';
 import { useAuthStore } from '../stores/auth';
 import { useClusterStore } from '../stores/cluster';
 import { useConnectionStore } from '../stores/connection';
+import { useGuardrailsStore } from '../stores/guardrails';
 import { useTimelineStore } from '../stores/timeline';
 
 /** The /live event maps (apps/api/src/live/live-events.ts). */
@@ -40,6 +41,7 @@ export async function refetchAll(): Promise<void> {
     useActivityStore().loadFeed(),
     useActivityStore().loadAudit(),
     useTimelineStore().refresh(),
+    useGuardrailsStore().load(),
   ]);
 }
 
@@ -111,6 +113,8 @@ export function useLiveSocket() {
     s.on('approval', (view) => approvals.upsert(view));
     s.on('step', (step) => {
       activity.pushStep(step);
+      // The kill switch and autonomy levels are audited as steps: another operator's change shows here.
+      if (step.workflowId.startsWith('guardrails')) void useGuardrailsStore().load();
       void timeline.onWorkflowEvent(step.workflowId);
     });
     s.on('archived', (e) => {

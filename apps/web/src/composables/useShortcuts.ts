@@ -10,6 +10,8 @@ function isEditable(target: EventTarget | null): boolean {
 export function useShortcuts(handlers: Partial<Record<Command, () => void>>): void {
   const onKey = (e: KeyboardEvent): void => {
     const target = e.target as HTMLElement | null;
+    // A shell owns every key, Escape included (vim, less): the terminal panel is never a shortcut target.
+    if (target?.closest?.('[data-terminal]')) return;
     const command = resolveShortcut({
       key: e.key,
       ctrlKey: e.ctrlKey,

@@ -158,6 +158,8 @@ export interface StepEvent {
   readonly kind: string;
   readonly title: string;
   readonly at: string;
+  /** monitor, chat, operator or runbook (or the workflow family); absent from older servers. */
+  readonly source?: string;
 }
 export interface ArchivedEvent {
   readonly workflowId: string;

@@ -84,3 +84,9 @@ export function guestLabel(vmid: number | undefined, name?: string): string {
   if (vmid === undefined) return name ?? '';
   return name ? `${vmid} ${name}` : String(vmid);
 }
+
+/** A node's temperatures as `54 °C / 61 °C` (CPU package / hottest core), `n/a` when it has no sensor. */
+export function formatTemperature(t: { packageC: number; maxCoreC: number } | null | undefined): string {
+  if (!t || !Number.isFinite(t.packageC) || !Number.isFinite(t.maxCoreC)) return 'n/a';
+  return `${Math.round(t.packageC)} °C / ${Math.round(t.maxCoreC)} °C`;
+}

@@ -59,6 +59,7 @@ export const useTimelineStore = defineStore('timeline', () => {
     inFlight = null;
     again = false;
     workflowId.value = id;
+    replay.value = null;
     timeline.value = null;
     error.value = null;
     loading.value = false;
@@ -70,7 +71,56 @@ export const useTimelineStore = defineStore('timeline', () => {
     return id === workflowId.value ? refresh() : Promise.resolve();
   }
 
+  /** What the last replay of the selected workflow said: re-run on today's code, same decisions? */
+  const replay = ref<{ readonly workflowId: string; readonly reproduced: boolean; readonly detail?: string } | null>(
+    null,
+  );
+  const replaying = ref(false);
+
+  async function replaySelected(): Promise<void> {
+    const id = workflowId.value;
+    if (!id || replaying.value) return;
+    replaying.value = true;
+    try {
+      const res = await http.post<{ reproduced: boolean; detail?: string }>(`/api/audit/${id}/replay`);
+      if (id === workflowId.value)
+        replay.value = Object.freeze({
+          workflowId: id,
+          reproduced: res.reproduced,
+          ...(res.detail ? { detail: res.detail } : {}),
+        });
+    } catch (err) {
+      if (id === workflowId.value)
+        replay.value = Object.freeze({
+          workflowId: id,
+          reproduced: false,
+          detail: isHttpError(err) ? err.message : String(err),
+        });
+    } finally {
+      replaying.value = false;
+    }
+  }
+
+  /** The archived Temporal history as a JSON file the browser saves. */
+  async function exportSelected(): Promise<void> {
+    const id = workflowId.value;
+    if (!id) return;
+    try {
+      const history = await http.get<unknown>(`/api/audit/${id}/history`);
+      const blob = new Blob([JSON.stringify(history, null, 2)], { type: 'application/json' });
+      const url = URL.createObjectURL(blob);
+      const a = document.createElement('a');
+      a.href = url;
+      a.download = `${id.replace(/[^A-Za-z0-9_.-]/g, '_')}.history.json`;
+      a.click();
+      setTimeout(() => URL.revokeObjectURL(url), 1000);
+    } catch (err) {
+      error.value = isHttpError(err) ? err.message : String(err);
+    }
+  }
+
   function reset(): void {
+    replay.value = null;
     generation++;
     inFlight = null;
     workflowId.value = null;
@@ -79,5 +129,18 @@ export const useTimelineStore = defineStore('timeline', () => {
     loading.value = false;
   }
 
-  return { workflowId, timeline, loading, error, select, refresh, onWorkflowEvent, reset };
+  return {
+    workflowId,
+    timeline,
+    loading,
+    error,
+    replay,
+    replaying,
+    select,
+    refresh,
+    onWorkflowEvent,
+    replaySelected,
+    exportSelected,
+    reset,
+  };
 });

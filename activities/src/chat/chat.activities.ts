@@ -1,0 +1,345 @@
+import { Context } from '@temporalio/activity';
+import { ApplicationFailure } from '@temporalio/common';
+import { type ApprovalsRepository, type AuditRepository, type ChatCard, type ChatRepository } from '@jarvis/db';
+import {
+  clusterSummaryLines,
+  evaluateSshCommand,
+  quoteData,
+  sanitiseDataText,
+  type ChatLine,
+  type IntentCluster,
+} from '@jarvis/policies';
+import { ClusterSnapshot } from '../proxmox/cluster-snapshot';
+import { type ProxmoxClient } from '../proxmox/proxmox.client';
+import { toApplicationFailure } from '../proxmox/proxmox.activities';
+import { type SshRunner } from '../ssh/types';
+import { type ChatStreamEvent } from '../llm/llm.types';
+
+/** What a read tool hands back to the turn: sanitised lines (they reach a model), and whether it worked. */
+export type { ChatCard } from '@jarvis/db';
+
+export interface ToolResult {
+  readonly ok: boolean;
+  readonly lines: string[];
+}
+
+export interface ChatContext {
+  readonly history: ChatLine[];
+  readonly cluster: string[];
+  readonly compactCluster: string[];
+  readonly events: string[];
+  /** For the offline parser: names and VMIDs to resolve "start dns". */
+  readonly parser: IntentCluster;
+}
+
+export interface ChatActivityDeps {
+  readonly pve: ProxmoxClient;
+  readonly chat: ChatRepository;
+  readonly audit: AuditRepository;
+  readonly approvals: ApprovalsRepository;
+  /** The SSH layer, when configured; without it ssh.run and service.status say so. */
+  readonly ssh?: SshRunner;
+  /** How long the prompt's cluster summary is reused (default 30 s). */
+  readonly summaryTtlMs?: number;
+}
+
+const pct = (a: number, b: number): string => (b > 0 ? `${Math.round((a / b) * 100)}%` : '?');
+const gib = (bytes: number): string => `${(bytes / 1024 ** 3).toFixed(1)} GiB`;
+
+async function mapped<T>(fn: () => Promise<T>): Promise<T> {
+  try {
+    return await fn();
+  } catch (err) {
+    throw toApplicationFailure(err);
+  }
+}
+
+/**
+ * The chat turn's side of the world: its context (cached cluster summary, recent events, the
+ * conversation so far), the read tools' handlers, the chat projection and its live events.
+ */
+export function createChatActivities({ pve, chat, audit, approvals, ssh, summaryTtlMs = 30_000 }: ChatActivityDeps) {
+  // The prompt's summary is cached ~30 s so building a prompt costs milliseconds; tools read fresh.
+  const promptSnapshot = new ClusterSnapshot({ client: pve, ttlMs: summaryTtlMs });
+  const signal = (): AbortSignal => Context.current().cancellationSignal;
+
+  async function loadChatContext(input: { sessionId: string; turn: number }): Promise<ChatContext> {
+    const [messages, state, recent] = await Promise.all([
+      chat.messages(input.sessionId, { beforeTurn: input.turn, limit: 200 }),
+      promptSnapshot.get().catch(() => undefined),
+      audit.recent(8).catch(() => []),
+    ]);
+    return {
+      history: messages.map((m) => ({ role: m.role, text: m.text })),
+      cluster: state ? clusterSummaryLines(state) : ['the cluster could not be read just now'],
+      compactCluster: state
+        ? clusterSummaryLines(state, { compact: true })
+        : ['the cluster could not be read just now'],
+      events: recent.map(
+        (e) => `${sanitiseDataText(e.at, 30)} ${sanitiseDataText(e.kind, 20)}: ${sanitiseDataText(e.title, 140)}`,
+      ),
+      parser: {
+        guests: (state?.guests ?? []).map((g) => ({ vmid: g.vmid, name: g.name, node: g.node, type: g.type })),
+        nodes: (state?.nodes ?? []).map((n) => n.name),
+      },
+    };
+  }
+
+  async function clusterStatus(): Promise<ToolResult> {
+    return mapped(async () => {
+      const [status, resources] = await Promise.all([
+        pve.clusterStatus({ signal: signal() }),
+        pve.clusterResources(undefined, { signal: signal() }),
+      ]);
+      const lines = clusterSummaryLines({
+        quorum: status.quorum,
+        nodes: resources.nodes,
+        guests: resources.guests,
+        storage: resources.storage,
+        updatedAt: new Date().toISOString(),
+      });
+      return { ok: true, lines };
+    });
+  }
+
+  async function nodeStatus(input: { node: string }): Promise<ToolResult> {
+    return mapped(async () => {
+      const [s, resources] = await Promise.all([
+        pve.nodeStatus(input.node, { signal: signal() }),
+        pve.clusterResources('vm', { signal: signal() }),
+      ]);
+      const guests = resources.guests.filter((g) => g.node === input.node);
+      return {
+        ok: true,
+        lines: [
+          `node ${quoteData(input.node)} up ${Math.round(s.uptime / 3600)} h, cpu ${pct(s.cpu, 1)}, load ${s.loadavg.join(' ')}, mem ${pct(s.memory.used, s.memory.total)} of ${gib(s.memory.total)}, root ${pct(s.rootfs.used, s.rootfs.total)}`,
+          `version ${sanitiseDataText(s.pveversion ?? '?', 60)}, ${s.cpuinfo.cpus} CPUs ${quoteData(s.cpuinfo.model ?? '?', 60)}`,
+          ...guests.map((g) => `guest ${g.vmid} ${g.type} ${quoteData(g.name, 64)} ${g.status}`),
+        ],
+      };
+    });
+  }
+
+  async function listGuests(input: { node?: string; status?: string }): Promise<ToolResult> {
+    return mapped(async () => {
+      const { guests } = await pve.clusterResources('vm', { signal: signal() });
+      const shown = guests
+        .filter((g) => (!input.node || g.node === input.node) && (!input.status || g.status === input.status))
+        .sort((a, b) => a.vmid - b.vmid);
+      return {
+        ok: true,
+        lines: shown.length
+          ? shown.map(
+              (g) =>
+                `guest ${g.vmid} ${g.type} ${quoteData(g.name, 64)} ${g.status} on ${quoteData(g.node)}${g.tags.length ? ` tags ${g.tags.map((t) => quoteData(t, 32)).join(',')}` : ''}${g.lock ? ` lock ${quoteData(g.lock, 24)}` : ''}`,
+            )
+          : ['no guests match'],
+      };
+    });
+  }
+
+  async function listStorage(input: { node?: string }): Promise<ToolResult> {
+    return mapped(async () => {
+      const { storage } = await pve.clusterResources('storage', { signal: signal() });
+      return {
+        ok: true,
+        lines: storage
+          .filter((s) => !input.node || s.node === input.node)
+          .map(
+            (s) =>
+              `storage ${quoteData(s.storage, 40)} on ${quoteData(s.node)} ${sanitiseDataText(s.type, 16)} used ${pct(s.usedFraction, 1)} of ${gib(s.total)} ${sanitiseDataText(s.status, 16)}`,
+          ),
+      };
+    });
+  }
+
+  async function recentTasks(input: {
+    node?: string;
+    vmid?: number;
+    limit?: number;
+    errorsOnly?: boolean;
+  }): Promise<ToolResult> {
+    return mapped(async () => {
+      const nodes = input.node
+        ? [input.node]
+        : (await pve.clusterResources('node', { signal: signal() })).nodes
+            .filter((n) => n.status === 'online')
+            .map((n) => n.name);
+      const limit = input.limit ?? 10;
+      const all = (
+        await Promise.all(
+          nodes.map((node) =>
+            pve
+              .listTasks(
+                node,
+                { limit: 50, source: 'all', ...(input.vmid !== undefined ? { vmid: input.vmid } : {}) },
+                { signal: signal() },
+              )
+              .catch(() => []),
+          ),
+        )
+      ).flat();
+      const failed = (t: { status?: string }): boolean => t.status !== undefined && t.status !== 'OK';
+      const tasks = all
+        .filter((t) => !input.errorsOnly || failed(t))
+        .sort((a, b) => b.starttime - a.starttime)
+        .slice(0, limit);
+      const lines: string[] = [];
+      for (const t of tasks) {
+        let tail = '';
+        if (failed(t)) {
+          // Task logs are free text from the node: the most hostile input there is. Last lines only, sanitised.
+          const log = await pve
+            .taskLog(t.node, t.upid, { start: 0, limit: 50 }, { signal: signal() })
+            .catch(() => undefined);
+          tail = log
+            ? ` log: ${log.lines
+                .slice(-3)
+                .map((l) => quoteData(l.t, 160))
+                .join(' | ')}`
+            : '';
+        }
+        lines.push(
+          `${new Date(t.starttime * 1000).toISOString()} ${quoteData(t.node)} ${sanitiseDataText(t.type, 24)} ${sanitiseDataText(t.id, 12)} ${t.status === undefined ? 'running' : quoteData(t.status, 120)}${tail}`,
+        );
+      }
+      return {
+        ok: true,
+        lines: lines.length ? lines : [input.errorsOnly ? 'no failed tasks recently' : 'no recent tasks'],
+      };
+    });
+  }
+
+  async function metricsHistory(input: { node: string; timeframe?: 'hour' | 'day' | 'week' }): Promise<ToolResult> {
+    return mapped(async () => {
+      const rows = await pve.nodeRrd(input.node, input.timeframe ?? 'hour', 'AVERAGE', { signal: signal() });
+      const stat = (key: string, scale: (v: number) => number): string => {
+        const vs = rows.map((r) => r[key]).filter((v): v is number => typeof v === 'number');
+        if (vs.length === 0) return 'n/a';
+        const mean = vs.reduce((a, b) => a + b, 0) / vs.length;
+        return `min ${scale(Math.min(...vs)).toFixed(1)} mean ${scale(mean).toFixed(1)} max ${scale(Math.max(...vs)).toFixed(1)}`;
+      };
+      const mem = rows
+        .map((r) => (r['memtotal'] ? (r['memused'] ?? 0) / r['memtotal'] : undefined))
+        .filter((v): v is number => v !== undefined);
+      return {
+        ok: true,
+        lines: [
+          `node ${quoteData(input.node)} over the last ${input.timeframe ?? 'hour'} (${rows.length} samples)`,
+          `cpu % ${stat('cpu', (v) => v * 100)}`,
+          `load ${stat('loadavg', (v) => v)}`,
+          `mem % ${mem.length ? `mean ${((mem.reduce((a, b) => a + b, 0) / mem.length) * 100).toFixed(1)} max ${(Math.max(...mem) * 100).toFixed(1)}` : 'n/a'}`,
+        ],
+      };
+    });
+  }
+
+  /**
+   * The ssh.run tool without an SSH layer wired in. When the SSH activities (createSshActivities)
+   * are registered they provide `runSshCommand` themselves and take precedence in the worker.
+   */
+  async function runSshCommand(input: { node: string; command: string; allowYellow?: boolean }): Promise<ToolResult> {
+    const decision = evaluateSshCommand(input.command);
+    if (decision.kind === 'deny') return { ok: false, lines: [`refused: ${decision.reason}`] };
+    if (!ssh) return { ok: false, lines: ['SSH is not configured: Jarvis has no SSH access to the nodes.'] };
+    const result = await ssh.exec(input.node, input.command, {
+      signal: signal(),
+      timeoutMs: 30_000,
+      allowYellow: input.allowYellow === true,
+    });
+    const out = result.stdout
+      .split('\n')
+      .slice(-40)
+      .map((l) => sanitiseDataText(l, 200));
+    return {
+      ok: result.exitCode === 0,
+      lines: [`$ ${result.argv.join(' ')} (exit ${result.exitCode ?? result.signal ?? '?'})`, ...out],
+    };
+  }
+
+  async function serviceStatus(input: { node: string; service: string }): Promise<ToolResult> {
+    const command = `systemctl is-active ${input.service}`;
+    const decision = evaluateSshCommand(command);
+    if (decision.kind === 'deny') return { ok: false, lines: [`refused: ${decision.reason}`] };
+    if (!ssh) return { ok: false, lines: ['SSH is not configured: service status needs SSH access to the node.'] };
+    const result = await ssh.exec(input.node, command, { signal: signal(), timeoutMs: 15_000 });
+    return {
+      ok: true,
+      lines: [
+        `${quoteData(input.service)} on ${quoteData(input.node)}: ${sanitiseDataText(result.stdout, 40) || 'unknown'}`,
+      ],
+    };
+  }
+
+  async function listApprovals(input: { state?: 'pending' | 'decided' }): Promise<ToolResult> {
+    const items = await approvals.list({ state: input.state ?? 'pending', limit: 20 });
+    return {
+      ok: true,
+      lines: items.length
+        ? items.map(
+            (a) =>
+              `${a.id}: ${a.tier} ${sanitiseDataText(a.action, 24)} on ${quoteData(a.target.node)}${a.target.vmid !== undefined ? ` guest ${a.target.vmid}` : ''} ${a.state}, requested by ${sanitiseDataText(a.requestedBy.id, 40)}`,
+          )
+        : [`no ${input.state ?? 'pending'} approvals`],
+    };
+  }
+
+  /** node.reboot / node.shutdown, after the policy and the operator's approval. */
+  async function nodePowerCommand(input: { node: string; command: 'reboot' | 'shutdown' }): Promise<ToolResult> {
+    return mapped(async () => {
+      await pve.nodeCommand(input.node, input.command, { signal: signal() });
+      return { ok: true, lines: [`node ${quoteData(input.node)}: ${input.command} requested`] };
+    });
+  }
+
+  /** The reply joins the conversation (idempotent per turn) and goes to the browser. */
+  async function saveChatReply(input: {
+    sessionId: string;
+    turn: number;
+    text: string;
+    provider: string;
+    cards: ChatCard[];
+    costUsd: number;
+    timings?: Record<string, unknown>;
+    notice?: string;
+  }): Promise<void> {
+    const workflowId = Context.current().info.workflowExecution?.workflowId;
+    if (!workflowId) throw ApplicationFailure.nonRetryable('saveChatReply runs only in a workflow');
+    await chat.addReply({ ...input, workflowId });
+    await publishChatEvent({
+      type: 'message',
+      sessionId: input.sessionId,
+      workflowId,
+      text: input.text.slice(0, 3_000),
+      provider: input.provider,
+      costUsd: input.costUsd,
+      ...(input.notice ? { notice: input.notice } : {}),
+    });
+  }
+
+  /** A card, a stage or a notice for the turn's session room; best effort, the session keeps the record. */
+  async function publishChatEvent(event: ChatStreamEvent): Promise<void> {
+    const text = JSON.stringify(event);
+    await chat
+      .notify(text.length < 7_900 ? text : JSON.stringify({ ...event, text: '', truncated: true }))
+      .catch(() => undefined);
+  }
+
+  return {
+    loadChatContext,
+    clusterStatus,
+    nodeStatus,
+    listGuests,
+    listStorage,
+    recentTasks,
+    metricsHistory,
+    runSshCommand,
+    serviceStatus,
+    listApprovals,
+    nodePowerCommand,
+    saveChatReply,
+    publishChatEvent,
+  };
+}
+
+export type ChatActivities = ReturnType<typeof createChatActivities>;

@@ -1,0 +1,3 @@
+export * from './llm.types';
+export * from './chat-stream';
+export * from './llm.activities';

@@ -1,0 +1,2 @@
+export * from './cluster-view';
+export * from './remediation.activities';

@@ -1,0 +1,120 @@
+import { type Client, WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
+import { type AutonomyConfig } from '@jarvis/config';
+import { SettingsRepository } from '@jarvis/db';
+import {
+  DEFAULT_RUNBOOKS,
+  defaultTierTable,
+  findTool,
+  isAutonomyLevel,
+  isIncidentClass,
+  isTier,
+  type AutonomyLevel,
+  type IncidentClass,
+  type PolicyData,
+  type ProtectedResources,
+  type Tier,
+} from '@jarvis/policies';
+import {
+  DEFAULT_REMEDIATION_SETTINGS,
+  GUARDIAN_WORKFLOW,
+  guardianIdFor,
+  MONITOR_WORKFLOW,
+  monitorIdFor,
+  type GuardianInput,
+  type MonitorInput,
+  type RemediationSettings,
+} from '@jarvis/workflows/api';
+import { type Pool } from 'pg';
+
+export interface AutonomyOptions {
+  readonly config: AutonomyConfig;
+  readonly protectedResources: ProtectedResources;
+  readonly twoPersonRule: boolean;
+  readonly approvalTtlMs: number;
+  readonly approvalEscalateMs: number;
+  /** Test and bench overrides of the remediation settings. */
+  readonly remediation?: Partial<RemediationSettings>;
+  readonly attemptWindowMs?: number;
+}
+
+/** The guardian's start input: the persisted kill switch and autonomy levels, and the limits. */
+export async function guardianInputFor(pool: Pool, o: AutonomyOptions): Promise<GuardianInput> {
+  const settings = new SettingsRepository(pool);
+  const ks = await settings.get<Record<string, unknown>>('kill_switch');
+  const rawAutonomy = await settings.get<Record<string, unknown>>('autonomy');
+  const autonomy: Partial<Record<IncidentClass, AutonomyLevel>> = {};
+  for (const [cls, level] of Object.entries(rawAutonomy ?? {})) {
+    if (isIncidentClass(cls) && isAutonomyLevel(level) && DEFAULT_RUNBOOKS[cls]) autonomy[cls] = level;
+  }
+  return {
+    cluster: o.config.cluster,
+    killSwitch: {
+      engaged: ks?.['engaged'] === true,
+      ...(typeof ks?.['updatedBy'] === 'string' ? { by: ks['updatedBy'] } : {}),
+      ...(typeof ks?.['updatedAt'] === 'string' ? { at: ks['updatedAt'] } : {}),
+    },
+    autonomy,
+    limits: { maxAttempts: o.config.maxAttempts, ...(o.attemptWindowMs ? { attemptWindowMs: o.attemptWindowMs } : {}) },
+    protected: o.protectedResources,
+  };
+}
+
+export async function policyDataFor(pool: Pool, protectedResources: ProtectedResources): Promise<PolicyData> {
+  const raw = await new SettingsRepository(pool).get<unknown>('tier_overrides');
+  const overrides: Record<string, Tier> = {};
+  if (typeof raw === 'object' && raw !== null) {
+    for (const [tool, tier] of Object.entries(raw)) if (findTool(tool) && isTier(tier)) overrides[tool] = tier;
+  }
+  return { tiers: { ...defaultTierTable(), ...overrides }, protected: protectedResources };
+}
+
+export async function monitorInputFor(pool: Pool, taskQueue: string, o: AutonomyOptions): Promise<MonitorInput> {
+  return {
+    cluster: o.config.cluster,
+    guardianId: guardianIdFor(o.config.cluster),
+    taskQueue,
+    intervals: o.config.intervals,
+    remediation: {
+      ...DEFAULT_REMEDIATION_SETTINGS,
+      stabilityWindowMs: o.config.stabilityWindowMs,
+      nodeBootTimeoutMs: o.config.nodeBootTimeoutMs,
+      recheckMs: o.config.recheckMs,
+      heartbeatTimeoutMs: o.config.heartbeatTimeoutMs,
+      watchEveryMs: Math.min(DEFAULT_REMEDIATION_SETTINGS.watchEveryMs, o.config.intervals.routineMs),
+      approvalTtlMs: o.approvalTtlMs,
+      escalateAfterMs: o.approvalEscalateMs,
+      ...o.remediation,
+    },
+    policy: await policyDataFor(pool, o.protectedResources),
+    twoPersonRule: o.twoPersonRule,
+  };
+}
+
+/**
+ * Starts the guardian and the monitor of this cluster unless they already run (a restarted
+ * worker finds them running and leaves them be). Returns their workflow IDs.
+ */
+export async function startAutonomy(
+  client: Client,
+  pool: Pool,
+  taskQueue: string,
+  o: AutonomyOptions,
+): Promise<{ guardianId: string; monitorId: string }> {
+  const guardianId = guardianIdFor(o.config.cluster);
+  const monitorId = monitorIdFor(o.config.cluster);
+  const start = async (type: string, workflowId: string, arg: unknown): Promise<void> => {
+    try {
+      await client.workflow.start(type, {
+        workflowId,
+        taskQueue,
+        args: [arg],
+        workflowIdConflictPolicy: 'USE_EXISTING',
+      });
+    } catch (err) {
+      if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
+    }
+  };
+  await start(GUARDIAN_WORKFLOW, guardianId, await guardianInputFor(pool, o));
+  await start(MONITOR_WORKFLOW, monitorId, await monitorInputFor(pool, taskQueue, o));
+  return { guardianId, monitorId };
+}

@@ -1,0 +1,76 @@
+import { type ChildProcess } from 'node:child_process';
+import { startStack, type TestStack } from '../support/stack';
+import { eventually, ledger, powerCalls, simControl } from '../support/vm-action.fixtures';
+import { remediationResult, terminateStack } from '../support/remediation.fixtures';
+
+/**
+ * The worker is a real process, killed with SIGKILL at random moments while remediations run;
+ * a new one takes over each time. Every remediation still completes, and no guest is started twice.
+ */
+describe('remediations through worker crashes', () => {
+  let stack: TestStack;
+  let worker: ChildProcess | undefined;
+
+  beforeAll(async () => {
+    stack = await startStack({
+      worker: false,
+      env: {
+        MONITOR_AUTOSTART: '1',
+        MONITOR_CRITICAL_MS: '300',
+        MONITOR_IMPORTANT_MS: '1000',
+        REMEDIATION_STABILITY_MS: '1500',
+        REMEDIATION_RECHECK_MS: '1000',
+        REMEDIATION_HEARTBEAT_MS: '1500',
+      },
+    });
+  });
+  afterAll(async () => {
+    worker?.kill('SIGKILL');
+    if (stack) await terminateStack(stack);
+    await stack?.close();
+  });
+
+  const startWorker = async (): Promise<ChildProcess> => {
+    const child = stack.spawnWorkerProcess();
+    let output = '';
+    child.stdout?.on('data', (d: Buffer) => (output += d.toString()));
+    child.stderr?.on('data', (d: Buffer) => (output += d.toString()));
+    await eventually(
+      async () =>
+        output.includes('polling task queue')
+          ? true
+          : child.exitCode !== null
+            ? Promise.reject(new Error(output))
+            : undefined,
+      30_000,
+    );
+    return child;
+  };
+  const kill = async (child: ChildProcess): Promise<void> => {
+    const exited = new Promise((r) => child.once('exit', r));
+    child.kill('SIGKILL');
+    await exited;
+  };
+
+  it('every remediation completes and the ledger shows exactly one start per guest', async () => {
+    const since = Date.now();
+    worker = await startWorker();
+    await new Promise((r) => setTimeout(r, 1_000)); // the monitor's first look
+    const vmids = [100, 111, 112];
+    for (const vmid of vmids) await simControl(stack, 'POST', '/faults', { kind: 'crash-guest', vmid });
+
+    // Two kills at random points of the remediations (detection, permit, start, stability window).
+    for (let i = 0; i < 2; i++) {
+      await new Promise((r) => setTimeout(r, 200 + Math.floor(Math.random() * 1_800)));
+      await kill(worker);
+      worker = await startWorker();
+    }
+
+    const results = await Promise.all(
+      vmids.map((vmid) => remediationResult(stack, `remediate:vm-crashed:${vmid}`, since, 90_000)),
+    );
+    for (const r of results) expect(r.outcome).toBe('resolved');
+    const entries = await ledger(stack);
+    for (const vmid of vmids) expect(powerCalls(entries, vmid, 'start')).toHaveLength(1);
+  });
+});

@@ -1,0 +1,94 @@
+import { AuditRepository, IncidentsRepository, type AuditEventRow, type IncidentView } from '@jarvis/db';
+import { DEFAULT_PROTECTED } from '@jarvis/policies';
+import { type AutonomyOptions } from '@jarvis/worker';
+import { type TestStack } from './stack';
+import { eventually } from './vm-action.fixtures';
+
+/** Short intervals and windows: the whole remediation ladder in a few seconds. */
+export function fastAutonomy(
+  cluster: string,
+  over: Partial<AutonomyOptions['config']> = {},
+  remediation: AutonomyOptions['remediation'] = {},
+): AutonomyOptions & { start?: boolean } {
+  return {
+    config: {
+      cluster,
+      autostart: true,
+      intervals: { criticalMs: 300, importantMs: 1_000, routineMs: 5_000, backgroundMs: 60_000 },
+      stabilityWindowMs: 1_200,
+      nodeBootTimeoutMs: 10_000,
+      recheckMs: 1_000,
+      heartbeatTimeoutMs: 2_000,
+      maxAttempts: 3,
+      ...over,
+    },
+    protectedResources: DEFAULT_PROTECTED,
+    twoPersonRule: false,
+    approvalTtlMs: 60_000,
+    approvalEscalateMs: 30_000,
+    remediation: { watchEveryMs: 500, ...remediation },
+  };
+}
+
+/** The steps of a remediation's runs since `since` (incident keys recur; the database is shared by the suites). */
+export const stepsOf = async (stack: TestStack, workflowId: string, since = 0): Promise<AuditEventRow[]> =>
+  (await new AuditRepository(stack.pool).forWorkflow(workflowId)).filter((s) => Date.parse(s.at) >= since - 50);
+
+export async function incidentOf(stack: TestStack, workflowId: string): Promise<IncidentView | undefined> {
+  const all = await new IncidentsRepository(stack.pool).list({ limit: 500 });
+  return all.find((i) => i.workflowId === workflowId);
+}
+
+/**
+ * Waits for the run of this remediation that started at or after `since` (incident keys recur,
+ * and other suites on the shared dev server use the same keys) and returns its result.
+ */
+export async function remediationResult(
+  stack: TestStack,
+  workflowId: string,
+  since: number,
+  timeoutMs = 30_000,
+): Promise<{ outcome: string; attempts: number; reason: string }> {
+  const deadline = Date.now() + timeoutMs;
+  const handle = await eventually(async () => {
+    const h = stack.client.workflow.getHandle(workflowId);
+    const d = await h.describe();
+    return d.startTime.getTime() >= since - 50 ? stack.client.workflow.getHandle(workflowId, d.runId) : undefined;
+  }, timeoutMs);
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    return await Promise.race([
+      handle.result() as Promise<{ outcome: string; attempts: number; reason: string }>,
+      new Promise<never>((_, reject) => {
+        timer = setTimeout(
+          () => reject(new Error(`${workflowId} did not finish in ${timeoutMs} ms`)),
+          Math.max(1, deadline - Date.now()),
+        );
+      }),
+    ]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** Terminates every run on this stack's task queue (monitor, guardian, remediations). */
+export async function terminateStack(stack: TestStack): Promise<void> {
+  for await (const wf of stack.client.workflow.list({
+    query: `TaskQueue="${stack.taskQueue}" AND ExecutionStatus="Running"`,
+  })) {
+    await stack.client.workflow
+      .getHandle(wf.workflowId, wf.runId)
+      .terminate('test cleanup')
+      .catch(() => undefined);
+  }
+}
+
+/** Terminates what a test left running (its monitor, guardian and remediations), so the next test starts clean. */
+export async function terminateRunning(stack: TestStack, workflowIds: readonly string[]): Promise<void> {
+  for (const id of workflowIds) {
+    await stack.client.workflow
+      .getHandle(id)
+      .terminate('test cleanup')
+      .catch(() => undefined);
+  }
+}

@@ -1,0 +1,111 @@
+import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
+import {
+  type AutonomyLevel,
+  type GuardrailDecision,
+  type GuardrailLimits,
+  type Incident,
+  type IncidentClass,
+  type ProtectedResources,
+  type RemediationAttempt,
+  type Tier,
+} from '@jarvis/policies';
+
+export const GUARDIAN_WORKFLOW = 'guardianWorkflow';
+export const guardianIdFor = (cluster: string): string => `guardian:${cluster}`;
+
+export interface KillSwitchView {
+  readonly engaged: boolean;
+  readonly by?: string;
+  readonly at?: string;
+}
+
+/** One attempt as the guardian keeps it: the policy's record plus who holds it. */
+export interface GuardianAttempt extends RemediationAttempt {
+  readonly attemptId: string;
+  readonly workflowId: string;
+}
+
+export interface GuardianInFlight {
+  readonly incidentKey: string;
+  readonly node: string;
+  readonly workflowId: string;
+  readonly since: number;
+}
+
+/** Everything the guardian carries across continue-as-new. */
+export interface GuardianCarry {
+  readonly attempts: readonly GuardianAttempt[];
+  readonly inFlight: readonly GuardianInFlight[];
+  readonly waiters: readonly string[];
+  /** Recent answers by request ID, so a retried request gets the same answer and counts once. */
+  readonly answers: readonly (readonly [string, PermitDecision])[];
+  readonly killSwitch: KillSwitchView;
+  readonly autonomy: Readonly<Record<IncidentClass, AutonomyLevel>>;
+}
+
+export interface GuardianInput {
+  readonly cluster: string;
+  /** The persisted kill switch (Postgres) the guardian starts from. */
+  readonly killSwitch: KillSwitchView;
+  /** The operator's autonomy levels; missing classes keep the runbook's default. */
+  readonly autonomy?: Partial<Record<IncidentClass, AutonomyLevel>>;
+  readonly limits?: Partial<GuardrailLimits>;
+  readonly protected: ProtectedResources;
+  /** Messages handled before continuing as new (default 500). */
+  readonly continueAsNewAfter?: number;
+  readonly carry?: GuardianCarry;
+}
+
+export interface PermitRequest {
+  /** Deterministic per remediation run and request: the idempotency key. */
+  readonly requestId: string;
+  readonly workflowId: string;
+  readonly incident: Incident;
+  /** The action policy's tier for the concrete action (evaluateAction). */
+  readonly tier: Tier;
+  /** An operator approved this remediation (the L2 / RED ask): an `ask` becomes an `allow`. */
+  readonly approvedBy?: string;
+}
+
+export interface PermitDecision extends GuardrailDecision {
+  readonly autonomy: AutonomyLevel;
+  /** Set when the decision is `allow`: report the attempt's outcome under this ID. */
+  readonly attemptId?: string;
+  /** Attempts made for this incident in the rate-limit window, this one included. */
+  readonly attemptsInWindow: number;
+}
+
+export interface OutcomeReport {
+  readonly attemptId: string;
+  readonly incidentKey: string;
+  /** `cancelled`: nothing was done (the incident cleared, the kill switch closed): the attempt does not count. */
+  readonly outcome: 'succeeded' | 'failed' | 'cancelled';
+}
+
+export interface GateRequest {
+  readonly workflowId: string;
+  readonly incidentKey: string;
+}
+
+export interface GuardianView {
+  readonly cluster: string;
+  readonly killSwitch: KillSwitchView;
+  readonly autonomy: Readonly<Record<IncidentClass, AutonomyLevel>>;
+  readonly limits: GuardrailLimits;
+  readonly inFlight: readonly GuardianInFlight[];
+  readonly attempts: readonly GuardianAttempt[];
+  readonly waiting: readonly string[];
+}
+
+export const requestPermitUpdate = defineUpdate<PermitDecision, [PermitRequest]>('requestPermit');
+export const reportOutcomeUpdate = defineUpdate<void, [OutcomeReport]>('reportOutcome');
+/** The kill switch alone, right before a destructive activity. */
+export const checkGateUpdate = defineUpdate<GuardrailDecision, [GateRequest]>('checkGate');
+export const setKillSwitchUpdate = defineUpdate<KillSwitchView, [{ engaged: boolean; by: string }]>('setKillSwitch');
+export const setAutonomyUpdate = defineUpdate<
+  Readonly<Record<IncidentClass, AutonomyLevel>>,
+  [{ incidentClass: IncidentClass; level: AutonomyLevel; by: string }]
+>('setAutonomy');
+export const guardianStateQuery = defineQuery<GuardianView>('guardianState');
+/** Sent by the guardian to a waiting remediation when what it waited for may have changed. */
+export const guardianWakeSignal = defineSignal<[{ reason: string }]>('guardianWake');

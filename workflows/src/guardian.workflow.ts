@@ -1,0 +1,256 @@
+import {
+  ApplicationFailure,
+  allHandlersFinished,
+  condition,
+  continueAsNew,
+  getExternalWorkflowHandle,
+  setHandler,
+  workflowInfo,
+} from '@temporalio/workflow';
+import {
+  DEFAULT_GUARDRAIL_LIMITS,
+  DEFAULT_RUNBOOKS,
+  INCIDENT_CLASSES,
+  evaluateGuardrails,
+  isAutonomyLevel,
+  isIncidentClass,
+  killSwitchGate,
+  type AutonomyLevel,
+  type GuardrailLimits,
+  type IncidentClass,
+} from '@jarvis/policies';
+import {
+  checkGateUpdate,
+  guardianStateQuery,
+  guardianWakeSignal,
+  reportOutcomeUpdate,
+  requestPermitUpdate,
+  setAutonomyUpdate,
+  setKillSwitchUpdate,
+  type GuardianAttempt,
+  type GuardianInFlight,
+  type GuardianInput,
+  type KillSwitchView,
+  type PermitDecision,
+  type PermitRequest,
+} from './guardian.messages';
+
+const MAX_ANSWERS = 200;
+/** Longer than any runbook step takes (a node boot is minutes): past it, a silent holder is presumed gone. */
+const IN_FLIGHT_TTL_MS = 30 * 60_000;
+
+/**
+ * The guardrails of one cluster, durable and audited: the kill switch, attempts per incident
+ * (rate limit and escalation), and the remediations in flight per node (blast radius). Every
+ * decision is an update, so it is in this workflow's history; the judgement itself is the pure
+ * evaluateGuardrails. Remediations that must wait are woken by a signal when something they wait
+ * on changes (a release, a finished remediation), and also re-ask on their own timer.
+ */
+export async function guardianWorkflow(input: GuardianInput): Promise<void> {
+  const limits: GuardrailLimits = { ...DEFAULT_GUARDRAIL_LIMITS, ...input.limits };
+  const carry = input.carry;
+  let killSwitch: KillSwitchView = carry?.killSwitch ?? input.killSwitch;
+  const autonomy = { ...defaultAutonomy(), ...input.autonomy, ...carry?.autonomy } as Record<
+    IncidentClass,
+    AutonomyLevel
+  >;
+  let attempts: GuardianAttempt[] = [...(carry?.attempts ?? [])];
+  let inFlight: GuardianInFlight[] = [...(carry?.inFlight ?? [])];
+  const waiters = new Set<string>(carry?.waiters ?? []);
+  const answers = new Map<string, PermitDecision>(carry?.answers ?? []);
+  const toWake = new Set<string>();
+  let handled = 0;
+  let attemptSeq = attempts.length;
+  const continueAfter = input.continueAsNewAfter ?? 500;
+
+  const wakeAll = (): void => {
+    for (const id of waiters) toWake.add(id);
+    waiters.clear();
+  };
+  const prune = (now: number): void => {
+    const keep = Math.max(limits.attemptWindowMs, limits.failureWindowMs);
+    attempts = attempts.filter((a) => a.at > now - keep || a.outcome === 'pending');
+    // A remediation that vanished without reporting (terminated by hand) must not hold its node forever.
+    const stale = inFlight.filter((f) => f.since <= now - IN_FLIGHT_TTL_MS);
+    if (stale.length > 0) {
+      inFlight = inFlight.filter((f) => !stale.includes(f));
+      attempts = attempts.map((a) =>
+        a.outcome === 'pending' && stale.some((f) => f.incidentKey === a.incidentKey) ? { ...a, outcome: 'failed' } : a,
+      );
+    }
+  };
+
+  setHandler(guardianStateQuery, () => ({
+    cluster: input.cluster,
+    killSwitch,
+    autonomy: { ...autonomy },
+    limits,
+    inFlight: [...inFlight],
+    attempts: [...attempts],
+    waiting: [...waiters],
+  }));
+
+  setHandler(
+    requestPermitUpdate,
+    (req) => {
+      handled++;
+      const known = answers.get(req.requestId);
+      if (known) return known;
+      const now = Date.now();
+      prune(now);
+      const level = autonomy[req.incident.class];
+      const runbook = { ...DEFAULT_RUNBOOKS[req.incident.class], autonomy: level };
+      const decision = evaluateGuardrails({
+        incident: req.incident,
+        runbook,
+        now,
+        killSwitch,
+        attempts,
+        inFlight: inFlight.map(({ incidentKey, node }) => ({ incidentKey, node })),
+        tier: req.tier,
+        protectedResources: input.protected,
+        limits,
+      });
+      const approved = decision.kind === 'ask' && req.approvedBy !== undefined;
+      const kind = approved ? 'allow' : decision.kind;
+      const mine = attempts.filter((a) => a.incidentKey === req.incident.key && a.at > now - limits.attemptWindowMs);
+      let answer: PermitDecision = {
+        ...decision,
+        kind,
+        ...(approved ? { reason: `${decision.reason}; approved by ${req.approvedBy}` } : {}),
+        autonomy: level,
+        attemptsInWindow: mine.length,
+      };
+      if (kind === 'allow') {
+        const attemptId = `attempt-${++attemptSeq}`;
+        attempts.push({
+          incidentKey: req.incident.key,
+          at: now,
+          outcome: 'pending',
+          attemptId,
+          workflowId: req.workflowId,
+        });
+        inFlight = inFlight.filter((f) => f.incidentKey !== req.incident.key);
+        inFlight.push({
+          incidentKey: req.incident.key,
+          node: req.incident.subject.node,
+          workflowId: req.workflowId,
+          since: now,
+        });
+        answer = { ...answer, attemptId, attemptsInWindow: mine.length + 1 };
+        waiters.delete(req.workflowId);
+      } else if (kind === 'wait') {
+        waiters.add(req.workflowId);
+      } else {
+        // deny, escalate, ask: this remediation holds no slot while it is not acting.
+        if (inFlight.some((f) => f.incidentKey === req.incident.key)) {
+          inFlight = inFlight.filter((f) => f.incidentKey !== req.incident.key);
+          wakeAll();
+        }
+      }
+      answers.set(req.requestId, answer);
+      if (answers.size > MAX_ANSWERS) answers.delete(answers.keys().next().value!);
+      return answer;
+    },
+    {
+      validator: (req: PermitRequest) => {
+        const r = req as Partial<PermitRequest> | undefined;
+        if (!r || typeof r.requestId !== 'string' || !isIncidentClass(r.incident?.class)) {
+          throw ApplicationFailure.nonRetryable('malformed permit request', 'BAD_REQUEST');
+        }
+      },
+      description: 'May this remediation act now? allow, ask, wait, deny or escalate.',
+    },
+  );
+
+  setHandler(reportOutcomeUpdate, (report) => {
+    handled++;
+    const found = attempts.find((a) => a.attemptId === report.attemptId);
+    if (found && found.outcome === 'pending') {
+      attempts =
+        report.outcome === 'cancelled'
+          ? attempts.filter((a) => a !== found)
+          : attempts.map((a) => (a === found ? { ...a, outcome: report.outcome as 'succeeded' | 'failed' } : a));
+    }
+    const before = inFlight.length;
+    inFlight = inFlight.filter((f) => f.incidentKey !== report.incidentKey);
+    if (inFlight.length !== before) wakeAll();
+  });
+
+  setHandler(checkGateUpdate, (req) => {
+    handled++;
+    const gate = killSwitchGate(killSwitch);
+    if (gate.kind !== 'allow') waiters.add(req.workflowId);
+    return gate;
+  });
+
+  setHandler(
+    setKillSwitchUpdate,
+    ({ engaged, by }) => {
+      handled++;
+      killSwitch = { engaged, by, at: new Date(Date.now()).toISOString() };
+      if (!engaged) wakeAll();
+      return killSwitch;
+    },
+    {
+      validator: (args: { engaged: boolean; by: string }) => {
+        const a = args as Partial<typeof args> | undefined;
+        if (typeof a?.engaged !== 'boolean' || typeof a.by !== 'string' || a.by === '') {
+          throw ApplicationFailure.nonRetryable('engaged must be a boolean and by an operator', 'BAD_REQUEST');
+        }
+      },
+    },
+  );
+
+  setHandler(
+    setAutonomyUpdate,
+    ({ incidentClass, level }) => {
+      handled++;
+      autonomy[incidentClass] = level;
+      wakeAll();
+      return { ...autonomy };
+    },
+    {
+      validator: (args: { incidentClass: IncidentClass; level: AutonomyLevel }) => {
+        const a = args as Partial<typeof args> | undefined;
+        if (!isIncidentClass(a?.incidentClass) || !isAutonomyLevel(a?.level)) {
+          throw ApplicationFailure.nonRetryable('unknown incident class or autonomy level', 'BAD_REQUEST');
+        }
+      },
+    },
+  );
+
+  for (;;) {
+    await condition(() => toWake.size > 0 || handled >= continueAfter || workflowInfo().continueAsNewSuggested);
+    for (const id of [...toWake]) {
+      toWake.delete(id);
+      try {
+        await getExternalWorkflowHandle(id).signal(guardianWakeSignal, { reason: 'guardrails changed' });
+      } catch {
+        // It finished meanwhile; a remediation that still waits re-asks on its own timer anyway.
+      }
+    }
+    if (toWake.size === 0 && (handled >= continueAfter || workflowInfo().continueAsNewSuggested)) {
+      await condition(allHandlersFinished);
+      if (toWake.size > 0) continue;
+      return continueAsNew<typeof guardianWorkflow>({
+        ...input,
+        carry: {
+          attempts,
+          inFlight,
+          waiters: [...waiters],
+          answers: [...answers.entries()].slice(-MAX_ANSWERS),
+          killSwitch,
+          autonomy: { ...autonomy },
+        },
+      });
+    }
+  }
+}
+
+function defaultAutonomy(): Record<IncidentClass, AutonomyLevel> {
+  return Object.fromEntries(INCIDENT_CLASSES.map((c) => [c, DEFAULT_RUNBOOKS[c].autonomy])) as Record<
+    IncidentClass,
+    AutonomyLevel
+  >;
+}

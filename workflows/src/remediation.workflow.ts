@@ -1,0 +1,717 @@
+import {
+  ApplicationFailure,
+  allHandlersFinished,
+  condition,
+  proxyActivities,
+  proxyLocalActivities,
+  setHandler,
+  sleep,
+  workflowInfo,
+} from '@temporalio/workflow';
+import type * as activities from '@jarvis/activities';
+import {
+  blastRadius,
+  checkIncident,
+  evaluateAction,
+  evaluateDecision,
+  fingerprintAction,
+  type ApprovalRequestState,
+  type ClusterSnapshot,
+  type IncidentCheck,
+  type RecordedDecision,
+  type Tier,
+} from '@jarvis/policies';
+import { type GuardianActivities } from './guardian.activities';
+import { guardianWakeSignal, type PermitDecision } from './guardian.messages';
+import {
+  REMEDIATION_WORKFLOW,
+  remediationProgressQuery,
+  type RemediationInput,
+  type RemediationOutcome,
+  type RemediationPhase,
+  type RemediationResult,
+} from './remediation.messages';
+import { approvalIdFor, decideUpdate, type ApprovalSnapshot, type DecisionArgs } from './vm-action.messages';
+
+type Acts = activities.ProxmoxActivities &
+  activities.DbActivities &
+  activities.RemediationActivities &
+  activities.NotifyActivities;
+type Step = activities.WorkflowStep;
+
+const local = proxyLocalActivities<Acts>({
+  startToCloseTimeout: '15s',
+  retry: { initialInterval: '200ms', maximumInterval: '5s', maximumAttempts: 10 },
+});
+const guardian = proxyActivities<GuardianActivities>({
+  startToCloseTimeout: '15s',
+  retry: { initialInterval: '200ms', maximumInterval: '5s', maximumAttempts: 20 },
+});
+const notify = proxyActivities<Acts>({
+  startToCloseTimeout: '60s',
+  retry: { initialInterval: '2s', maximumInterval: '30s', maximumAttempts: 5 },
+});
+
+/** An attempt's result: whether the runbook's action worked and stayed working. */
+interface AttemptResult {
+  readonly ok: boolean;
+  readonly detail: string;
+}
+
+/** One runbook: the tier of its action, the action with its verification, and the live re-check. */
+interface Runbook {
+  readonly tool: string;
+  readonly actionName: string;
+  readonly resourceName: string;
+  readonly args: Record<string, unknown>;
+  tier(): Promise<Tier>;
+  recheck(): Promise<IncidentCheck>;
+  act(attempt: number): Promise<AttemptResult>;
+}
+
+/** How many inconclusive re-checks in a row end the remediation as unresolved. */
+const MAX_UNKNOWN_CHECKS = 10;
+
+/**
+ * Remediates one incident; its workflow ID is the incident key. The runbook for the incident
+ * class acts under the guardian's guardrails (kill switch, rate limit, blast radius, escalation),
+ * re-checks the incident before every action, asks the kill switch right before every destructive
+ * activity, verifies the outcome, and escalates by mail when it must stop.
+ */
+export async function remediationWorkflow(input: RemediationInput): Promise<RemediationResult> {
+  const { workflowId, runId, firstExecutionRunId } = workflowInfo();
+  const { incident, settings } = input;
+  const subject = incident.subject;
+  // The tail: run IDs are time-ordered UUIDs, so their heads are shared by runs started close together.
+  const runTag = firstExecutionRunId.replace(/-/g, '').slice(-12);
+  const incidentId = `${workflowId}:${runTag}`;
+  const proxmox = proxyActivities<Acts>({
+    startToCloseTimeout: '45s',
+    retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '10s', maximumAttempts: 5 },
+  });
+  const once = proxyActivities<Acts>({
+    startToCloseTimeout: '45s',
+    retry: { initialInterval: '1s', maximumInterval: '5s', maximumAttempts: 2 },
+  });
+  const follower = proxyActivities<Acts>({
+    startToCloseTimeout:
+      (settings.taskTimeoutMs ?? 10 * 60_000) +
+      Math.max(settings.stabilityWindowMs, settings.nodeBootTimeoutMs) +
+      60_000,
+    heartbeatTimeout: settings.heartbeatTimeoutMs ?? 30_000,
+    retry: { initialInterval: '1s', maximumInterval: '10s', maximumAttempts: 20 },
+  });
+
+  let phase: RemediationPhase = 'starting';
+  let attempts = 0;
+  let waitingFor: string | undefined;
+  let stepSeq = 0;
+  let permitSeq = 0;
+  let gateSeq = 0;
+  let incidentVersion = 0;
+  let woken = false;
+  const tried: { n: number; at: string; outcome: string; detail?: string }[] = [];
+
+  setHandler(guardianWakeSignal, () => {
+    woken = true;
+  });
+  setHandler(remediationProgressQuery, () => ({ phase, attempts, ...(waitingFor ? { waitingFor } : {}) }));
+
+  const unwritten: Step[] = [];
+  const target = { node: subject.node, ...(subject.vmid !== undefined ? { vmid: subject.vmid } : {}) };
+  const step = (kind: string, title: string, extra: { by?: string; detail?: Record<string, unknown> } = {}): void => {
+    unwritten.push({
+      // The run in the key: an incident key recurs, and every occurrence keeps all its steps.
+      key: `${runTag}-step-${++stepSeq}`,
+      kind,
+      title,
+      at: new Date(Date.now()).toISOString(),
+      ...target,
+      ...extra,
+    });
+  };
+  const flush = async (archive?: { kind: string; summary: Record<string, unknown> }): Promise<void> => {
+    if (unwritten.length === 0 && !archive) return;
+    await local.recordSteps({ steps: unwritten.splice(0), ...(archive ? { archive } : {}) });
+  };
+  const publish = (state: 'open' | 'resolved' | 'escalated', outcome?: RemediationOutcome): Promise<void> =>
+    local.upsertIncident({
+      id: incidentId,
+      incidentKey: incident.key,
+      workflowId,
+      version: ++incidentVersion,
+      class: incident.class,
+      severity: incident.severity,
+      subject,
+      state,
+      ...(outcome ? { outcome } : {}),
+      evidence: { ...incident.evidence },
+      attempts,
+      detectedAt: input.detectedAt,
+      ...(state === 'open' ? {} : { resolvedAt: new Date(Date.now()).toISOString() }),
+    });
+
+  /** Waits for the guardian's wake-up signal, or `ms` at most. */
+  const waitForWake = async (ms: number): Promise<void> => {
+    await condition(() => woken, Math.max(1, ms));
+  };
+
+  step('detected', `Detected: ${describeIncident()}`, {
+    by: 'monitor',
+    detail: {
+      incidentKey: incident.key,
+      class: incident.class,
+      severity: incident.severity,
+      evidence: incident.evidence,
+      detectedAt: input.detectedAt,
+    },
+  });
+  await Promise.all([publish('open'), flush()]);
+
+  const runbook = runbookFor();
+  const result = runbook ? await remediate(runbook) : await watch('alert');
+  return finish(result);
+
+  // ---- the runbooks ----
+
+  function runbookFor(): Runbook | undefined {
+    switch (incident.class) {
+      case 'vm-crashed':
+        return subject.vmid === undefined ? undefined : guestRunbook(subject.vmid);
+      case 'node-down':
+        return nodeRunbook();
+      case 'service-down':
+        return subject.service === undefined ? undefined : serviceRunbook(subject.service);
+      default:
+        return undefined;
+    }
+  }
+
+  function guestRunbook(vmid: number): Runbook {
+    let facts: Awaited<ReturnType<Acts['describeGuest']>> | undefined;
+    const kind = (): 'qemu' | 'lxc' => facts?.kind ?? (incident.evidence['type'] === 'lxc' ? 'lxc' : 'qemu');
+    return {
+      tool: 'guest.start',
+      actionName: 'start',
+      resourceName: typeof incident.evidence['name'] === 'string' ? incident.evidence['name'] : String(vmid),
+      args: { node: subject.node, vmid },
+      async tier() {
+        facts = await local.describeGuest({ node: subject.node, vmid });
+        return evaluateAction(
+          { tool: 'guest.start', args: { node: subject.node, vmid, kind: facts.kind } },
+          { haManaged: facts.haManaged },
+          input.policy,
+        ).tier;
+      },
+      async recheck() {
+        const { status } = await proxmox.readGuestStatus({ node: subject.node, vmid, kind: kind() });
+        return checkIncident(incident, {
+          nodes: [{ name: subject.node, status: 'online', mem: 0, maxmem: 0 }],
+          guests: [{ vmid, node: subject.node, status, template: facts?.template ?? false }],
+        });
+      },
+      async act(n) {
+        phase = 'acting';
+        step('restarting', `Restarting guest ${vmid} on ${subject.node} (attempt ${n})`, {
+          detail: { attempt: n, action: 'start' },
+        });
+        const notBeforeMs = Date.now();
+        let upid: string | undefined;
+        try {
+          const [issued] = await Promise.all([
+            proxmox.issuePowerAction({ node: subject.node, vmid, kind: kind(), action: 'start', notBeforeMs }),
+            flush(),
+          ]);
+          upid = issued.upid;
+          step('task', `Proxmox task ${issued.adopted ? 'found after a retry' : 'started'}`, {
+            detail: { upid, adopted: issued.adopted },
+          });
+          phase = 'verifying';
+          const [{ task, verification }] = await Promise.all([
+            follower.followPowerTask({
+              node: subject.node,
+              vmid,
+              kind: kind(),
+              upid,
+              expected: 'running',
+              ...(settings.taskTimeoutMs ? { taskTimeoutMs: settings.taskTimeoutMs } : {}),
+            }),
+            flush(),
+          ]);
+          step(
+            task.ok ? 'task-finished' : 'task-failed',
+            `Task ${task.ok ? 'finished' : 'failed'}: ${task.exitstatus}`,
+            {
+              detail: { upid, exitstatus: task.exitstatus, durationMs: task.durationMs },
+            },
+          );
+          if (!task.ok || !verification?.verified) {
+            return { ok: false, detail: task.ok ? `guest is ${verification?.status ?? 'unknown'}` : task.exitstatus };
+          }
+          step('running', `Guest ${vmid} is running; watching it for ${seconds(settings.stabilityWindowMs)}`, {
+            detail: { upid, observedAt: verification.observedAt, status: verification.status },
+          });
+        } catch (err) {
+          const type = failureType(err);
+          if (type !== 'ALREADY_RUNNING') {
+            if (!type) throw err;
+            return { ok: false, detail: `${type}: ${failureMessage(err)}` };
+          }
+          step('running', `Guest ${vmid} was already running; watching it for ${seconds(settings.stabilityWindowMs)}`);
+        }
+        const [stability] = await Promise.all([
+          follower.watchGuestStability({
+            node: subject.node,
+            vmid,
+            kind: kind(),
+            windowMs: settings.stabilityWindowMs,
+          }),
+          flush(),
+        ]);
+        if (!stability.stable) {
+          step('unstable', `Guest ${vmid} fell over again (${stability.status}) within the stability window`, {
+            detail: { status: stability.status, observedAt: stability.observedAt, checks: stability.checks },
+          });
+          return { ok: false, detail: `crashed again within ${seconds(settings.stabilityWindowMs)} of starting` };
+        }
+        step('verified', `Verified: guest ${vmid} stayed up for ${seconds(settings.stabilityWindowMs)}`, {
+          detail: { observedAt: stability.observedAt, checks: stability.checks, ...(upid ? { upid } : {}) },
+        });
+        return { ok: true, detail: `guest ${vmid} is running and stable` };
+      },
+    };
+  }
+
+  function nodeRunbook(): Runbook {
+    const node = subject.node;
+    return {
+      tool: 'node.wake',
+      actionName: 'wake',
+      resourceName: node,
+      args: { node },
+      tier: () => Promise.resolve(evaluateAction({ tool: 'node.wake', args: { node } }, {}, input.policy).tier),
+      async recheck() {
+        const { online } = await proxmox.waitNodeOnline({ node, timeoutMs: 0 });
+        return online ? 'cleared' : 'holds';
+      },
+      async act(n) {
+        phase = 'acting';
+        step('waking', `Waking node ${node} over LAN (attempt ${n})`, { detail: { attempt: n, action: 'wake' } });
+        try {
+          const [{ mac }] = await Promise.all([once.wakeNode({ node }), flush()]);
+          step('wake-sent', `Wake-on-LAN packet sent for ${node} (${mac})`, { detail: { mac } });
+        } catch (err) {
+          const type = failureType(err);
+          if (!type) throw err;
+          return { ok: false, detail: `${type}: ${failureMessage(err)}` };
+        }
+        phase = 'verifying';
+        const [back] = await Promise.all([
+          follower.waitNodeOnline({ node, timeoutMs: settings.nodeBootTimeoutMs }),
+          flush(),
+        ]);
+        if (!back.online)
+          return { ok: false, detail: `${node} did not come back within ${seconds(settings.nodeBootTimeoutMs)}` };
+        step('verified', `Verified: node ${node} is back online`, { detail: { observedAt: back.observedAt } });
+        return { ok: true, detail: `${node} is online` };
+      },
+    };
+  }
+
+  function serviceRunbook(service: string): Runbook {
+    const node = subject.node;
+    return {
+      tool: 'service.restart',
+      actionName: 'restart-service',
+      resourceName: service,
+      args: { node, service },
+      tier: () =>
+        Promise.resolve(evaluateAction({ tool: 'service.restart', args: { node, service } }, {}, input.policy).tier),
+      async recheck() {
+        try {
+          const { active } = await once.checkService({ node, service });
+          return active ? 'cleared' : 'holds';
+        } catch (err) {
+          if (failureType(err) === 'SSH_NOT_CONFIGURED') return 'holds';
+          return 'unknown';
+        }
+      },
+      async act(n) {
+        phase = 'acting';
+        step('restarting', `Restarting service ${service} on ${node} (attempt ${n})`, {
+          detail: { attempt: n, service },
+        });
+        try {
+          const [ran] = await Promise.all([once.restartService({ node, service }), flush()]);
+          if (ran.exitCode !== 0) return { ok: false, detail: `systemctl exited with ${ran.exitCode}` };
+          phase = 'verifying';
+          const { active } = await once.checkService({ node, service });
+          if (!active) return { ok: false, detail: `${service} is not active after the restart` };
+        } catch (err) {
+          const type = failureType(err);
+          if (!type) throw err;
+          if (type === 'SSH_NOT_CONFIGURED') throw new NeedsOperator(failureMessage(err));
+          return { ok: false, detail: `${type}: ${failureMessage(err)}` };
+        }
+        step('verified', `Verified: ${service} is active on ${node}`);
+        return { ok: true, detail: `${service} is active` };
+      },
+    };
+  }
+
+  // ---- the guarded loop ----
+
+  async function remediate(rb: Runbook): Promise<RemediationResult> {
+    let approvedBy: string | undefined;
+    let lastWait: string | undefined;
+    let unknownChecks = 0;
+    for (;;) {
+      const tier = await rb.tier();
+      woken = false;
+      const permit = await guardian.requestPermit({
+        guardianId: input.guardianId,
+        request: {
+          requestId: `${workflowId}:${runId}:permit-${++permitSeq}`,
+          workflowId,
+          incident,
+          tier,
+          ...(approvedBy ? { approvedBy } : {}),
+        },
+      });
+      if (permit.kind === 'wait') {
+        if (lastWait !== permit.ruleId) {
+          step(permit.ruleId === 'kill-switch' ? 'paused' : 'waiting', `Guardrails: ${permit.reason}`, {
+            by: 'guardian',
+            detail: guardrailDetail(permit, tier),
+          });
+          lastWait = permit.ruleId;
+        }
+        phase = permit.ruleId === 'kill-switch' ? 'paused' : 'waiting';
+        waitingFor = permit.ruleId;
+        await flush();
+        await waitForWake(Math.min(permit.retryAfterMs ?? settings.recheckMs, settings.recheckMs));
+        continue;
+      }
+      waitingFor = undefined;
+      lastWait = undefined;
+      step(permit.kind === 'allow' ? 'permitted' : `guardrail-${permit.kind}`, `Guardrails: ${permit.reason}`, {
+        by: 'guardian',
+        detail: guardrailDetail(permit, tier),
+      });
+      if (permit.kind === 'escalate') return escalate(permit.reason);
+      if (permit.kind === 'deny') {
+        if (['autonomy-observe', 'autonomy-alert', 'no-action'].includes(permit.ruleId)) return watch('alert');
+        return escalate(`Jarvis may not act: ${permit.reason}`, 'blocked');
+      }
+      if (permit.kind === 'ask') {
+        const asked = await askApproval(rb, permit.ruleId === 'tier-red' ? 'RED' : 'YELLOW');
+        if (!asked.approvedBy) return escalate(asked.reason, asked.outcome);
+        approvedBy = asked.approvedBy;
+        continue;
+      }
+
+      // allow: the incident must still hold, and the kill switch must be open, right before acting.
+      const attemptId = permit.attemptId ?? `attempt-${permitSeq}`;
+      const report = (outcome: 'succeeded' | 'failed' | 'cancelled') =>
+        guardian.reportOutcome({
+          guardianId: input.guardianId,
+          updateId: `${workflowId}:${runId}:${attemptId}:report`,
+          report: { attemptId, incidentKey: incident.key, outcome },
+        });
+      const check = await rb.recheck();
+      if (check !== 'holds') {
+        await report('cancelled');
+        if (check === 'cleared') {
+          step('cleared', `Re-check: the incident no longer holds; nothing to do`, { detail: { check } });
+          return { outcome: 'cleared', attempts, reason: 'the incident cleared by itself' };
+        }
+        if (++unknownChecks >= MAX_UNKNOWN_CHECKS) {
+          return escalate(`the incident could not be re-checked ${unknownChecks} times in a row`, 'unresolved');
+        }
+        step('recheck-unknown', 'Re-check: cannot tell whether the incident still holds; waiting', {
+          detail: { check },
+        });
+        await flush();
+        await sleep(settings.recheckMs);
+        continue;
+      }
+      unknownChecks = 0;
+      woken = false;
+      const gate = await guardian.checkGate({
+        guardianId: input.guardianId,
+        updateId: `${workflowId}:${runId}:gate-${++gateSeq}`,
+        request: { workflowId, incidentKey: incident.key },
+      });
+      if (gate.kind !== 'allow') {
+        await report('cancelled');
+        step('paused', `Paused before acting: ${gate.reason}`, { by: 'guardian', detail: { ruleId: gate.ruleId } });
+        lastWait = 'kill-switch';
+        phase = 'paused';
+        waitingFor = 'kill-switch';
+        await flush();
+        await waitForWake(settings.recheckMs);
+        continue;
+      }
+
+      attempts++;
+      const at = new Date(Date.now()).toISOString();
+      let outcome: AttemptResult;
+      try {
+        outcome = await rb.act(attempts);
+      } catch (err) {
+        if (err instanceof NeedsOperator) {
+          await report('cancelled');
+          return escalate(err.message, 'escalated');
+        }
+        await report('failed');
+        throw err;
+      }
+      await report(outcome.ok ? 'succeeded' : 'failed');
+      tried.push({ n: attempts, at, outcome: outcome.ok ? 'succeeded' : 'failed', detail: outcome.detail });
+      if (outcome.ok) {
+        step('resolved', `Resolved: ${outcome.detail}`, { detail: { attempts } });
+        return { outcome: 'resolved', attempts, reason: outcome.detail };
+      }
+      step('attempt-failed', `Attempt ${attempts} failed: ${outcome.detail}`, { detail: { attempt: attempts } });
+      await Promise.all([publish('open'), flush()]);
+    }
+  }
+
+  /** L2 (or a RED action): an approval like any other, decided through the same `decide` update. */
+  async function askApproval(
+    rb: Runbook,
+    tier: 'YELLOW' | 'RED',
+  ): Promise<{ approvedBy?: string; outcome: RemediationOutcome; reason: string }> {
+    phase = 'awaiting-approval';
+    const approvalId = approvalIdFor(workflowId);
+    const nowMs = Date.now();
+    let approval: ApprovalRequestState = {
+      tier,
+      requester: { kind: 'runbook', id: `runbook:${incident.class}` },
+      fingerprint: fingerprintAction(rb.tool, rb.args),
+      status: 'pending',
+      expiresAtMs: nowMs + settings.approvalTtlMs,
+      decisions: [],
+      twoPersonRule: input.twoPersonRule,
+      resourceName: rb.resourceName,
+    };
+    let version = 0;
+    const snapshot = (): ApprovalSnapshot => ({
+      id: approvalId,
+      status: approval.status,
+      tier: approval.tier,
+      fingerprint: approval.fingerprint,
+      decisions: approval.decisions.map((d) => ({
+        by: d.by,
+        verdict: d.verdict,
+        at: new Date(d.atMs).toISOString(),
+        ...(d.comment ? { comment: d.comment } : {}),
+      })),
+      expiresAt: new Date(approval.expiresAtMs).toISOString(),
+    });
+    const publishApproval = () =>
+      local.upsertApproval({
+        id: approvalId,
+        workflowId,
+        version: ++version,
+        state: approval.status,
+        tier: approval.tier,
+        action: rb.actionName,
+        target: { node: subject.node, ...(subject.vmid !== undefined ? { vmid: subject.vmid } : {}) },
+        resourceName: approval.resourceName,
+        reason: `Runbook for ${describeIncident()}`,
+        requestedBy: approval.requester,
+        requestedAt: new Date(nowMs).toISOString(),
+        expiresAt: new Date(approval.expiresAtMs).toISOString(),
+        fingerprint: approval.fingerprint,
+        blastRadius: blastRadius({ tool: rb.tool, args: rb.args }),
+        twoPerson: approval.twoPersonRule,
+        decisions: snapshot().decisions,
+      });
+    setHandler(
+      decideUpdate,
+      async (d) => {
+        const outcome = evaluateDecision(approval, d, Date.now());
+        if (outcome.kind === 'refuse') throw ApplicationFailure.nonRetryable(outcome.reason, outcome.code);
+        const recorded: RecordedDecision = {
+          by: d.by,
+          verdict: d.verdict,
+          atMs: Date.now(),
+          ...(d.comment ? { comment: d.comment } : {}),
+        };
+        approval = { ...approval, status: outcome.next, decisions: [...approval.decisions, recorded] };
+        step(d.verdict === 'approve' ? 'approved' : 'rejected', outcome.reason, {
+          by: d.by,
+          detail: { verdict: d.verdict, next: outcome.next, ...(d.comment ? { comment: d.comment } : {}) },
+        });
+        await Promise.all([publishApproval(), flush()]);
+        return snapshot();
+      },
+      {
+        validator: (d: DecisionArgs) => {
+          const outcome = evaluateDecision(approval, d, Date.now());
+          if (outcome.kind === 'refuse') throw ApplicationFailure.nonRetryable(outcome.reason, outcome.code);
+        },
+        description: 'Approve or reject this remediation as an operator.',
+      },
+    );
+    step('approval-requested', `Recommend: ${rb.actionName} ${rb.resourceName}; waiting for an operator's approval`, {
+      by: `runbook:${incident.class}`,
+      detail: { approvalId, tier, fingerprint: approval.fingerprint, expiresAt: snapshot().expiresAt },
+    });
+    await Promise.all([publishApproval(), flush()]);
+    const decided = (): boolean => approval.status !== 'pending';
+    const escalateAfter = Math.min(settings.escalateAfterMs, settings.approvalTtlMs);
+    if (!(await condition(decided, escalateAfter))) {
+      step('approval-overdue', `No decision after ${seconds(escalateAfter)}`);
+      await flush();
+      const remaining = approval.expiresAtMs - Date.now();
+      if (remaining <= 0 || !(await condition(decided, remaining))) {
+        approval = { ...approval, status: 'expired' };
+        await publishApproval();
+        step('expired', `The approval expired after ${seconds(settings.approvalTtlMs)} without a decision`);
+        return { outcome: 'expired', reason: 'no operator decided before the approval expired' };
+      }
+    }
+    await condition(allHandlersFinished);
+    const last = approval.decisions.at(-1);
+    if (approval.status === 'rejected') {
+      return { outcome: 'rejected', reason: `rejected by ${last?.by ?? 'an operator'}` };
+    }
+    return { approvedBy: last?.by ?? 'an operator', outcome: 'resolved', reason: 'approved' };
+  }
+
+  /** Alert only (L0/L1, or no runbook action): say so, recommend, and watch until it clears. */
+  async function watch(why: string): Promise<RemediationResult> {
+    phase = 'watching';
+    step('alert', `Alert: ${describeIncident()}`, { detail: { reason: why, evidence: incident.evidence } });
+    const advice = recommendation();
+    if (advice) step('recommendation', advice, { by: `runbook:${incident.class}` });
+    await flush();
+    const until = Date.now() + settings.watchMs;
+    while (Date.now() < until) {
+      await sleep(Math.min(settings.watchEveryMs, Math.max(1, until - Date.now())));
+      let snapshot: ClusterSnapshot | undefined;
+      try {
+        snapshot = (await local.observeCluster({})).snapshot;
+      } catch {
+        continue;
+      }
+      if (checkIncident(incident, snapshot) === 'cleared') {
+        step('resolved', 'Resolved: the condition cleared');
+        return { outcome: 'alerted', attempts, reason: 'the condition cleared' };
+      }
+    }
+    return escalate(`still not cleared after ${seconds(settings.watchMs)}`, 'unresolved');
+  }
+
+  async function escalate(reason: string, outcome: RemediationOutcome = 'escalated'): Promise<RemediationResult> {
+    step('escalated', `Escalated to the operator: ${reason}`, { detail: { reason, attempts } });
+    await flush();
+    const receipt = await notify.sendEscalation({
+      incidentKey: incident.key,
+      incidentClass: incident.class,
+      severity: incident.severity,
+      subject,
+      evidence: { ...incident.evidence },
+      detectedAt: input.detectedAt,
+      reason,
+      attempts: tried,
+      workflowId,
+    });
+    step(
+      'notified',
+      receipt.delivered
+        ? `Diagnosis emailed to ${receipt.to ?? 'the operator'}`
+        : 'No SMTP relay configured: the diagnosis was logged',
+      { detail: { channel: receipt.channel, delivered: receipt.delivered, narrated: receipt.narrated } },
+    );
+    return { outcome, attempts, reason };
+  }
+
+  async function finish(r: RemediationResult): Promise<RemediationResult> {
+    phase = 'done';
+    await condition(allHandlersFinished);
+    const state =
+      r.outcome === 'resolved' || r.outcome === 'cleared' || r.outcome === 'alerted' ? 'resolved' : 'escalated';
+    await publish(state, r.outcome);
+    await flush({
+      kind: REMEDIATION_WORKFLOW,
+      summary: {
+        ...target,
+        incidentKey: incident.key,
+        incidentClass: incident.class,
+        outcome: r.outcome,
+        attempts: r.attempts,
+        action: runbook?.actionName ?? 'alert',
+        requestedBy: `runbook:${incident.class}`,
+      },
+    });
+    return r;
+  }
+
+  // ---- wording ----
+
+  function describeIncident(): string {
+    switch (incident.class) {
+      case 'vm-crashed':
+        return `guest ${subject.vmid} on ${subject.node} stopped without anyone asking`;
+      case 'node-down':
+        return `node ${subject.node} is unreachable`;
+      case 'service-down':
+        return `service ${subject.service} on ${subject.node} is down`;
+      case 'disk-high':
+      case 'disk-critical':
+        return `storage ${subject.storage} on ${subject.node} is ${percent(incident.evidence['usedFraction'])} full`;
+      case 'ram-high':
+        return `node ${subject.node} uses ${percent(incident.evidence['usedFraction'])} of its memory`;
+      case 'quorum-at-risk':
+        return 'the cluster quorum is at risk';
+    }
+  }
+
+  function recommendation(): string | undefined {
+    switch (incident.class) {
+      case 'disk-high':
+      case 'disk-critical':
+        return `Recommend: free space on ${subject.storage}: prune old backups and snapshots, remove unused disk images, or move disks to another storage`;
+      case 'ram-high':
+        return `Recommend: migrate or shut down a guest on ${subject.node}, or lower a guest's memory`;
+      case 'quorum-at-risk':
+        return 'Recommend: bring the offline nodes back; avoid changing cluster configuration until quorum is safe';
+      default:
+        return undefined;
+    }
+  }
+}
+
+/** Thrown by a runbook step that cannot go on without the operator (e.g. SSH is not configured). */
+class NeedsOperator extends Error {}
+
+function guardrailDetail(permit: PermitDecision, tier: Tier): Record<string, unknown> {
+  return {
+    decision: permit.kind,
+    ruleId: permit.ruleId,
+    reason: permit.reason,
+    tier,
+    autonomy: permit.autonomy,
+    attemptsInWindow: permit.attemptsInWindow,
+    ...(permit.attemptId ? { attemptId: permit.attemptId } : {}),
+    ...(permit.retryAfterMs !== undefined ? { retryAfterMs: permit.retryAfterMs } : {}),
+    ...(permit.blockedBy ? { blockedBy: permit.blockedBy } : {}),
+  };
+}
+
+const seconds = (ms: number): string => `${Math.round(ms / 1000)} s`;
+const percent = (v: unknown): string => (typeof v === 'number' ? `${Math.round(v * 100)}%` : 'very');
+
+function failureType(err: unknown): string | undefined {
+  const e = err as { type?: unknown; cause?: { type?: unknown } } | undefined;
+  return typeof e?.type === 'string' ? e.type : typeof e?.cause?.type === 'string' ? e.cause.type : undefined;
+}
+
+function failureMessage(err: unknown): string {
+  const e = err as { message?: unknown; cause?: { message?: unknown } };
+  const m = typeof e.cause?.message === 'string' ? e.cause.message : typeof e.message === 'string' ? e.message : '';
+  return m.slice(0, 300);
+}
