@@ -185,11 +185,9 @@ describe('the /terminal namespace', () => {
     const term = await terminalSocket(api, token);
     for (const node of ['pve', 'home']) {
       const id = await term.shell(node);
-      // Each test host's sshd sets JARVIS_TEST_NODE for its sessions: the answer says which host the shell is on.
-      // (`hostname` itself prints this machine's name here: the login shell's /etc/profile resets the
-      // PATH that puts the hosts' fake `hostname` first; see the report.)
+      // Each test host answers `hostname` with its node's name (and its sshd sets JARVIS_TEST_NODE too).
       term.send(id, 'hostname; echo "node=$JARVIS_TEST_NODE"\n');
-      await term.expectOutput(id, new RegExp(`(^|\\n)node=${node}\\r?\\n`));
+      await term.expectOutput(id, new RegExp(`\\b${node}\\r?\\nnode=${node}\\r?\\n`));
       // Binary-safe: a multi-byte UTF-8 string comes back whole.
       term.send(id, "printf '\\xe2\\x9c\\x93 done\\n'\n");
       await term.expectOutput(id, /✓ done/);

@@ -134,6 +134,8 @@ export async function startSshHosts(nodes: readonly string[], options: SshHostsO
     hostKeys[node] = `${type} ${key}`;
 
     writeScript(join(bin, 'hostname'), `echo ${node}`);
+    // A login shell's /etc/profile resets PATH; the node's own ~/.profile puts its commands first again.
+    writeFileSync(join(home, '.profile'), `export PATH=${bin}:$PATH\n`);
     if (!options.withoutSensors?.includes(node)) {
       sensorsJson[node] = fakeSensorsJson(index);
       writeFileSync(join(nodeDir, 'sensors.json'), `${sensorsJson[node]}\n`);

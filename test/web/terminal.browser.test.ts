@@ -121,12 +121,11 @@ describe('the terminal panel', () => {
     const id = await openOn(page, 'pve');
     expect(['webgl', 'dom']).toContain(await pane(page).getAttribute('data-renderer'));
     await page.locator('.xterm').click();
-    // JARVIS_TEST_NODE is set by each test host's own sshd: its answer says which host the shell is on.
-    // (`hostname` prints this machine's name: the login shell's /etc/profile drops the hosts' fake from PATH.)
+    // Each test host answers `hostname` with its node's name (and its sshd sets JARVIS_TEST_NODE too).
     const command = 'hostname; echo "node=$JARVIS_TEST_NODE"';
     await page.keyboard.type(command);
     await page.keyboard.press('Enter');
-    const answer = /(^|\n)node=pve\r?\n/;
+    const answer = /\bpve\r?\nnode=pve\r?\n/;
     for (let i = 0; i < 300 && !answer.test(outputOf(frames, id)); i++) await page.waitForTimeout(100);
     expect(outputOf(frames, id)).toMatch(answer);
     // The keys went through as typed, and the answer is on screen.

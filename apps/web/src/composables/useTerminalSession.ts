@@ -186,14 +186,19 @@ export function useTerminalSession(container: Ref<HTMLElement | null>, token: ()
     pendingRef = null;
   }
 
-  /** Opens a shell on `target`, closing the current session (and its xterm) first. */
+  /**
+   * Opens a shell on `target`, closing the current session first. The xterm itself is kept and
+   * reset, not rebuilt: one Terminal (with its renderer and GPU context) serves every node the
+   * operator visits, so switching nodes allocates nothing that could pile up. It is disposed on
+   * close and on unmount.
+   */
   function open(target: string): void {
     node.value = target;
     const host = container.value;
     if (!socket || !host || !socket.connected || !ready.value?.available) return;
     closeSession();
-    disposeView();
-    view = createView(host);
+    if (view) view.term.reset();
+    else view = createView(host);
     const size = fitNow() ?? { cols: 80, rows: 24 };
     pendingRef = `r${++refSeq}`;
     state.value = 'opening';
