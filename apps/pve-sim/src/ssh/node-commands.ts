@@ -16,12 +16,12 @@ export interface CommandOutput {
 export interface NodeContext {
   readonly sim: ClusterSim;
   readonly node: SimNode;
+  /** This node behaves as if lm-sensors were not installed. */
+  readonly noSensors?: boolean;
 }
 
 const GiB = 1024 ** 3;
 const MiB = 1024 ** 2;
-/** Nodes shown without lm-sensors, so the dashboard's n/a path is visible in the demo. */
-const NO_LM_SENSORS: ReadonlySet<string> = new Set(['agent']);
 
 const ok = (stdout: string): CommandOutput => ({ stdout, stderr: '', code: 0 });
 const fail = (stderr: string, code = 1): CommandOutput => ({ stdout: '', stderr, code });
@@ -345,7 +345,7 @@ export function runNodeCommand(ctx: NodeContext, argv: readonly string[]): Comma
     case 'nproc':
       return ok(`${node.maxcpu}\n`);
     case 'sensors':
-      if (NO_LM_SENSORS.has(node.name)) return notFound('sensors');
+      if (ctx.noSensors) return notFound('sensors');
       return ok(a === '-j' ? `${sensorsJson(ctx)}\n` : sensorsText(ctx));
     case 'free':
       return ok(free(ctx, a !== '-m'));

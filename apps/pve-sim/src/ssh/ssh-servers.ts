@@ -23,6 +23,8 @@ export interface SimSshOptions {
   readonly ports?: Readonly<Record<string, number>>;
   /** Where host keys are kept (`ssh_host_ed25519_key.<node>`); generated fresh when absent. */
   readonly hostKeyDir?: string;
+  /** Nodes that behave as if lm-sensors were not installed (`sensors` → exit 127). Default: none. */
+  readonly withoutSensors?: readonly string[];
 }
 
 export interface SimSshEndpoint {
@@ -151,10 +153,11 @@ function serveNode(
   allowed: readonly AllowedKey[],
   username: string,
   connections: Set<Connection>,
+  noSensors: boolean,
 ): Server {
   const context = (): NodeContext | undefined => {
     const current = sim.node(node);
-    return current && sim.nodeOnline(node) ? { sim, node: current } : undefined;
+    return current && sim.nodeOnline(node) ? { sim, node: current, noSensors } : undefined;
   };
   return new Server({ hostKeys: [hostKey], ident: 'OpenSSH_9.2p1 Debian-2+deb12u7' }, (client) => {
     if (!context()) {
@@ -222,7 +225,15 @@ export async function startSshForCluster(sim: ClusterSim, opts: SimSshOptions): 
       const hostKey = hostKeyFor(name, opts.hostKeyDir);
       const open = new Set<Connection>();
       connections.set(name, open);
-      const server = serveNode(sim, name, hostKey, allowed, username, open);
+      const server = serveNode(
+        sim,
+        name,
+        hostKey,
+        allowed,
+        username,
+        open,
+        opts.withoutSensors?.includes(name) ?? false,
+      );
       servers.push(server);
       const port = await new Promise<number>((resolve, reject) => {
         server.once('error', reject);
