@@ -1,8 +1,8 @@
-import { guardianIdFor, remediationProgressQuery, setKillSwitchUpdate } from '@jarvis/workflows/api';
+import { guardianIdFor, setKillSwitchUpdate } from '@jarvis/workflows/api';
 import { startStack, type TestStack } from '../support/stack';
 import { startSmtpSink, type SmtpSink } from '../support/smtp-sink';
 import { eventually, ledger, powerCalls, simControl } from '../support/vm-action.fixtures';
-import { fastAutonomy, remediationResult, stepsOf, terminateStack } from '../support/remediation.fixtures';
+import { fastAutonomy, phaseOf, remediationResult, stepsOf, terminateStack } from '../support/remediation.fixtures';
 
 /** The guardian on the real dev server: escalation after three failures, and the kill switch. */
 describe('remediation guardrails', () => {
@@ -54,8 +54,7 @@ describe('remediation guardrails', () => {
     await simControl(stack, 'POST', '/faults', { kind: 'crash-guest', vmid: 100 });
     const id = 'remediate:vm-crashed:100';
     await eventually(async () => {
-      const p = await stack.client.workflow.getHandle(id).query(remediationProgressQuery);
-      return p.phase === 'paused' ? true : undefined;
+      return (await phaseOf(stack, id, since)) === 'paused' ? true : undefined;
     }, 15_000);
     await new Promise((r) => setTimeout(r, 1_500)); // longer than a recheck: still nothing may happen
     expect(await starts(100)).toBe(0);
@@ -75,8 +74,7 @@ describe('remediation guardrails', () => {
     await eventually(async () => ((await starts(112)) > before ? true : undefined), 15_000, 20);
     await setKillSwitch(true);
     await eventually(async () => {
-      const p = await stack.client.workflow.getHandle(id).query(remediationProgressQuery);
-      return p.phase === 'paused' ? true : undefined;
+      return (await phaseOf(stack, id, since)) === 'paused' ? true : undefined;
     }, 15_000);
     const held = await starts(112);
     expect(held).toBe(before + 1);

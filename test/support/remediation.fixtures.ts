@@ -1,6 +1,7 @@
 import { AuditRepository, IncidentsRepository, type AuditEventRow, type IncidentView } from '@jarvis/db';
 import { DEFAULT_PROTECTED } from '@jarvis/policies';
 import { type AutonomyOptions } from '@jarvis/worker';
+import { remediationProgressQuery } from '@jarvis/workflows/api';
 import { type TestStack } from './stack';
 import { eventually } from './vm-action.fixtures';
 
@@ -91,4 +92,11 @@ export async function terminateRunning(stack: TestStack, workflowIds: readonly s
       .terminate('test cleanup')
       .catch(() => undefined);
   }
+}
+
+/** The phase of this remediation's run that started at or after `since`; undefined until it exists. */
+export async function phaseOf(stack: TestStack, workflowId: string, since: number): Promise<string | undefined> {
+  const d = await stack.client.workflow.getHandle(workflowId).describe();
+  if (d.startTime.getTime() < since - 50 || d.status.name !== 'RUNNING') return undefined;
+  return (await stack.client.workflow.getHandle(workflowId, d.runId).query(remediationProgressQuery)).phase;
 }

@@ -20,6 +20,7 @@ import { freePort, startDevServer } from '@jarvis/scripts';
 import { VM_ACTION_WORKFLOW, type VmActionInput } from '@jarvis/workflows/api';
 import { createJarvisWorker } from '@jarvis/worker';
 import { Agent, request } from 'undici';
+import { chatBench } from './chat.bench';
 import { dashboardBench } from './dashboard.bench';
 import { remediationBench } from './remediation.bench';
 import { fmt, ratio, runConcurrent, summarize } from './stats';
@@ -199,6 +200,7 @@ async function main(): Promise<void> {
   // The dashboard's figures last: they need only the built dashboard and chromium, not this stack.
   await dashboardBench();
   await remediationBench();
+  await chatBench();
 }
 
 /** The hello-world p50 on a fresh untuned server and a fresh tuned one: what the dynamic-config flags buy here. */

@@ -7,6 +7,7 @@ export type Command =
   | 'cycle-mode'
   | 'search-guests'
   | 'focus-timeline'
+  | 'focus-chat'
   | 'open-settings'
   | 'toggle-help'
   | 'close';
@@ -26,6 +27,7 @@ export const SHORTCUTS: readonly Shortcut[] = [
   { keys: ['r'], command: 'reject', description: 'Reject the selected request' },
   { keys: ['/'], command: 'search-guests', description: 'Search guests' },
   { keys: ['t'], command: 'focus-timeline', description: 'Focus the timeline' },
+  { keys: ['c'], command: 'focus-chat', description: 'Talk to JARVIS (focus the chat input)' },
   { keys: ['m'], command: 'cycle-mode', description: 'Switch visual mode (JARVIS → Ops → Minimal)' },
   { keys: ['s'], command: 'open-settings', description: 'Open settings (mode and colourway)' },
   { keys: ['?'], command: 'toggle-help', description: 'Show or hide this help' },
@@ -42,6 +44,7 @@ const BY_KEY: Readonly<Record<string, Command>> = {
   r: 'reject',
   '/': 'search-guests',
   t: 'focus-timeline',
+  c: 'focus-chat',
   m: 'cycle-mode',
   s: 'open-settings',
   '?': 'toggle-help',
