@@ -170,7 +170,7 @@ describe('a YELLOW stop approved by a second operator', () => {
     const feed = (await as(operator).get<Items<FeedItem>>('/api/feed?source=vm-action&limit=50')).json.items;
     const mine = feed.filter((i) => i.workflowId === workflowId);
     expect(mine.length).toBeGreaterThanOrEqual(4);
-    expect(mine[0]).toMatchObject({ source: 'vm-action', kind: 'verified' });
+    expect(mine[0]).toMatchObject({ source: 'operator', family: 'vm-action', kind: 'verified' });
     const times = feed.map((i) => Date.parse(i.at));
     expect(times).toEqual([...times].sort((a, b) => b - a));
   });
@@ -241,10 +241,11 @@ describe('other outcomes', () => {
 
   it('records the kill switch with who engaged it, and audits each change', async () => {
     const before = await as(operator).get<{ killSwitch: KillSwitchState }>('/api/guardrails');
-    expect(before.json).toEqual({ killSwitch: expect.objectContaining({ engaged: false }) });
+    expect(before.json.killSwitch).toMatchObject({ engaged: false });
     const engaged = await as(second).put<KillSwitchState>('/api/guardrails/kill-switch', { engaged: true });
     expect(engaged.status).toBe(200);
-    expect(engaged.json).toEqual({ engaged: true, updatedBy: 'second', updatedAt: expect.any(String) });
+    // `applied` says whether a running guardian took the change (none runs in this suite's stack).
+    expect(engaged.json).toMatchObject({ engaged: true, updatedBy: 'second', updatedAt: expect.any(String) });
     const after = await as(operator).get<{ killSwitch: KillSwitchState }>('/api/guardrails');
     expect(after.json.killSwitch).toMatchObject({ engaged: true, updatedBy: 'second' });
     await as(operator).put('/api/guardrails/kill-switch', { engaged: false });

@@ -26,17 +26,18 @@ describe('a crashed VM', () => {
     await stack?.close();
   });
 
+  // Guest 110, not 100: the vm-action suites stop 100, and an operator's recent stop explains a stopped guest.
   it('is detected, restarted once, verified and resolved, and the feed shows it in order', async () => {
     const since = Date.now();
     // Let the monitor take its first look at the healthy cluster.
     await new Promise((r) => setTimeout(r, 800));
     const crashedAt = Date.now();
-    await simControl(stack, 'POST', '/faults', { kind: 'crash-guest', vmid: 100 });
-    const workflowId = 'remediate:vm-crashed:100';
+    await simControl(stack, 'POST', '/faults', { kind: 'crash-guest', vmid: 110 });
+    const workflowId = 'remediate:vm-crashed:110';
 
     const result = await remediationResult(stack, workflowId, since, 30_000);
     expect(result).toMatchObject({ outcome: 'resolved', attempts: 1 });
-    expect(powerCalls(await ledger(stack), 100, 'start')).toHaveLength(1);
+    expect(powerCalls(await ledger(stack), 110, 'start')).toHaveLength(1);
 
     const kinds = (await stepsOf(stack, workflowId, since)).map((s) => s.kind);
     const order = ['detected', 'permitted', 'restarting', 'task', 'running', 'verified', 'resolved'];
@@ -48,15 +49,15 @@ describe('a crashed VM', () => {
       const i = await incidentOf(stack, workflowId);
       return i?.state === 'resolved' ? i : undefined;
     });
-    expect(incident).toMatchObject({ class: 'vm-crashed', subject: { node: 'pve', vmid: 100 }, attempts: 1 });
+    expect(incident).toMatchObject({ class: 'vm-crashed', subject: { node: 'agent1', vmid: 110 }, attempts: 1 });
     expect(Date.parse(incident.detectedAt) - crashedAt).toBeLessThan(5_000);
 
     // The timeline, read from the history, carries the evidence, the guardrail check and the UPID.
     const history = await stack.client.workflow.getHandle(workflowId).fetchHistory();
     const timeline = timelineFromHistory(history.events ?? []);
-    expect(timeline.find((s) => s.kind === 'detected')?.detail).toMatchObject({ evidence: { vmid: 100 } });
+    expect(timeline.find((s) => s.kind === 'detected')?.detail).toMatchObject({ evidence: { vmid: 110 } });
     expect(timeline.find((s) => s.kind === 'permitted')?.detail).toMatchObject({ decision: 'allow', autonomy: 'L3' });
-    expect(timeline.find((s) => s.kind === 'task')?.detail?.['upid']).toMatch(/^UPID:pve:/);
+    expect(timeline.find((s) => s.kind === 'task')?.detail?.['upid']).toMatch(/^UPID:agent1:/);
   });
 
   it('an operator stop is not a crash: nothing is remediated', async () => {

@@ -51,18 +51,18 @@ describe('remediation guardrails', () => {
   it('the kill switch holds a new incident, and on release the remediation re-checks and acts', async () => {
     const since = Date.now();
     await setKillSwitch(true);
-    await simControl(stack, 'POST', '/faults', { kind: 'crash-guest', vmid: 100 });
-    const id = 'remediate:vm-crashed:100';
+    await simControl(stack, 'POST', '/faults', { kind: 'crash-guest', vmid: 108 });
+    const id = 'remediate:vm-crashed:108';
     await eventually(async () => {
       return (await phaseOf(stack, id, since)) === 'paused' ? true : undefined;
     }, 15_000);
     await new Promise((r) => setTimeout(r, 1_500)); // longer than a recheck: still nothing may happen
-    expect(await starts(100)).toBe(0);
+    expect(await starts(108)).toBe(0);
 
     await setKillSwitch(false);
     const result = await remediationResult(stack, id, since, 30_000);
     expect(result).toMatchObject({ outcome: 'resolved', attempts: 1 });
-    expect(await starts(100)).toBe(1);
+    expect(await starts(108)).toBe(1);
   });
 
   it('the kill switch pauses an in-flight remediation at its next safe point; release resumes it', async () => {

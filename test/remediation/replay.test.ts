@@ -39,7 +39,7 @@ describe('replay of remediation histories', () => {
   );
 
   it.each([
-    ['resolved', 100, 'crash-guest', 'remediation-vm-crashed-resolved.json'],
+    ['resolved', 110, 'crash-guest', 'remediation-vm-crashed-resolved.json'],
     ['escalated', 111, 'flapping-guest', 'remediation-vm-crashed-escalated.json'],
   ] as const)(
     'a %s remediation is archived and replays through the replay workflow',
@@ -55,7 +55,12 @@ describe('replay of remediation histories', () => {
         const a = await new ArchiveRepository(stack.pool).history(workflowId);
         return a && Date.parse(a.summary.startedAt ?? '') >= since - 50 ? a : undefined;
       }, 15_000);
-      expect(archived.summary).toMatchObject({ kind: 'remediationWorkflow', outcome, vmid, node: 'pve' });
+      expect(archived.summary).toMatchObject({
+        kind: 'remediationWorkflow',
+        outcome,
+        vmid,
+        node: vmid === 110 ? 'agent1' : 'pve',
+      });
       if (process.env['RECORD_HISTORIES'] === '1') {
         writeFileSync(join(FIXTURES, file), JSON.stringify(archived.history, null, 1));
       }

@@ -10,7 +10,7 @@ import {
   type LlmSettings,
   type NotifyDeps,
   type ProxmoxClient,
-  type ServiceRestarter,
+  type SshRunner,
 } from '@jarvis/activities';
 import {
   ApprovalsRepository,
@@ -49,7 +49,8 @@ export function createJarvisActivities({
   /** The worker's shared cluster cache, read by the monitor. */
   snapshot?: ClusterSnapshot;
   notify?: NotifyDeps;
-  ssh?: ServiceRestarter;
+  /** The SSH pool, when configured: chat's ssh.run and service.status, and the service-restart runbook. */
+  ssh?: SshRunner;
   guardianInput?: () => Promise<GuardianInput>;
   /** Chat models, prices and budget caps; without a key or URL the turn falls back to the offline parser. */
   llm?: LlmSettings;
@@ -57,10 +58,10 @@ export function createJarvisActivities({
   const chat = new ChatRepository(pool);
   return {
     ...createProxmoxActivities({ pve }),
-    // Chat first: its runSshCommand is the "SSH is not configured" stand-in that the SSH group, once registered after it, replaces.
     ...createChatActivities({
       pve,
       chat,
+      ...(ssh ? { ssh } : {}),
       audit: new AuditRepository(pool),
       approvals: new ApprovalsRepository(pool),
     }),

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection, Runtime, makeTelemetryFilterString, DefaultLogger } from '@temporalio/worker';
-import { ProxmoxClient } from '@jarvis/activities';
+import { createSshPoolFromConfig, ProxmoxClient } from '@jarvis/activities';
 import { loadConfig, ConfigError } from '@jarvis/config';
 import { createPool, migrate } from '@jarvis/db';
 import { DEFAULT_LLM_PRICES, parseProtected } from '@jarvis/policies';
@@ -23,6 +23,8 @@ async function main(): Promise<void> {
     ...(config.pve.fingerprint ? { fingerprint: config.pve.fingerprint } : {}),
     ...(config.pve.caFile ? { caPem: readFileSync(config.pve.caFile, 'utf8') } : {}),
   });
+  // The node SSH pool when SSH_* are set: chat's ssh.run/service.status and the service-restart runbook.
+  const ssh = createSshPoolFromConfig(config, { log: (event) => log(`ssh ${JSON.stringify(event)}`) });
   const connection = await NativeConnection.connect({ address: config.temporal.address });
   const clientConnection = await Connection.connect({ address: config.temporal.address });
   const client = new Client({ connection: clientConnection, namespace: config.temporal.namespace });
@@ -34,6 +36,7 @@ async function main(): Promise<void> {
     pve,
     pool,
     log,
+    ...(ssh ? { ssh } : {}),
     autonomy: {
       config: config.autonomy,
       start: config.autonomy.autostart,
@@ -71,7 +74,7 @@ async function main(): Promise<void> {
   process.once('SIGINT', () => stop('SIGINT'));
   log(`polling task queue "${config.temporal.taskQueue}" on ${config.temporal.address}`);
   await jarvis.run();
-  await Promise.allSettled([connection.close(), clientConnection.close(), pool.end(), pve.close()]);
+  await Promise.allSettled([connection.close(), clientConnection.close(), pool.end(), pve.close(), ssh?.close()]);
   log('stopped');
 }
 

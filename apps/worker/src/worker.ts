@@ -5,7 +5,7 @@ import {
   type LlmSettings,
   type NotifyDeps,
   type ProxmoxClient,
-  type ServiceRestarter,
+  type SshRunner,
 } from '@jarvis/activities';
 import { ArchiveQueueRepository, ArchiveRepository } from '@jarvis/db';
 import { type Pool } from 'pg';
@@ -28,7 +28,7 @@ export interface JarvisWorkerOptions {
   /** Monitoring and remediation: with `start`, the monitor and the guardian are started at boot. */
   readonly autonomy?: AutonomyOptions & { readonly start?: boolean };
   readonly notify?: NotifyDeps;
-  readonly ssh?: ServiceRestarter;
+  readonly ssh?: SshRunner;
   /** Chat models, prices and budget caps. */
   readonly llm?: LlmSettings;
 }
