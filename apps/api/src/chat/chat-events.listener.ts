@@ -1,8 +1,8 @@
 import { Inject, Injectable, Logger, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
-import { Client } from 'pg';
-import { Subject, type Observable } from 'rxjs';
+import { type Observable } from 'rxjs';
 import { CHAT_CHANNEL } from '@jarvis/db';
 import { API_CONFIG, type ApiConfig } from '../api-config';
+import { PgChannelListener } from '../infra/pg-channel-listener';
 
 export interface ChatChannelEvent {
   readonly type: 'delta' | 'reset' | 'card' | 'stage' | 'message' | 'cost';
@@ -35,78 +35,28 @@ export function parseChatEvent(payload: string | undefined): ChatChannelEvent | 
  */
 @Injectable()
 export class ChatEventsListener implements OnModuleInit, OnApplicationShutdown {
-  private readonly logger = new Logger('ChatEvents');
-  private readonly subject = new Subject<ChatChannelEvent>();
-  private client?: Client;
-  private retryTimer?: NodeJS.Timeout;
-  private stopped = false;
-  private failures = 0;
+  private readonly listener: PgChannelListener<ChatChannelEvent>;
 
-  constructor(@Inject(API_CONFIG) private readonly config: ApiConfig) {}
+  constructor(@Inject(API_CONFIG) config: ApiConfig) {
+    this.listener = new PgChannelListener({
+      databaseUrl: config.databaseUrl,
+      channel: CHAT_CHANNEL,
+      applicationName: 'jarvis-api-chat',
+      parse: parseChatEvent,
+      logger: new Logger('ChatEvents'),
+      what: 'chat',
+    });
+  }
 
   get events(): Observable<ChatChannelEvent> {
-    return this.subject.asObservable();
+    return this.listener.events;
   }
 
   onModuleInit(): void {
-    void this.connect();
+    this.listener.start();
   }
 
-  private async connect(): Promise<void> {
-    if (this.stopped) return;
-    const client = new Client({
-      connectionString: this.config.databaseUrl,
-      connectionTimeoutMillis: 5_000,
-      keepAlive: true,
-      application_name: `jarvis-api-chat:${process.pid}`,
-    });
-    let gone = false;
-    const lost = (reason: string): void => {
-      if (gone) return;
-      gone = true;
-      if (this.client === client) this.client = undefined;
-      client.removeAllListeners('notification');
-      void client.end().catch(() => undefined);
-      if (this.stopped || this.retryTimer) return;
-      if (this.failures === 0) this.logger.warn(`chat listener lost (${reason}); reconnecting`);
-      const delay = Math.min(10_000, 250 * 2 ** Math.min(this.failures++, 6));
-      this.retryTimer = setTimeout(() => {
-        this.retryTimer = undefined;
-        void this.connect();
-      }, delay);
-      this.retryTimer.unref();
-    };
-    client.on('error', (err) => lost(err.message));
-    try {
-      await client.connect();
-      client.on('notification', (msg) => {
-        if (msg.channel !== CHAT_CHANNEL) return;
-        const event = parseChatEvent(msg.payload);
-        if (event) this.subject.next(event);
-      });
-      client.on('end', () => lost('connection ended'));
-      await client.query(`LISTEN ${CHAT_CHANNEL}`);
-      if (this.stopped) {
-        await client.end();
-        return;
-      }
-      this.client = client;
-      this.failures = 0;
-    } catch (err) {
-      lost((err as Error).message);
-    }
-  }
-
-  async onApplicationShutdown(): Promise<void> {
-    this.stopped = true;
-    clearTimeout(this.retryTimer);
-    const client = this.client;
-    this.client = undefined;
-    this.subject.complete();
-    if (client) {
-      client.removeAllListeners('end');
-      client.removeAllListeners('notification');
-      await client.end().catch(() => undefined);
-    }
+  onApplicationShutdown(): Promise<void> {
+    return this.listener.stop();
   }
 }
