@@ -2,7 +2,14 @@ import { AuditRepository } from '@jarvis/db';
 import { guardianIdFor, monitorIdFor, timelineFromHistory } from '@jarvis/workflows/api';
 import { startStack, type TestStack } from '../support/stack';
 import { eventually, ledger, powerCalls, simControl } from '../support/vm-action.fixtures';
-import { fastAutonomy, incidentOf, remediationResult, stepsOf, terminateStack } from '../support/remediation.fixtures';
+import {
+  fastAutonomy,
+  incidentOf,
+  remediationResult,
+  stepsOf,
+  terminateStack,
+  monitorHasLooked,
+} from '../support/remediation.fixtures';
 
 /**
  * The monitor → remediation path on the real dev server and the simulator: a crashed VM is
@@ -30,7 +37,7 @@ describe('a crashed VM', () => {
   it('is detected, restarted once, verified and resolved, and the feed shows it in order', async () => {
     const since = Date.now();
     // Let the monitor take its first look at the healthy cluster.
-    await new Promise((r) => setTimeout(r, 800));
+    await monitorHasLooked(stack);
     const crashedAt = Date.now();
     await simControl(stack, 'POST', '/faults', { kind: 'crash-guest', vmid: 110 });
     const workflowId = 'remediate:vm-crashed:110';

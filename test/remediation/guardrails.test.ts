@@ -2,7 +2,14 @@ import { guardianIdFor, setKillSwitchUpdate } from '@jarvis/workflows/api';
 import { startStack, type TestStack } from '../support/stack';
 import { startSmtpSink, type SmtpSink } from '../support/smtp-sink';
 import { eventually, ledger, powerCalls, simControl } from '../support/vm-action.fixtures';
-import { fastAutonomy, phaseOf, remediationResult, stepsOf, terminateStack } from '../support/remediation.fixtures';
+import {
+  fastAutonomy,
+  phaseOf,
+  remediationResult,
+  stepsOf,
+  terminateStack,
+  monitorHasLooked,
+} from '../support/remediation.fixtures';
 
 /** The guardian on the real dev server: escalation after three failures, and the kill switch. */
 describe('remediation guardrails', () => {
@@ -21,7 +28,7 @@ describe('remediation guardrails', () => {
       notify: { smtpUrl: sink.url, alertEmail: 'ops@example.test' },
     });
     await eventually(() => stack.client.workflow.getHandle(guardianIdFor(stack.cluster)).describe());
-    await new Promise((r) => setTimeout(r, 800)); // the monitor's first look
+    await monitorHasLooked(stack);
   });
   afterAll(async () => {
     if (stack) await terminateStack(stack);

@@ -1,7 +1,13 @@
 import { guardianIdFor } from '@jarvis/workflows/api';
 import { startStack, type TestStack } from '../support/stack';
 import { eventually, ledger, simControl } from '../support/vm-action.fixtures';
-import { fastAutonomy, remediationResult, stepsOf, terminateStack } from '../support/remediation.fixtures';
+import {
+  fastAutonomy,
+  remediationResult,
+  stepsOf,
+  terminateStack,
+  monitorHasLooked,
+} from '../support/remediation.fixtures';
 
 /** Node down → wake-on-LAN through an online node, one node at a time. */
 describe('a node that goes down', () => {
@@ -11,7 +17,7 @@ describe('a node that goes down', () => {
   beforeAll(async () => {
     stack = await startStack({ autonomy: fastAutonomy(`node-${Date.now().toString(36)}`) });
     await eventually(() => stack.client.workflow.getHandle(guardianIdFor(stack.cluster)).describe());
-    await new Promise((r) => setTimeout(r, 800));
+    await monitorHasLooked(stack);
   });
   afterAll(async () => {
     if (stack) await terminateStack(stack);
@@ -37,7 +43,7 @@ describe('a node that goes down', () => {
   it('two nodes down: one at a time (the second waits for the first to finish)', async () => {
     const since = Date.now();
     await simControl(stack, 'POST', '/reset', {});
-    await new Promise((r) => setTimeout(r, 800));
+    await monitorHasLooked(stack);
     // pve can be woken; agent has no wake-on-LAN MAC, so its attempts fail and it escalates.
     await simControl(stack, 'POST', '/faults', { kind: 'node-offline', node: 'pve' });
     await simControl(stack, 'POST', '/faults', { kind: 'node-offline', node: 'agent' });

@@ -7,7 +7,7 @@ import { WORKFLOW_BUNDLE_PATH } from '@jarvis/worker';
 import { guardianIdFor, REPLAY_WORKFLOW, type ReplayInput, type ReplayResult } from '@jarvis/workflows/api';
 import { startStack, type TestStack } from '../support/stack';
 import { eventually, simControl } from '../support/vm-action.fixtures';
-import { fastAutonomy, remediationResult, terminateStack } from '../support/remediation.fixtures';
+import { fastAutonomy, remediationResult, terminateStack, monitorHasLooked } from '../support/remediation.fixtures';
 
 const FIXTURES = join(__dirname, '..', 'fixtures', 'histories');
 const bundle = { workflowBundle: { codePath: WORKFLOW_BUNDLE_PATH } };
@@ -23,7 +23,7 @@ describe('replay of remediation histories', () => {
   beforeAll(async () => {
     stack = await startStack({ autonomy: fastAutonomy(`replay-${Date.now().toString(36)}`) });
     await eventually(() => stack.client.workflow.getHandle(guardianIdFor(stack.cluster)).describe());
-    await new Promise((r) => setTimeout(r, 800));
+    await monitorHasLooked(stack);
   });
   afterAll(async () => {
     if (stack) await terminateStack(stack);

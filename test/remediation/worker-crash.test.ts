@@ -1,7 +1,7 @@
 import { type ChildProcess } from 'node:child_process';
 import { startStack, type TestStack } from '../support/stack';
 import { eventually, ledger, powerCalls, simControl } from '../support/vm-action.fixtures';
-import { remediationResult, terminateStack } from '../support/remediation.fixtures';
+import { remediationResult, terminateStack, monitorHasLooked } from '../support/remediation.fixtures';
 
 /**
  * The worker is a real process, killed with SIGKILL at random moments while remediations run;
@@ -55,7 +55,7 @@ describe('remediations through worker crashes', () => {
   it('every remediation completes and the ledger shows exactly one start per guest', async () => {
     const since = Date.now();
     worker = await startWorker();
-    await new Promise((r) => setTimeout(r, 1_000)); // the monitor's first look
+    await monitorHasLooked(stack);
     // Not 100: the vm-action suites stop it, and a stop an operator asked for moments ago explains a stopped guest.
     const vmids = [108, 111, 112];
     for (const vmid of vmids) await simControl(stack, 'POST', '/faults', { kind: 'crash-guest', vmid });
@@ -73,5 +73,5 @@ describe('remediations through worker crashes', () => {
     for (const r of results) expect(r.outcome).toBe('resolved');
     const entries = await ledger(stack);
     for (const vmid of vmids) expect(powerCalls(entries, vmid, 'start')).toHaveLength(1);
-  });
+  }, 150_000);
 });

@@ -1,7 +1,7 @@
 import { AuditRepository, IncidentsRepository, type AuditEventRow, type IncidentView } from '@jarvis/db';
 import { DEFAULT_PROTECTED } from '@jarvis/policies';
 import { type AutonomyOptions } from '@jarvis/worker';
-import { remediationProgressQuery } from '@jarvis/workflows/api';
+import { monitorIdFor, monitorStatusQuery, remediationProgressQuery } from '@jarvis/workflows/api';
 import { type TestStack } from './stack';
 import { eventually } from './vm-action.fixtures';
 
@@ -99,4 +99,21 @@ export async function phaseOf(stack: TestStack, workflowId: string, since: numbe
   const d = await stack.client.workflow.getHandle(workflowId).describe();
   if (d.startTime.getTime() < since - 50 || d.status.name !== 'RUNNING') return undefined;
   return (await stack.client.workflow.getHandle(workflowId, d.runId).query(remediationProgressQuery)).phase;
+}
+
+/**
+ * Waits until the stack's monitor has looked at the cluster at least once, so a fault injected
+ * next is a change it can see (a crash is a guest it saw running that stopped). A fixed sleep
+ * here made the tests depend on how busy the machine was.
+ */
+export async function monitorHasLooked(stack: TestStack, timeoutMs = 30_000): Promise<void> {
+  const handle = stack.client.workflow.getHandle(monitorIdFor(stack.cluster));
+  await eventually(
+    async () => {
+      const status = await handle.query(monitorStatusQuery);
+      return status.polls >= 1 && status.lastObservedAt !== undefined ? true : undefined;
+    },
+    timeoutMs,
+    100,
+  );
 }
