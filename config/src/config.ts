@@ -76,7 +76,23 @@ export interface AutonomyConfig {
   readonly heartbeatTimeoutMs: number;
   /** At most this many remediation attempts per incident per hour. */
   readonly maxAttempts: number;
+  /**
+   * REMEDIATION_SNAPSHOT_AFTER: from this restart attempt of a crashed VM on, snapshot it first and
+   * roll back (after an approval: RED) when the restart fails verification. 0 (the default): never.
+   */
+  readonly snapshotBeforeRestartAfter?: number;
+  /**
+   * WATCHED_SERVICES: systemd units the monitor checks over SSH on its important interval, by
+   * node name; `*` applies to every node. Default {@link DEFAULT_WATCHED_SERVICES}; `{}` watches
+   * none. Without SSH configured nothing is checked.
+   */
+  readonly watchedServices?: Readonly<Record<string, readonly string[]>>;
 }
+
+/** The Proxmox daemons watched on every node unless WATCHED_SERVICES says otherwise (all restartable). */
+export const DEFAULT_WATCHED_SERVICES: Readonly<Record<string, readonly string[]>> = Object.freeze({
+  '*': Object.freeze(['pveproxy', 'pvedaemon', 'pvestatd']),
+});
 
 export interface ChatConfig {
   /** ANTHROPIC_MODEL, default claude-sonnet-5-5. */
@@ -105,6 +121,9 @@ const FINGERPRINT = /^([0-9A-Fa-f]{2}:){31}[0-9A-Fa-f]{2}$/;
 const PVE_TOKEN = /^[^@\s]+@[^!\s]+![^=\s]+=\S+$/;
 /** PVE's node name format (pve-node in PVE::JSONSchema). */
 const NODE_NAME = /^[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?$/;
+/** A systemd unit name as the incident policy accepts it (no template `@`, no `..`). */
+const UNIT_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,99}$/;
+const MAX_WATCHED_PER_NODE = 50;
 const UNIX_USER = /^[A-Za-z_][A-Za-z0-9_.-]{0,31}$/;
 const HOSTNAME =
   /^(?=.{1,253}$)[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$/;
@@ -276,6 +295,33 @@ export function loadConfig(env: Env = process.env): JarvisConfig {
     if (sshKeyFile && knownHostsFile) ssh = { keyFile: sshKeyFile, knownHostsFile, user, nodes };
   }
 
+  let watchedServices: Record<string, readonly string[]> | undefined;
+  const watchedRaw = json('WATCHED_SERVICES');
+  if (watchedRaw !== undefined) {
+    if (typeof watchedRaw !== 'object' || watchedRaw === null || Array.isArray(watchedRaw)) {
+      problems.push('WATCHED_SERVICES must be a JSON object of node name (or "*") to an array of unit names');
+    } else {
+      watchedServices = {};
+      for (const [node, units] of Object.entries(watchedRaw as Record<string, unknown>)) {
+        if (node !== '*' && !NODE_NAME.test(node)) {
+          problems.push(`WATCHED_SERVICES: "${node.slice(0, 64)}" is not a node name or "*"`);
+          continue;
+        }
+        const valid =
+          Array.isArray(units) &&
+          units.length <= MAX_WATCHED_PER_NODE &&
+          units.every((u) => typeof u === 'string' && UNIT_NAME.test(u) && !u.includes('..'));
+        if (!valid) {
+          problems.push(
+            `WATCHED_SERVICES.${node.slice(0, 64)} must be an array of at most ${MAX_WATCHED_PER_NODE} unit names (letters, digits, _.-)`,
+          );
+          continue;
+        }
+        watchedServices[node] = [...new Set(units as string[])];
+      }
+    }
+  }
+
   const config: JarvisConfig = {
     pve: {
       url: pveUrl ?? '',
@@ -322,6 +368,8 @@ export function loadConfig(env: Env = process.env): JarvisConfig {
       recheckMs: int('REMEDIATION_RECHECK_MS', 30_000, 50, 3600_000),
       heartbeatTimeoutMs: int('REMEDIATION_HEARTBEAT_MS', 30_000, 500, 3600_000),
       maxAttempts: int('GUARDRAIL_MAX_ATTEMPTS', 3, 1, 10_000),
+      watchedServices: watchedServices ?? DEFAULT_WATCHED_SERVICES,
+      snapshotBeforeRestartAfter: int('REMEDIATION_SNAPSHOT_AFTER', 0, 0, 10_000),
     },
   };
   if (!/^[A-Za-z0-9_.-]{1,60}$/.test(config.autonomy.cluster)) {

@@ -94,12 +94,20 @@ export class IncidentsRepository {
    * the vm-action workflows record a `requested` step first, and their workflow ID names the
    * node, guest and action (`vm-action:<node>:<vmid>:<action>:<id>`).
    */
-  async operatorStops(sinceIso: string): Promise<OperatorStop[]> {
+  /**
+   * Stopping actions operators requested since `sinceIso`. With `settledBeforeIso`, an action that
+   * had already reached its end (verified, failed, refused, …) before then is left out: the guest
+   * was seen running after it, so it cannot explain a stop seen later.
+   */
+  async operatorStops(sinceIso: string, settledBeforeIso?: string): Promise<OperatorStop[]> {
     const { rows } = await this.pool.query<{ workflow_id: string; at: Date }>(
-      `SELECT workflow_id, at FROM audit_events
-        WHERE kind = 'requested' AND workflow_id LIKE 'vm-action:%' AND at >= $1
-        ORDER BY at LIMIT 1000`,
-      [sinceIso],
+      `SELECT r.workflow_id, r.at FROM audit_events r
+        WHERE r.kind = 'requested' AND r.workflow_id LIKE 'vm-action:%' AND r.at >= $1
+          AND ($2::timestamptz IS NULL OR NOT EXISTS (
+                SELECT 1 FROM audit_events e
+                 WHERE e.workflow_id = r.workflow_id AND e.kind = ANY($3::text[]) AND e.at < $2::timestamptz))
+        ORDER BY r.at LIMIT 1000`,
+      [sinceIso, settledBeforeIso ?? null, SETTLED_KINDS],
     );
     const out: OperatorStop[] = [];
     for (const r of rows) {
@@ -112,6 +120,9 @@ export class IncidentsRepository {
     return out;
   }
 }
+
+/** The vm-action steps after which the action has played out. */
+const SETTLED_KINDS = ['verified', 'not-verified', 'failed', 'rejected', 'expired', 'blocked', 'not-found'];
 
 const iso = (v: unknown): string | undefined => (v instanceof Date ? v.toISOString() : undefined);
 

@@ -40,6 +40,10 @@ describe('the tool catalog and the worker activities agree', () => {
     'observeCluster',
     'upsertIncident',
     'checkService',
+    // The monitor's watched-service check, and the VM runbook's snapshot and its (approved) rollback.
+    'checkWatchedServices',
+    'issueSnapshot',
+    'issueRollback',
     'sendEscalation',
     'requestPermit',
     'reportOutcome',

@@ -3,9 +3,15 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { DefaultLogger, makeTelemetryFilterString, NativeConnection, Runtime } from '@temporalio/worker';
-import { ProxmoxClient } from '@jarvis/activities';
+import { KnownHosts, ProxmoxClient, SshPool, type SshRunner } from '@jarvis/activities';
 import { createPool } from '@jarvis/db';
-import { startSimulator, type RunningSimulator, type SimulatorOptions } from '@jarvis/pve-sim';
+import {
+  generateSshKeyPair,
+  startSimSshServers,
+  startSimulator,
+  type RunningSimulator,
+  type SimulatorOptions,
+} from '@jarvis/pve-sim';
 import { createJarvisWorker, type AutonomyOptions, type JarvisWorker } from '@jarvis/worker';
 import { type LlmSettings, type NotifyDeps } from '@jarvis/activities';
 import { type Pool } from 'pg';
@@ -27,6 +33,8 @@ export interface TestStack {
   readonly env: Record<string, string>;
   /** This stack's cluster name (unique per stack): its monitor and guardian IDs derive from it. */
   readonly cluster: string;
+  /** With `ssh: true`: Jarvis's SSH pool to the simulator's per-node SSH servers, handed to the worker. */
+  readonly ssh?: SshRunner;
   startWorker(): Promise<void>;
   stopWorker(): Promise<void>;
   /** The worker as its own OS process (`apps/worker/dist/main.js`), for crash tests. */
@@ -60,6 +68,8 @@ export async function startStack(
     notify?: NotifyDeps;
     /** Chat models for the in-process worker (the fake LLM servers in tests). */
     llm?: LlmSettings;
+    /** Start the simulator's SSH servers and give the in-process worker an SSH pool to them. */
+    ssh?: boolean;
   } = {},
 ): Promise<TestStack> {
   const temporalAddress = process.env['JARVIS_TEST_TEMPORAL_ADDRESS'];
@@ -75,6 +85,18 @@ export async function startStack(
   const connection = await Connection.connect({ address: temporalAddress });
   const client = new Client({ connection, namespace });
   const pve = new ProxmoxClient({ baseUrl: sim.url, token: sim.token, fingerprint: sim.fingerprint });
+  let ssh: SshPool | undefined;
+  if (opts.ssh) {
+    const key = generateSshKeyPair();
+    const servers = await startSimSshServers(sim, { authorizedKeys: key.publicKey });
+    ssh = new SshPool({
+      targets: servers.endpoints.map((e) => ({ node: e.node, host: e.host, port: e.port, username: 'root' })),
+      privateKey: key.privateKey,
+      knownHosts: KnownHosts.parse(servers.endpoints.map((e) => e.hostKeyLine).join('\n')),
+      reconnect: { initialMs: 100, maxMs: 400 },
+      readyTimeoutMs: 3_000,
+    });
+  }
 
   const env: Record<string, string> = {
     PVE_URL: sim.url,
@@ -112,6 +134,7 @@ export async function startStack(
     pve,
     env,
     cluster,
+    ...(ssh ? { ssh } : {}),
     async startWorker() {
       if (worker) return;
       nativeConnection ??= await NativeConnection.connect({ address: temporalAddress });
@@ -126,6 +149,7 @@ export async function startStack(
         ...(opts.autonomy ? { autonomy: { start: true, ...opts.autonomy } } : {}),
         ...(opts.notify ? { notify: opts.notify } : {}),
         ...(opts.llm ? { llm: opts.llm } : {}),
+        ...(ssh ? { ssh } : {}),
       });
       running = worker.run();
     },
@@ -151,6 +175,7 @@ export async function startStack(
       await connection.close();
       await pve.close();
       await pool.end();
+      await ssh?.close();
       await sim.close();
     },
   };

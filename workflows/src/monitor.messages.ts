@@ -49,6 +49,11 @@ export interface MonitorInput {
   readonly taskQueue?: string;
   readonly intervals: MonitorIntervals;
   readonly thresholds?: Partial<IncidentThresholds>;
+  /**
+   * systemd units checked over SSH on the important interval, by node name (`*`: every node). Absent
+   * or empty: no service is watched. A worker without SSH answers "not configured" and the run stops asking.
+   */
+  readonly watchedServices?: Readonly<Record<string, readonly string[]>>;
   /** Storage above this fraction is listed in the periodic capacity report. Default 0.8. */
   readonly capacityReportAbove?: number;
   /** How long before the previous observation an operator's stop still explains a guest stopping. Default 60 s. */

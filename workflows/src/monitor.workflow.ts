@@ -9,7 +9,7 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import type * as activities from '@jarvis/activities';
-import { detectIncidents, type ClusterSnapshot, type Incident } from '@jarvis/policies';
+import { detectIncidents, type ClusterSnapshot, type Incident, type WatchedService } from '@jarvis/policies';
 import { type GuardianActivities } from './guardian.activities';
 import { INCIDENT_TIER, monitorStatusQuery, type MonitorInput, type MonitorIntervals } from './monitor.messages';
 
@@ -19,6 +19,11 @@ type Step = activities.WorkflowStep;
 const local = proxyLocalActivities<Acts>({
   startToCloseTimeout: '15s',
   retry: { initialInterval: '200ms', maximumInterval: '5s', maximumAttempts: 3 },
+});
+/** The service check bounds each `systemctl is-active` itself and never throws for a node; one attempt. */
+const serviceCheck = proxyLocalActivities<Acts>({
+  startToCloseTimeout: '30s',
+  retry: { maximumAttempts: 1 },
 });
 const guardian = proxyActivities<GuardianActivities>({
   startToCloseTimeout: '5s',
@@ -47,6 +52,8 @@ export async function monitorWorkflow(input: MonitorInput): Promise<never> {
   const started: string[] = [];
   const every = input.continueAsNewEvery ?? 200;
   let pollsThisRun = 0;
+  // Cleared when this worker has no SSH: service checks are then skipped, quietly, for the rest of this run.
+  let checkServices = input.watchedServices !== undefined && Object.keys(input.watchedServices).length > 0;
 
   setHandler(monitorStatusQuery, () => ({
     polls,
@@ -77,7 +84,10 @@ export async function monitorWorkflow(input: MonitorInput): Promise<never> {
     const slack = input.explainSlackMs ?? 60_000;
     let observation: Awaited<ReturnType<Acts['observeCluster']>> | undefined;
     try {
-      observation = await local.observeCluster({ explainSinceMs: (previous?.observedAt ?? now) - slack });
+      observation = await local.observeCluster({
+        explainSinceMs: (previous?.observedAt ?? now) - slack,
+        ...(previous?.observedAt !== undefined ? { lastSeenAt: previous.observedAt } : {}),
+      });
       if (failing) step('monitor-recovered', 'Monitor: the cluster can be read again');
       failing = false;
     } catch (err) {
@@ -89,10 +99,12 @@ export async function monitorWorkflow(input: MonitorInput): Promise<never> {
 
     if (observation && !observation.stale) {
       const current = observation.snapshot;
+      const watchedServices = due.has(INCIDENT_TIER['service-down']) ? await readServices(current) : undefined;
       const incidents = detectIncidents({
         previous: previous ?? {},
         current,
         explainedStops: observation.explainedStops,
+        ...(watchedServices ? { watchedServices } : {}),
         ...(input.thresholds ? { thresholds: input.thresholds } : {}),
       }).filter((i) => due.has(INCIDENT_TIER[i.class]));
       await Promise.all(incidents.map((incident) => startRemediation(incident)));
@@ -110,6 +122,21 @@ export async function monitorWorkflow(input: MonitorInput): Promise<never> {
       });
     }
     await sleep(input.intervals.criticalMs);
+  }
+
+  /** The watched services on the online nodes, over SSH; undefined when not configured or not readable. */
+  async function readServices(current: ClusterSnapshot): Promise<WatchedService[] | undefined> {
+    if (!checkServices || !input.watchedServices) return undefined;
+    const nodes = (current.nodes ?? []).filter((n) => n.status === 'online').map((n) => n.name);
+    if (nodes.length === 0) return undefined;
+    try {
+      const report = await serviceCheck.checkWatchedServices({ watch: input.watchedServices, nodes });
+      if (!report.configured) checkServices = false;
+      return report.configured ? report.services : undefined;
+    } catch {
+      // No evidence this round; the next important interval asks again.
+      return undefined;
+    }
   }
 
   async function startRemediation(incident: Incident): Promise<void> {

@@ -17,6 +17,12 @@ export interface RemediationSettings {
   readonly escalateAfterMs: number;
   readonly taskTimeoutMs?: number;
   readonly heartbeatTimeoutMs?: number;
+  /**
+   * Verified remediation with rollback: from this restart attempt of a crashed VM on (the guest has
+   * crashed this many times), a snapshot is taken first, and a failed verification rolls back to it
+   * (RED: after an operator's approval) and escalates. Absent or 0: no snapshots.
+   */
+  readonly snapshotBeforeRestartAfter?: number;
 }
 
 export const DEFAULT_REMEDIATION_SETTINGS: RemediationSettings = Object.freeze({

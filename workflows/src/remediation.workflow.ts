@@ -56,6 +56,18 @@ const notify = proxyActivities<Acts>({
 interface AttemptResult {
   readonly ok: boolean;
   readonly detail: string;
+  /** A failed verification with this set is undone (through its tier's approval), then escalated. */
+  readonly undo?: Undo;
+}
+
+/** What an action is, for the guardrails' approval card. */
+type ActionCard = Pick<Runbook, 'tool' | 'actionName' | 'resourceName' | 'args'>;
+
+/** How to undo a step whose verification failed, e.g. a rollback to the snapshot taken before it. */
+interface Undo extends ActionCard {
+  readonly tier: 'YELLOW' | 'RED';
+  readonly description: string;
+  run(): Promise<AttemptResult>;
 }
 
 /** One runbook: the tier of its action, the action with its verification, and the live re-check. */
@@ -212,6 +224,15 @@ export async function remediationWorkflow(input: RemediationInput): Promise<Reme
       },
       async act(n) {
         phase = 'acting';
+        // A guest that has crashed this often gets a safety net first: a snapshot the restart can be rolled back to.
+        const snapshotAfter = settings.snapshotBeforeRestartAfter;
+        let undo: Undo | undefined;
+        if (snapshotAfter !== undefined && snapshotAfter > 0 && n >= snapshotAfter && kind() === 'qemu') {
+          const taken = await snapshotBeforeRestart(vmid, n);
+          if (!taken.ok) return taken;
+          undo = taken.undo;
+        }
+        const withUndo = (r: AttemptResult): AttemptResult => (undo ? { ...r, undo } : r);
         step('restarting', `Restarting guest ${vmid} on ${subject.node} (attempt ${n})`, {
           detail: { attempt: n, action: 'start' },
         });
@@ -246,7 +267,10 @@ export async function remediationWorkflow(input: RemediationInput): Promise<Reme
             },
           );
           if (!task.ok || !verification?.verified) {
-            return { ok: false, detail: task.ok ? `guest is ${verification?.status ?? 'unknown'}` : task.exitstatus };
+            return withUndo({
+              ok: false,
+              detail: task.ok ? `guest is ${verification?.status ?? 'unknown'}` : task.exitstatus,
+            });
           }
           step('running', `Guest ${vmid} is running; watching it for ${seconds(settings.stabilityWindowMs)}`, {
             detail: { upid, observedAt: verification.observedAt, status: verification.status },
@@ -272,12 +296,70 @@ export async function remediationWorkflow(input: RemediationInput): Promise<Reme
           step('unstable', `Guest ${vmid} fell over again (${stability.status}) within the stability window`, {
             detail: { status: stability.status, observedAt: stability.observedAt, checks: stability.checks },
           });
-          return { ok: false, detail: `crashed again within ${seconds(settings.stabilityWindowMs)} of starting` };
+          return withUndo({
+            ok: false,
+            detail: `crashed again within ${seconds(settings.stabilityWindowMs)} of starting`,
+          });
         }
         step('verified', `Verified: guest ${vmid} stayed up for ${seconds(settings.stabilityWindowMs)}`, {
           detail: { observedAt: stability.observedAt, checks: stability.checks, ...(upid ? { upid } : {}) },
         });
         return { ok: true, detail: `guest ${vmid} is running and stable` };
+      },
+    };
+  }
+
+  /** A disk snapshot of the VM before restart attempt `n`, and how to roll back to it (RED: it always asks). */
+  async function snapshotBeforeRestart(vmid: number, n: number): Promise<AttemptResult> {
+    const name = `jarvis_${runTag}_${n}`;
+    const node = subject.node;
+    step('snapshotting', `Taking snapshot ${name} of guest ${vmid} before restarting it (attempt ${n})`, {
+      detail: { snapshot: name, attempt: n },
+    });
+    try {
+      const [{ upid }] = await Promise.all([
+        once.issueSnapshot({ node, vmid, name, description: `Jarvis, before restart attempt ${n} (${incident.key})` }),
+        flush(),
+      ]);
+      const task = await follower.waitForTask({
+        node,
+        upid,
+        ...(settings.taskTimeoutMs ? { timeoutMs: settings.taskTimeoutMs } : {}),
+      });
+      if (!task.ok) {
+        step('snapshot-failed', `Snapshot ${name} failed: ${task.exitstatus}`, {
+          detail: { upid, exitstatus: task.exitstatus },
+        });
+        return { ok: false, detail: `no restart without its snapshot: ${task.exitstatus}` };
+      }
+      step('snapshot', `Snapshot ${name} taken`, { detail: { upid, snapshot: name } });
+    } catch (err) {
+      const type = failureType(err);
+      if (!type) throw err;
+      return { ok: false, detail: `no restart without its snapshot: ${type}: ${failureMessage(err)}` };
+    }
+    return {
+      ok: true,
+      detail: `snapshot ${name}`,
+      undo: {
+        tool: 'guest.rollback',
+        actionName: 'rollback',
+        resourceName: `${vmid}@${name}`,
+        args: { node, vmid, snapshot: name },
+        tier: 'RED',
+        description: `roll guest ${vmid} back to snapshot ${name}`,
+        async run() {
+          const [{ upid }] = await Promise.all([once.issueRollback({ node, vmid, name }), flush()]);
+          step('task', `Proxmox task started: rollback of guest ${vmid} to ${name}`, { detail: { upid } });
+          const task = await follower.waitForTask({
+            node,
+            upid,
+            ...(settings.taskTimeoutMs ? { timeoutMs: settings.taskTimeoutMs } : {}),
+          });
+          return task.ok
+            ? { ok: true, detail: `rolled back to snapshot ${name} (${upid})` }
+            : { ok: false, detail: `the rollback to ${name} failed: ${task.exitstatus}` };
+        },
       },
     };
   }
@@ -468,6 +550,12 @@ export async function remediationWorkflow(input: RemediationInput): Promise<Reme
       }
       await report(outcome.ok ? 'succeeded' : 'failed');
       tried.push({ n: attempts, at, outcome: outcome.ok ? 'succeeded' : 'failed', detail: outcome.detail });
+      if (!outcome.ok && outcome.undo) {
+        // Verified remediation: a step that can be undone is undone when its verification fails, then escalated.
+        step('attempt-failed', `Attempt ${attempts} failed: ${outcome.detail}`, { detail: { attempt: attempts } });
+        const undone = await undo(outcome.undo);
+        return escalate(`attempt ${attempts} failed verification (${outcome.detail}); ${undone}`);
+      }
       if (outcome.ok) {
         step('resolved', `Resolved: ${outcome.detail}`, { detail: { attempts } });
         return { outcome: 'resolved', attempts, reason: outcome.detail };
@@ -477,13 +565,53 @@ export async function remediationWorkflow(input: RemediationInput): Promise<Reme
     }
   }
 
+  /** Runs an undo after its approval, checking the kill switch right before; says what became of it. */
+  async function undo(u: Undo): Promise<string> {
+    step('rollback-requested', `Verification failed: ${u.description} (${u.tier}: an operator must approve)`, {
+      by: `runbook:${incident.class}`,
+      detail: { tool: u.tool, args: u.args, tier: u.tier },
+    });
+    const asked = await askApproval(u, u.tier, {
+      idSuffix: 'undo',
+      reason: `Undo after a failed verification: ${u.description}`,
+    });
+    if (!asked.approvedBy) {
+      step('rollback-skipped', `Not rolled back: ${asked.reason}`);
+      return `not rolled back (${asked.reason})`;
+    }
+    const gate = await guardian.checkGate({
+      guardianId: input.guardianId,
+      updateId: `${workflowId}:${runId}:gate-${++gateSeq}`,
+      request: { workflowId, incidentKey: incident.key },
+    });
+    if (gate.kind !== 'allow') {
+      step('rollback-skipped', `Not rolled back: ${gate.reason}`, { by: 'guardian', detail: { ruleId: gate.ruleId } });
+      return `not rolled back (${gate.reason})`;
+    }
+    phase = 'acting';
+    let done: AttemptResult;
+    try {
+      done = await u.run();
+    } catch (err) {
+      const type = failureType(err);
+      if (!type) throw err;
+      done = { ok: false, detail: `the rollback failed: ${type}: ${failureMessage(err)}` };
+    }
+    step(done.ok ? 'rolled-back' : 'rollback-failed', done.ok ? `Rolled back: ${done.detail}` : done.detail, {
+      by: asked.approvedBy,
+    });
+    return done.detail;
+  }
+
   /** L2 (or a RED action): an approval like any other, decided through the same `decide` update. */
   async function askApproval(
-    rb: Runbook,
+    rb: ActionCard,
     tier: 'YELLOW' | 'RED',
+    opts: { idSuffix?: string; reason?: string } = {},
   ): Promise<{ approvedBy?: string; outcome: RemediationOutcome; reason: string }> {
     phase = 'awaiting-approval';
-    const approvalId = approvalIdFor(workflowId);
+    // A second approval in one run (an undo) gets its own ID: the projection keeps both.
+    const approvalId = opts.idSuffix ? `${approvalIdFor(workflowId)}:${opts.idSuffix}` : approvalIdFor(workflowId);
     const nowMs = Date.now();
     let approval: ApprovalRequestState = {
       tier,
@@ -519,7 +647,7 @@ export async function remediationWorkflow(input: RemediationInput): Promise<Reme
         action: rb.actionName,
         target: { node: subject.node, ...(subject.vmid !== undefined ? { vmid: subject.vmid } : {}) },
         resourceName: approval.resourceName,
-        reason: `Runbook for ${describeIncident()}`,
+        reason: opts.reason ?? `Runbook for ${describeIncident()}`,
         requestedBy: approval.requester,
         requestedAt: new Date(nowMs).toISOString(),
         expiresAt: new Date(approval.expiresAtMs).toISOString(),

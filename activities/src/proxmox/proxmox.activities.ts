@@ -287,6 +287,29 @@ export function createProxmoxActivities({
     return { task, verification };
   }
 
+  /** A disk snapshot of a VM before a risky step, so that the step can be undone. Returns the task's UPID. */
+  async function issueSnapshot(input: {
+    node: string;
+    vmid: number;
+    name: string;
+    description?: string;
+  }): Promise<{ upid: string }> {
+    return mapped(async () => ({
+      upid: await pve.createSnapshot(input.node, input.vmid, input.name, input.description, {
+        signal: Context.current().cancellationSignal,
+      }),
+    }));
+  }
+
+  /** Rolls a VM back to a snapshot (RED: only after an operator's approval). Returns the task's UPID. */
+  async function issueRollback(input: { node: string; vmid: number; name: string }): Promise<{ upid: string }> {
+    return mapped(async () => ({
+      upid: await pve.rollbackSnapshot(input.node, input.vmid, input.name, {
+        signal: Context.current().cancellationSignal,
+      }),
+    }));
+  }
+
   /** The node.wake tool: the magic packet goes out from the node serving the API. Returns the MAC woken. */
   async function wakeNode(input: { node: string }): Promise<{ node: string; mac: string }> {
     return mapped(async () => {
@@ -389,6 +412,8 @@ export function createProxmoxActivities({
     verifyGuestState,
     followPowerTask,
     wakeNode,
+    issueSnapshot,
+    issueRollback,
     readGuestStatus,
     watchGuestStability,
     waitNodeOnline,

@@ -138,6 +138,25 @@ export class ProxmoxClient {
     return this.#one('POST', path, (raw) => parseUpid(raw)?.upid, params, opts);
   }
 
+  /** POST /nodes/{node}/qemu/{vmid}/snapshot: a qmsnapshot task (disk only, no RAM state). Returns its UPID. */
+  async createSnapshot(
+    node: string,
+    vmid: number | string,
+    snapname: string,
+    description?: string,
+    opts?: CallOptions,
+  ): Promise<string> {
+    const path = `/nodes/${assertNodeName(node)}/qemu/${assertVmid(vmid)}/snapshot`;
+    const params = { snapname: assertSnapname(snapname), ...(description ? { description } : {}) };
+    return this.#one('POST', path, (raw) => parseUpid(raw)?.upid, params, opts);
+  }
+
+  /** POST /nodes/{node}/qemu/{vmid}/snapshot/{snapname}/rollback: a qmrollback task. Returns its UPID. */
+  async rollbackSnapshot(node: string, vmid: number | string, snapname: string, opts?: CallOptions): Promise<string> {
+    const path = `/nodes/${assertNodeName(node)}/qemu/${assertVmid(vmid)}/snapshot/${assertSnapname(snapname)}/rollback`;
+    return this.#one('POST', path, (raw) => parseUpid(raw)?.upid, {}, opts);
+  }
+
   /**
    * Wake-on-LAN: POST /nodes/{target}/wakeonlan. PVE does not proxy it, so the node that serves
    * this API sends the magic packet; it must be online and must not be the target. Returns the MAC.
@@ -260,4 +279,12 @@ function malformed(method: string, path: string): ProxmoxError {
     method,
     path,
   });
+}
+
+/** PVE's snapshot name (pve-configid): a letter, then letters, digits, `_` or `-`; at most 40. */
+function assertSnapname(name: string): string {
+  if (typeof name !== 'string' || !/^[A-Za-z][A-Za-z0-9_-]{1,39}$/.test(name)) {
+    throw new ProxmoxError('BAD_REQUEST', 'invalid snapshot name');
+  }
+  return name;
 }

@@ -1,7 +1,7 @@
 import { ApplicationFailure } from '@temporalio/common';
 import { Context } from '@temporalio/activity';
 import { type IncidentsRepository, type IncidentView } from '@jarvis/db';
-import { type ClusterSnapshot as PolicySnapshot, type ExplainedStop } from '@jarvis/policies';
+import { type ClusterSnapshot as PolicySnapshot, type ExplainedStop, type WatchedService } from '@jarvis/policies';
 import { type ClusterState } from '../proxmox/normalize';
 import { isProxmoxError } from '../proxmox/proxmox.errors';
 import { toPolicySnapshot } from './cluster-view';
@@ -13,6 +13,8 @@ export interface ClusterSource {
 
 /** The part of the SSH layer a service restart uses; activities/src/ssh's SshRunner fits it. */
 export interface ServiceRestarter {
+  /** The nodes it can reach; a node not listed is not checked. */
+  readonly nodes?: readonly string[];
   exec(
     node: string,
     command: string,
@@ -25,6 +27,24 @@ export interface Observation {
   readonly stale: boolean;
   readonly explainedStops: ExplainedStop[];
 }
+
+/** What the monitor's service check returns: `configured: false` when there is no SSH to check with. */
+export interface WatchedServicesReport {
+  readonly configured: boolean;
+  readonly services: WatchedService[];
+}
+
+/** `systemctl is-active` → the incident policy's state. Transitions are neither up nor down yet. */
+function serviceState(exitCode: number | null, stdout: string): WatchedService['state'] {
+  const word = stdout.trim();
+  if (exitCode === 0 && (word === 'active' || word === 'reloading')) return 'up';
+  if (exitCode === 3 && (word === 'inactive' || word === 'failed')) return 'down';
+  return 'unknown';
+}
+
+const UNIT_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,99}$/;
+/** One check's bound; the monitor's local activity must end well inside its own timeout. */
+const SERVICE_CHECK_TIMEOUT_MS = 5_000;
 
 export interface RemediationActivityDeps {
   readonly cluster: ClusterSource;
@@ -40,7 +60,15 @@ export function createRemediationActivities({ cluster, incidents, ssh }: Remedia
      * The cluster from the shared cache, in the incident policy's shape, with the operator stops
      * since `explainSinceMs` (a stop an operator asked for is not a crash).
      */
-    async observeCluster(input: { explainSinceMs?: number }): Promise<Observation> {
+    async observeCluster(input: {
+      explainSinceMs?: number;
+      /**
+       * When the monitor last looked. An operator action that had already finished by then cannot
+       * explain a stop seen now: the guest was seen running after it (a stop from an earlier run,
+       * or an earlier cluster state, is not this stop).
+       */
+      lastSeenAt?: number;
+    }): Promise<Observation> {
       let state: ClusterState;
       try {
         state = await cluster.get();
@@ -51,12 +79,56 @@ export function createRemediationActivities({ cluster, incidents, ssh }: Remedia
         });
       }
       const since = input.explainSinceMs ?? Date.now() - 10 * 60_000;
-      const stops = await incidents.operatorStops(new Date(since).toISOString());
+      const stops = await incidents.operatorStops(
+        new Date(since).toISOString(),
+        input.lastSeenAt === undefined ? undefined : new Date(input.lastSeenAt).toISOString(),
+      );
       return {
         snapshot: toPolicySnapshot(state),
         stale: state.stale,
         explainedStops: stops.map((s) => ({ vmid: s.vmid, since: s.since, by: 'operator' })),
       };
+    },
+
+    /**
+     * The monitor's watched services: `systemctl is-active <unit>` (GREEN on the allowlist) on each
+     * given online node, for the units configured for that node and for `*`. Never throws for a
+     * node or a unit: what cannot be read is `unknown`, which raises no incident. Without SSH the
+     * answer is `configured: false` and the monitor stops asking.
+     */
+    async checkWatchedServices(input: {
+      watch: Readonly<Record<string, readonly string[]>>;
+      nodes: readonly string[];
+    }): Promise<WatchedServicesReport> {
+      if (!ssh) return { configured: false, services: [] };
+      const reachable = ssh.nodes ? new Set(ssh.nodes) : undefined;
+      const signal = Context.current().cancellationSignal;
+      const perNode = await Promise.all(
+        [...new Set(input.nodes)]
+          .filter((node) => !reachable || reachable.has(node))
+          .map(async (node) => {
+            const units = [...new Set([...(input.watch['*'] ?? []), ...(input.watch[node] ?? [])])].filter(
+              (u) => UNIT_NAME.test(u) && !u.includes('..'),
+            );
+            const out: WatchedService[] = [];
+            // One at a time per node: the pool holds one connection per node; nodes run in parallel.
+            for (const name of units) {
+              let state: WatchedService['state'] = 'unknown';
+              try {
+                const r = await ssh.exec(node, `systemctl is-active ${name}`, {
+                  timeoutMs: SERVICE_CHECK_TIMEOUT_MS,
+                  signal,
+                });
+                state = serviceState(r.exitCode, r.stdout);
+              } catch {
+                // Unreachable, refused, timed out: no evidence either way.
+              }
+              out.push({ name, node, state });
+            }
+            return out;
+          }),
+      );
+      return { configured: true, services: perNode.flat() };
     },
 
     async upsertIncident(view: IncidentView): Promise<void> {

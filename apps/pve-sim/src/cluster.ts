@@ -21,6 +21,13 @@ export interface FaultState {
   latencyMs: number;
   errorRate: number;
   diskFills: DiskFill[];
+  /** Units stopped by the service-down fault, until a `systemctl restart` over SSH starts them. */
+  servicesDown: ServiceDown[];
+}
+
+export interface ServiceDown {
+  node: string;
+  unit: string;
 }
 
 export interface ClusterInit {
@@ -33,7 +40,7 @@ export interface ClusterInit {
 }
 
 function noFaults(): FaultState {
-  return { quorumLost: false, latencyMs: 0, errorRate: 0, diskFills: [] };
+  return { quorumLost: false, latencyMs: 0, errorRate: 0, diskFills: [], servicesDown: [] };
 }
 
 /** The whole simulated cluster: model, tasks, ledger, faults and the pvestatd-style refresh. */

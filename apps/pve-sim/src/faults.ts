@@ -2,6 +2,7 @@ import { type ClusterSim } from './cluster';
 import { armFlapping, crashGuest } from './guest-lifecycle';
 import { powerOn } from './node-power';
 import { SeededRandom } from './random';
+import { SIM_UNITS } from './ssh/node-commands';
 
 export type Fault =
   | { kind: 'crash-guest'; vmid: number }
@@ -11,7 +12,8 @@ export type Fault =
   | { kind: 'lose-quorum' }
   | { kind: 'latency'; ms: number }
   | { kind: 'errors'; rate: number }
-  | { kind: 'flapping-guest'; vmid: number };
+  | { kind: 'flapping-guest'; vmid: number }
+  | { kind: 'service-down'; node: string; unit: string };
 
 /** A refused control request: the status and the `{ error: { code, message } }` body. */
 export class ControlError extends Error {
@@ -35,6 +37,7 @@ const FIELDS: Record<Fault['kind'], string[]> = {
   latency: ['ms'],
   errors: ['rate'],
   'flapping-guest': ['vmid'],
+  'service-down': ['node', 'unit'],
 };
 
 function num(body: Record<string, unknown>, key: string, min: number, max: number, integer: boolean): number {
@@ -81,6 +84,8 @@ export function parseFault(body: unknown): Fault {
       return { kind: 'latency', ms: num(b, 'ms', 0, 600_000, false) };
     case 'errors':
       return { kind: 'errors', rate: num(b, 'rate', 0, 1, false) };
+    case 'service-down':
+      return { kind: 'service-down', node: text(b, 'node'), unit: text(b, 'unit').replace(/\.service$/, '') };
   }
 }
 
@@ -143,6 +148,15 @@ export function applyFault(sim: ClusterSim, fault: Fault): void {
       // Re-seeded on every injection, so the same calls after it fail the same way in every run.
       sim.errorDraws = SeededRandom.stream(sim.seed, `errors/${fault.rate}`);
       break;
+    case 'service-down': {
+      requireNode(sim, fault.node);
+      if (!SIM_UNITS.includes(fault.unit))
+        throw new ControlError(400, 'UNKNOWN_UNIT', `no unit '${fault.unit}' on a simulated node`);
+      // As `systemctl stop`: down until something restarts it over SSH (or the faults are cleared).
+      if (!sim.faults.servicesDown.some((d) => d.node === fault.node && d.unit === fault.unit))
+        sim.faults.servicesDown.push({ node: fault.node, unit: fault.unit });
+      break;
+    }
   }
   // Membership and disk changes reach /cluster/resources at once instead of on the next cycle.
   sim.refresh(sim.now());
@@ -156,7 +170,7 @@ export function clearFaults(sim: ClusterSim): void {
   }
   for (const node of sim.model.nodes) node.faultOffline = false;
   for (const g of sim.model.guests) g.flapping = false;
-  sim.faults = { quorumLost: false, latencyMs: 0, errorRate: 0, diskFills: [] };
+  sim.faults = { quorumLost: false, latencyMs: 0, errorRate: 0, diskFills: [], servicesDown: [] };
   sim.refresh(sim.now());
 }
 
@@ -166,6 +180,7 @@ export function activeFaults(sim: ClusterSim): Array<Record<string, unknown>> {
   for (const g of sim.model.guests) if (g.flapping) out.push({ kind: 'flapping-guest', vmid: g.vmid });
   for (const f of sim.faults.diskFills)
     out.push({ kind: 'fill-disk', node: f.node, storage: f.storage, percent: f.percent });
+  for (const d of sim.faults.servicesDown) out.push({ kind: 'service-down', node: d.node, unit: d.unit });
   if (sim.faults.quorumLost) out.push({ kind: 'lose-quorum' });
   if (sim.faults.latencyMs > 0) out.push({ kind: 'latency', ms: sim.faults.latencyMs });
   if (sim.faults.errorRate > 0) out.push({ kind: 'errors', rate: sim.faults.errorRate });

@@ -222,3 +222,41 @@ export function requestSnapshot(sim: ClusterSim, node: SimNode, g: SimGuest, par
   });
   return task.upid;
 }
+
+/**
+ * POST /nodes/{n}/qemu/{id}/snapshot/{snap}/rollback: a qmrollback worker. As PVE does, a running
+ * VM is stopped first, and a snapshot without RAM state leaves it stopped (`start` starts it again).
+ */
+export function requestRollback(sim: ClusterSim, node: SimNode, g: SimGuest, params: Params, user: string): string {
+  const name = String(params['snapname']);
+  if (!g.snapshots.some((s) => s.name === name && s.snapstate === undefined))
+    throw handlerDie(`snapshot '${name}' does not exist`);
+  requireQuorum(sim);
+  const task = sim.tasks.fork({
+    node,
+    type: 'qmrollback',
+    id: String(g.vmid),
+    user,
+    lock: guestLock(g),
+    body: (ctx) => {
+      assertUnlocked(g, false);
+      const snap = g.snapshots.find((s) => s.name === name);
+      if (!snap) throw new TaskFailure(`snapshot '${name}' does not exist`);
+      g.lock = 'rollback';
+      if (g.status === 'running') {
+        ctx.log(`stopping VM ${g.vmid} for the rollback`);
+        markStopped(sim, g);
+      }
+      ctx.log(`  Logical volume "vm-${g.vmid}-disk-0" successfully merged from "snap_vm-${g.vmid}-disk-0_${name}"`);
+      return {
+        durationMs: sim.timing.task('snapshot'),
+        finish: () => {
+          if (g.lock === 'rollback') delete g.lock;
+          g.snapParent = name;
+          if (bool(params, 'start')) markRunning(sim, g);
+        },
+      };
+    },
+  });
+  return task.upid;
+}

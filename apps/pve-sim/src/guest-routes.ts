@@ -1,5 +1,5 @@
 import { type ClusterSim } from './cluster';
-import { requestGuestAction, requestSnapshot, type GuestAction } from './guest-actions';
+import { requestGuestAction, requestRollback, requestSnapshot, type GuestAction } from './guest-actions';
 import { guestConfigView } from './guest-config';
 import { guestOn, pathNode } from './lookup';
 import { type GuestType } from './model';
@@ -147,6 +147,20 @@ const snapshotRoutes: PveRoute[] = [
     handler: ({ sim, params, user }) => {
       const { node, guest } = guestFrom(sim, params, 'qemu');
       return { data: requestSnapshot(sim, node, guest, params, user) };
+    },
+  },
+  {
+    method: 'POST',
+    path: '/nodes/{node}/qemu/{vmid}/snapshot/{snapname}/rollback',
+    params: {
+      ...NODE_VMID,
+      snapname: { type: 'string', maxLength: 40 },
+      start: { type: 'boolean', optional: true },
+    },
+    proxied: true,
+    handler: ({ sim, params, user }) => {
+      const { node, guest } = guestFrom(sim, params, 'qemu');
+      return { data: requestRollback(sim, node, guest, params, user) };
     },
   },
 ];

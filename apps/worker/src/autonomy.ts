@@ -74,6 +74,9 @@ export async function monitorInputFor(pool: Pool, taskQueue: string, o: Autonomy
     guardianId: guardianIdFor(o.config.cluster),
     taskQueue,
     intervals: o.config.intervals,
+    ...(o.config.watchedServices && Object.keys(o.config.watchedServices).length > 0
+      ? { watchedServices: o.config.watchedServices }
+      : {}),
     remediation: {
       ...DEFAULT_REMEDIATION_SETTINGS,
       stabilityWindowMs: o.config.stabilityWindowMs,
@@ -83,6 +86,9 @@ export async function monitorInputFor(pool: Pool, taskQueue: string, o: Autonomy
       watchEveryMs: Math.min(DEFAULT_REMEDIATION_SETTINGS.watchEveryMs, o.config.intervals.routineMs),
       approvalTtlMs: o.approvalTtlMs,
       escalateAfterMs: o.approvalEscalateMs,
+      ...(o.config.snapshotBeforeRestartAfter
+        ? { snapshotBeforeRestartAfter: o.config.snapshotBeforeRestartAfter }
+        : {}),
       ...o.remediation,
     },
     policy: await policyDataFor(pool, o.protectedResources),

@@ -224,25 +224,56 @@ const UNIT_DESCRIPTIONS: Readonly<Record<string, string>> = {
   cron: 'Regular background program processing daemon',
 };
 
+/** The units every simulated node runs (and the service-down fault can stop). */
+export const SIM_UNITS: readonly string[] = Object.freeze(Object.keys(UNIT_DESCRIPTIONS));
+
 function systemctl(ctx: NodeContext, args: readonly string[]): CommandOutput {
   const [verb, rawUnit] = args;
-  if (verb === '--failed') return ok('  UNIT LOAD ACTIVE SUB DESCRIPTION\n0 loaded units listed.\n');
+  const { sim, node } = ctx;
+  const down = (u: string) => sim.faults.servicesDown.some((d) => d.node === node.name && d.unit === u);
+  if (verb === '--failed') {
+    const failed = sim.faults.servicesDown.filter((d) => d.node === node.name);
+    return ok(
+      '  UNIT LOAD ACTIVE SUB DESCRIPTION\n' +
+        failed.map((d) => `● ${d.unit}.service loaded failed failed ${UNIT_DESCRIPTIONS[d.unit] ?? ''}\n`).join('') +
+        `${failed.length} loaded units listed.\n`,
+    );
+  }
   if (rawUnit === undefined) return fail('Too few arguments.\n');
   const unit = rawUnit.replace(/\.service$/, '');
   const known = unit in UNIT_DESCRIPTIONS;
+  const active = known && !down(unit);
   switch (verb) {
     case 'is-active':
-      return known ? ok('active\n') : { stdout: 'inactive\n', stderr: '', code: 3 };
+      return active ? ok('active\n') : { stdout: known ? 'failed\n' : 'inactive\n', stderr: '', code: 3 };
     case 'is-enabled':
       return known
         ? ok('enabled\n')
         : fail(`Failed to get unit file state for ${unit}.service: No such file or directory\n`);
     case 'is-failed':
-      return { stdout: known ? 'active\n' : 'inactive\n', stderr: '', code: 1 };
+      return active || !known ? { stdout: known ? 'active\n' : 'inactive\n', stderr: '', code: 1 } : ok('failed\n');
     case 'restart':
-      return known ? ok('') : fail(`Failed to restart ${unit}.service: Unit ${unit}.service not found.\n`, 5);
+      if (!known) return fail(`Failed to restart ${unit}.service: Unit ${unit}.service not found.\n`, 5);
+      sim.faults.servicesDown = sim.faults.servicesDown.filter((d) => !(d.node === node.name && d.unit === unit));
+      // The audit record of state changes: a restart over SSH is one, like a PVE call that changed state.
+      sim.ledger.record(
+        { method: 'SSH', path: `systemctl restart ${unit}`, node: node.name, action: 'restart-service' },
+        sim.now(),
+      );
+      return ok('');
     case 'status': {
       if (!known) return fail(`Unit ${unit}.service could not be found.\n`, 4);
+      if (!active)
+        return {
+          stdout: [
+            `× ${unit}.service - ${UNIT_DESCRIPTIONS[unit]}`,
+            `     Loaded: loaded (/lib/systemd/system/${unit}.service; enabled; preset: enabled)`,
+            `     Active: failed (Result: signal) since ${new Date(sim.now()).toUTCString()}`,
+            '',
+          ].join('\n'),
+          stderr: '',
+          code: 3,
+        };
       const since = new Date(ctx.node.bootMs + 20_000);
       return ok(
         [

@@ -1,0 +1,107 @@
+import { ApprovalsRepository } from '@jarvis/db';
+import { decideUpdate, guardianIdFor, monitorIdFor, monitorStatusQuery } from '@jarvis/workflows/api';
+import { startStack, type TestStack } from '../support/stack';
+import { eventually, ledger, powerCalls, simControl } from '../support/vm-action.fixtures';
+import {
+  fastAutonomy,
+  monitorHasLooked,
+  phaseOf,
+  remediationResult,
+  stepsOf,
+  terminateStack,
+} from '../support/remediation.fixtures';
+
+/**
+ * Verified remediation with rollback, on the real dev server and the simulator: a VM restart
+ * preceded by a snapshot fails its verification (the guest crashes again within the stability
+ * window); the rollback to the snapshot is RED, so it waits for an operator's approval through the
+ * same `decide` update, runs as a Proxmox task, and the remediation escalates.
+ */
+describe('a restart that fails verification', () => {
+  let stack: TestStack;
+  const VMID = 113; // qemu on agent; used by no other remediation suite
+  const workflowId = `remediate:vm-crashed:${VMID}`;
+
+  beforeAll(async () => {
+    const cluster = `rollback-${Date.now().toString(36)}`;
+    stack = await startStack({ autonomy: fastAutonomy(cluster, {}, { snapshotBeforeRestartAfter: 1 }) });
+    await eventually(() => stack.client.workflow.getHandle(guardianIdFor(stack.cluster)).describe());
+    await eventually(() => stack.client.workflow.getHandle(monitorIdFor(stack.cluster)).describe());
+    await monitorHasLooked(stack);
+  });
+  afterAll(async () => {
+    if (stack) await terminateStack(stack);
+    await stack?.close();
+  });
+
+  it('is rolled back to its snapshot after an approval, then escalated', async () => {
+    // 113 is stopped in the scenario: start it, let the monitor see it running, then make it flap.
+    const upid = await stack.pve.powerAction('agent', VMID, 'qemu', 'start');
+    expect(upid).toMatch(/^UPID:agent:/);
+    await eventually(async () =>
+      (await stack.pve.clusterResources('vm')).guests.find((g) => g.vmid === VMID)?.status === 'running'
+        ? true
+        : undefined,
+    );
+    // The monitor must have seen it running (a crash is a transition): two more polls.
+    const monitor = stack.client.workflow.getHandle(monitorIdFor(stack.cluster));
+    const polls = (await monitor.query(monitorStatusQuery)).polls;
+    await eventually(async () => ((await monitor.query(monitorStatusQuery)).polls >= polls + 2 ? true : undefined));
+    const since = Date.now();
+    await simControl(stack, 'POST', '/faults', { kind: 'flapping-guest', vmid: VMID });
+
+    // The restart is preceded by a snapshot, fails verification, and the rollback waits for a RED approval.
+    await eventually(
+      async () => ((await phaseOf(stack, workflowId, since)) === 'awaiting-approval' ? true : undefined),
+      30_000,
+    );
+    const approval = await eventually(async () => {
+      const all = await new ApprovalsRepository(stack.pool).forWorkflow(workflowId);
+      return all.find(
+        (a) => a.id.endsWith(':undo') && a.state === 'pending' && Date.parse(a.requestedAt) >= since - 50,
+      );
+    });
+    expect(approval).toMatchObject({ tier: 'RED', action: 'rollback', requestedBy: { kind: 'runbook' } });
+    const snapshotCalls = (await ledger(stack)).filter(
+      (e) => e.vmid === VMID && e.action === 'snapshot' && e.atMs >= since - 50,
+    );
+    expect(snapshotCalls).toHaveLength(1);
+    expect(powerCalls(await ledger(stack), VMID, 'start').filter((e) => e.atMs >= since - 50)).toHaveLength(1);
+    // Nothing is rolled back before the operator says so.
+    expect((await ledger(stack)).filter((e) => e.vmid === VMID && e.action === 'rollback')).toEqual([]);
+
+    await stack.client.workflow.getHandle(workflowId).executeUpdate(decideUpdate, {
+      args: [{ by: 'operator', byIsOperator: true, verdict: 'approve', typedName: approval.resourceName }],
+    });
+
+    const result = await remediationResult(stack, workflowId, since, 30_000);
+    expect(result).toMatchObject({ outcome: 'escalated', attempts: 1 });
+    expect(result.reason).toMatch(/rolled back to snapshot jarvis_/);
+
+    const rollbacks = (await ledger(stack)).filter((e) => e.vmid === VMID && e.action === 'rollback');
+    expect(rollbacks).toHaveLength(1);
+    expect(rollbacks[0]?.path).toContain(`/snapshot/jarvis_`);
+    expect(rollbacks[0]?.upid).toMatch(/^UPID:agent:.*:qmrollback:/);
+    // Restarted once only: a failed verification with an undo escalates instead of trying again.
+    expect(powerCalls(await ledger(stack), VMID, 'start').filter((e) => e.atMs >= since - 50)).toHaveLength(1);
+
+    const kinds = (await stepsOf(stack, workflowId, since)).map((s) => s.kind);
+    const order = [
+      'detected',
+      'permitted',
+      'snapshotting',
+      'snapshot',
+      'restarting',
+      'unstable',
+      'attempt-failed',
+      'rollback-requested',
+      'approval-requested',
+      'approved',
+      'rolled-back',
+      'escalated',
+    ];
+    const positions = order.map((k) => kinds.indexOf(k));
+    expect(positions.every((p) => p >= 0)).toBe(true);
+    expect([...positions].sort((a, b) => a - b)).toEqual(positions);
+  });
+});
