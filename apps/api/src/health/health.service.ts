@@ -1,5 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { ProxmoxClient } from '@jarvis/activities';
+import { monitorIdFor, monitorStatusQuery } from '@jarvis/workflows/api';
 import { API_CONFIG, type ApiConfig } from '../api-config';
 import { DatabaseService } from '../infra/database.service';
 import { TemporalService } from '../infra/temporal.service';
@@ -25,6 +26,11 @@ const CACHE_MS = 1000;
 
 /** Critical components: without them nothing can be started, listed or decided. */
 const CRITICAL = ['temporal', 'database'];
+/**
+ * With autonomous monitoring on, a Jarvis that is not watching is not up: until the monitor has
+ * taken its first look (or when no worker answers for it), a crash would go unseen.
+ */
+const CRITICAL_WHEN_AUTONOMOUS = ['monitor'];
 
 async function probe(run: () => Promise<unknown>, downDetail: (err: Error) => string): Promise<ComponentHealth> {
   const started = performance.now();
@@ -62,7 +68,7 @@ export class HealthService {
   }
 
   private async run(): Promise<HealthReport> {
-    const [temporal, database, proxmox] = await Promise.all([
+    const [temporal, database, proxmox, monitor] = await Promise.all([
       probe(
         () => this.temporal.ping(TEMPORAL_DEADLINE_MS),
         () => `unreachable at ${this.config.temporal.address}`,
@@ -75,12 +81,14 @@ export class HealthService {
         () => this.proxmox.version({ timeoutMs: TEMPORAL_DEADLINE_MS }),
         (err) => err.message.slice(0, 200),
       ),
+      this.monitor(),
     ]);
     const llmConfigured = Boolean(this.config.anthropic ?? this.config.localLlm);
     const components: Record<string, ComponentHealth> = {
       temporal,
       database,
       proxmox,
+      monitor,
       // Not probed: no LLM client lives in the API yet; configured means the router may use it.
       llm: llmConfigured
         ? {
@@ -92,11 +100,40 @@ export class HealthService {
       tts: { status: 'degraded', latencyMs: 0, detail: 'not configured' },
     };
     const entries = Object.entries(components);
-    const status: ComponentStatus = entries.some(([name, c]) => CRITICAL.includes(name) && c.status === 'down')
+    const critical = this.config.autonomy.autostart ? [...CRITICAL, ...CRITICAL_WHEN_AUTONOMOUS] : CRITICAL;
+    const status: ComponentStatus = entries.some(([name, c]) => critical.includes(name) && c.status === 'down')
       ? 'down'
       : entries.every(([, c]) => c.status === 'ok')
         ? 'ok'
         : 'degraded';
     return { status, components };
+  }
+
+  /** Whether the monitor workflow runs and has looked at the cluster (asked of the worker that hosts it). */
+  private async monitor(): Promise<ComponentHealth> {
+    const workflowId = monitorIdFor(this.config.autonomy.cluster);
+    const started = performance.now();
+    const ms = (): number => Math.round(performance.now() - started);
+    try {
+      const status = await this.temporal.call(TEMPORAL_DEADLINE_MS, (client) =>
+        client.workflow.getHandle(workflowId).query(monitorStatusQuery),
+      );
+      if (status.lastObservedAt === undefined)
+        return { status: 'down', latencyMs: ms(), detail: `${workflowId} has not looked at the cluster yet` };
+      return {
+        status: status.failing ? 'degraded' : 'ok',
+        latencyMs: ms(),
+        detail: `${workflowId}: ${status.polls} polls${status.failing ? ', the cluster cannot be read' : ''}`,
+      };
+    } catch (err) {
+      const off = !this.config.autonomy.autostart;
+      return {
+        status: off ? 'degraded' : 'down',
+        latencyMs: ms(),
+        detail: off
+          ? 'autonomous monitoring is off (MONITOR_AUTOSTART)'
+          : `${workflowId} is not answering (is a worker running?): ${(err as Error).message.slice(0, 160)}`,
+      };
+    }
   }
 }
