@@ -30,6 +30,18 @@ if [ "$what" = test ] || [ "$what" = bench ]; then
   fi
 fi
 
+# 2b. Debian's OpenSSH server: the SSH tests start their own sshd per simulated node on loopback.
+if [ "$what" = test ] && [ ! -x /usr/sbin/sshd ]; then
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+    say "installing openssh-server (Debian package)"
+    apt-get update -qq && apt-get install -y -qq --no-install-recommends openssh-server >/dev/null
+  else
+    echo "The SSH tests need Debian's OpenSSH server binary. Install it as root:" >&2
+    echo "  apt-get update && apt-get install -y --no-install-recommends openssh-server" >&2
+    exit 1
+  fi
+fi
+
 # 3. The Temporal CLI (dev server), built from the Go module proxy into ~/.cache/jarvis.
 bash scripts/install-temporal.sh
 
