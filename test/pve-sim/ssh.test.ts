@@ -4,9 +4,9 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { utils } from 'ssh2';
 import { KnownHosts, SshPool, isSshError, readNodeTemperatures, type SshError } from '@jarvis/activities';
 import { startSimSshServers, type RunningSimSsh } from '../../apps/pve-sim/src/index';
+import { generateEd25519 } from '../../apps/pve-sim/src/ssh/keys';
 import { SimHarness } from './sim-client';
 
 const NODES = ['home', 'pve', 'agent1', 'agent'];
@@ -16,7 +16,7 @@ let h: SimHarness;
 let ssh: RunningSimSsh;
 let pool: SshPool;
 let keyDir: string;
-const clientKey = utils.generateKeyPairSync('ed25519');
+const clientKey = generateEd25519('jarvis-test');
 
 function poolFor(servers: RunningSimSsh, privateKey: string = clientKey.private): SshPool {
   return new SshPool({
@@ -96,7 +96,7 @@ describe('simulator SSH servers', () => {
   });
 
   test('a refused key is AUTH_FAILED', async () => {
-    const other = utils.generateKeyPairSync('ed25519');
+    const other = generateEd25519('other');
     const wrong = poolFor(ssh, other.private);
     try {
       expect((await sshFailure(wrong.exec('pve', 'hostname'))).code).toBe('AUTH_FAILED');

@@ -1,8 +1,8 @@
 import { loadOrCreateCert } from './cert';
 import { ClusterSim } from './cluster';
 import { resolveOptions, type RunningSimulator, type SimulatorOptions } from './options';
-import { utils } from 'ssh2';
 import { listen } from './server';
+import { generateEd25519 } from './ssh/keys';
 import { startSshForCluster, type RunningSimSsh, type SimSshOptions } from './ssh/ssh-servers';
 
 export { DEFAULT_SIM_TOKEN, type RunningSimulator, type SimulatorOptions } from './options';
@@ -12,7 +12,7 @@ export { type RunningSimSsh, type SimSshEndpoint, type SimSshOptions } from './s
 
 /** A fresh ed25519 key pair in OpenSSH format, for a client of the simulator's SSH servers (the demo's Jarvis key). */
 export function generateSshKeyPair(comment = 'jarvis'): { privateKey: string; publicKey: string } {
-  const pair = utils.generateKeyPairSync('ed25519', { comment });
+  const pair = generateEd25519(comment);
   return { privateKey: pair.private, publicKey: pair.public };
 }
 

@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { Server, utils, type Connection, type ServerChannel } from 'ssh2';
 import { type ClusterSim } from '../cluster';
 import { isLoopbackV4 } from '../options';
+import { generateEd25519 } from './keys';
 import { execArgv, runNodeCommand, splitWords, type NodeContext } from './node-commands';
 
 export interface SimSshOptions {
@@ -67,7 +68,7 @@ function parseAuthorizedKeys(keys: string | readonly string[]): AllowedKey[] {
 function hostKeyFor(node: string, dir: string | undefined): string {
   const file = dir ? join(dir, `ssh_host_ed25519_key.${node}`) : undefined;
   if (file && existsSync(file)) return readFileSync(file, 'utf8');
-  const pair = utils.generateKeyPairSync('ed25519', { comment: `root@${node}` });
+  const pair = generateEd25519(`root@${node}`);
   if (file && dir) {
     mkdirSync(dir, { recursive: true, mode: 0o700 });
     writeFileSync(file, pair.private, { mode: 0o600 });
