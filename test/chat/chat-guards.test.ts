@@ -4,6 +4,7 @@ import { ApprovalsRepository, LlmCostsRepository } from '@jarvis/db';
 import { decideUpdate } from '@jarvis/workflows/api';
 import { startApi } from '../api/api-harness';
 import { OPERATOR } from '../support/stack';
+import { killProcess, startWorkerProcess } from '../support/worker-process';
 import { eventually, ledger, powerCalls, simControl } from '../support/vm-action.fixtures';
 import { INJECTION_CORPUS } from './injection-corpus';
 import { anthropicBodies, newSession, script, startChatStack, startTurn, type ChatStack } from './chat.fixtures';
@@ -110,27 +111,8 @@ describe('chat guards: budget, injection, a killed worker, the socket', () => {
     it('a worker killed mid-turn: the Proxmox start is followed, never issued twice', async () => {
       await c.stack.stopWorker();
       let worker: ChildProcess | undefined;
-      const spawn = async (): Promise<ChildProcess> => {
-        const child = c.stack.spawnWorkerProcess();
-        let out = '';
-        child.stdout?.on('data', (d: Buffer) => (out += d.toString()));
-        child.stderr?.on('data', (d: Buffer) => (out += d.toString()));
-        await eventually(
-          async () =>
-            out.includes('polling task queue')
-              ? true
-              : child.exitCode !== null
-                ? Promise.reject(new Error(out))
-                : undefined,
-          30_000,
-        );
-        return child;
-      };
-      const kill = async (child: ChildProcess): Promise<void> => {
-        const exited = new Promise((r) => child.once('exit', r));
-        child.kill('SIGKILL');
-        await exited;
-      };
+      const spawn = (): Promise<ChildProcess> => startWorkerProcess(c.stack);
+      const kill = killProcess;
       try {
         await simControl(c.stack, 'PUT', '/config', { taskMs: 4_000 });
         script(c.llm, 'anthropic', [

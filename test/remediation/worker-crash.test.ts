@@ -1,6 +1,7 @@
 import { type ChildProcess } from 'node:child_process';
 import { startStack, type TestStack } from '../support/stack';
-import { eventually, ledger, powerCalls, simControl } from '../support/vm-action.fixtures';
+import { killProcess, startWorkerProcess } from '../support/worker-process';
+import { ledger, powerCalls, simControl } from '../support/vm-action.fixtures';
 import { remediationResult, terminateStack, monitorHasLooked } from '../support/remediation.fixtures';
 
 /**
@@ -30,27 +31,8 @@ describe('remediations through worker crashes', () => {
     await stack?.close();
   });
 
-  const startWorker = async (): Promise<ChildProcess> => {
-    const child = stack.spawnWorkerProcess();
-    let output = '';
-    child.stdout?.on('data', (d: Buffer) => (output += d.toString()));
-    child.stderr?.on('data', (d: Buffer) => (output += d.toString()));
-    await eventually(
-      async () =>
-        output.includes('polling task queue')
-          ? true
-          : child.exitCode !== null
-            ? Promise.reject(new Error(output))
-            : undefined,
-      30_000,
-    );
-    return child;
-  };
-  const kill = async (child: ChildProcess): Promise<void> => {
-    const exited = new Promise((r) => child.once('exit', r));
-    child.kill('SIGKILL');
-    await exited;
-  };
+  const startWorker = (): Promise<ChildProcess> => startWorkerProcess(stack);
+  const kill = killProcess;
 
   it('every remediation completes and the ledger shows exactly one start per guest', async () => {
     const since = Date.now();

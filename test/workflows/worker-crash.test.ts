@@ -1,6 +1,7 @@
 import { type ChildProcess } from 'node:child_process';
 import { timelineFromHistory } from '@jarvis/workflows/api';
 import { startStack, type TestStack } from '../support/stack';
+import { killProcess, startWorkerProcess } from '../support/worker-process';
 import {
   eventually,
   ledger,
@@ -34,27 +35,8 @@ describe('a worker killed mid-action', () => {
     worker = undefined;
   });
 
-  const startWorker = async (): Promise<ChildProcess> => {
-    const child = stack.spawnWorkerProcess();
-    let output = '';
-    child.stdout?.on('data', (d: Buffer) => (output += d.toString()));
-    child.stderr?.on('data', (d: Buffer) => (output += d.toString()));
-    await eventually(
-      async () =>
-        output.includes('polling task queue')
-          ? true
-          : child.exitCode !== null
-            ? Promise.reject(new Error(output))
-            : undefined,
-      30_000,
-    );
-    return child;
-  };
-  async function kill(child: ChildProcess): Promise<void> {
-    const exited = new Promise((r) => child.once('exit', r));
-    child.kill('SIGKILL');
-    await exited;
-  }
+  const startWorker = (): Promise<ChildProcess> => startWorkerProcess(stack);
+  const kill = killProcess;
 
   it('while it waits for the Proxmox task: the task is followed to its end, not issued again', async () => {
     await simControl(stack, 'PUT', '/config', { taskMs: 4_000 });
