@@ -10,12 +10,9 @@ import {
   Worker,
   bundleWorkflowCode,
 } from '@temporalio/worker';
-import { ProxmoxClient } from '@jarvis/activities';
 import { createApi } from '@jarvis/api';
 import { loadConfig } from '@jarvis/config';
-import { createPool, ensureDatabase, migrate } from '@jarvis/db';
 import { DEFAULT_PROTECTED, defaultTierTable } from '@jarvis/policies';
-import { startSimulator } from '@jarvis/pve-sim';
 import { freePort, startDevServer } from '@jarvis/scripts';
 import { VM_ACTION_WORKFLOW, type VmActionInput } from '@jarvis/workflows/api';
 import { createJarvisWorker } from '@jarvis/worker';
@@ -23,6 +20,7 @@ import { Agent, request } from 'undici';
 import { chatBench } from './chat.bench';
 import { dashboardBench } from './dashboard.bench';
 import { remediationBench } from './remediation.bench';
+import { startBenchStack } from './bench-stack';
 import { fmt, ratio, runConcurrent, summarize } from './stats';
 
 /**
@@ -42,19 +40,8 @@ async function main(): Promise<void> {
     telemetryOptions: { logging: { filter: makeTelemetryFilterString({ core: 'ERROR' }), console: {} } },
   });
   const tuning = await measureTuning();
-  const port = await freePort();
-  const temporal = await startDevServer({ port, headless: true, logLevel: 'error' });
-  const sim = await startSimulator({ port: 0, taskMs: 0, refreshMs: 0, authFailDelayMs: 10 });
-  const dbUrl = `postgres://postgres@127.0.0.1:5432/jarvis_bench_${Date.now().toString(36)}_${process.pid}`;
-  await ensureDatabase(dbUrl);
-  const pool = createPool(dbUrl);
-  await migrate(pool);
-
-  const connection = await NativeConnection.connect({ address: temporal.address });
-  const clientConnection = await Connection.connect({ address: temporal.address });
-  const client = new Client({ connection: clientConnection });
-  const pve = new ProxmoxClient({ baseUrl: sim.url, token: sim.token, fingerprint: sim.fingerprint });
-  const taskQueue = `bench-${randomBytes(4).toString('hex')}`;
+  const stack = await startBenchStack('g');
+  const { temporal, sim, dbUrl, pool, connection, client, pve, taskQueue } = stack;
 
   const helloBundle = await bundleWorkflowCode({
     workflowsPath: join(__dirname, 'hello.workflow.js'),
@@ -192,10 +179,7 @@ async function main(): Promise<void> {
     hello.shutdown();
     await jarvis.shutdown();
     await Promise.allSettled(runs);
-    await Promise.allSettled([connection.close(), clientConnection.close(), pve.close(), sim.close()]);
-    await pool.end();
-    await temporal.stop();
-    await dropDatabase(dbUrl);
+    await stack.close();
   }
   // The dashboard's figures last: they need only the built dashboard and chromium, not this stack.
   await dashboardBench();
@@ -310,17 +294,6 @@ function cpuMeter(serverPid: number | undefined) {
       return { self: (d.user + d.system) / 1000 / n, server: ((serverTicks() - server) * TICK_MS) / n };
     },
   };
-}
-
-async function dropDatabase(url: string): Promise<void> {
-  const { Client: PgClient } = await import('pg');
-  const u = new URL(url);
-  const name = u.pathname.slice(1);
-  u.pathname = '/postgres';
-  const admin = new PgClient({ connectionString: u.toString() });
-  await admin.connect();
-  await admin.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
-  await admin.end();
 }
 
 const quietLogger = {

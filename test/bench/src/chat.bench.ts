@@ -1,16 +1,11 @@
 import { randomBytes } from 'node:crypto';
 import Anthropic from '@anthropic-ai/sdk';
-import { Client, Connection } from '@temporalio/client';
-import { NativeConnection } from '@temporalio/worker';
 import { io, type Socket } from 'socket.io-client';
-import { ProxmoxClient } from '@jarvis/activities';
 import { createApi } from '@jarvis/api';
 import { loadConfig } from '@jarvis/config';
-import { createPool, ensureDatabase, migrate } from '@jarvis/db';
 import { startLlmSim } from '@jarvis/llm-sim';
-import { startSimulator } from '@jarvis/pve-sim';
-import { freePort, startDevServer } from '@jarvis/scripts';
 import { createJarvisWorker } from '@jarvis/worker';
+import { startBenchStack } from './bench-stack';
 import { fmt, summarize } from './stats';
 
 const SAMPLES = Number(process.env['BENCH_CHAT_SAMPLES'] ?? 40);
@@ -32,17 +27,8 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
  */
 export async function chatBench(): Promise<void> {
   const llm = await startLlmSim({ apiKey: KEY });
-  const temporal = await startDevServer({ port: await freePort(), headless: true, logLevel: 'error' });
-  const sim = await startSimulator({ port: 0, taskMs: 0, refreshMs: 0, authFailDelayMs: 10 });
-  const dbUrl = `postgres://postgres@127.0.0.1:5432/jarvis_bench_${Date.now().toString(36)}c_${process.pid}`;
-  await ensureDatabase(dbUrl);
-  const pool = createPool(dbUrl);
-  await migrate(pool);
-  const connection = await NativeConnection.connect({ address: temporal.address });
-  const clientConnection = await Connection.connect({ address: temporal.address });
-  const client = new Client({ connection: clientConnection });
-  const pve = new ProxmoxClient({ baseUrl: sim.url, token: sim.token, fingerprint: sim.fingerprint });
-  const taskQueue = `bench-chat-${randomBytes(4).toString('hex')}`;
+  const stack = await startBenchStack('c');
+  const { temporal, sim, dbUrl, pool, connection, client, pve, taskQueue } = stack;
   const jarvis = await createJarvisWorker({
     connection,
     client,
@@ -181,24 +167,9 @@ export async function chatBench(): Promise<void> {
     await api.close();
     await jarvis.shutdown();
     await running.catch(() => undefined);
-    await Promise.allSettled([connection.close(), clientConnection.close(), pve.close()]);
-    await pool.end();
-    await sim.close();
     await llm.close();
-    await temporal.stop();
-    await dropDatabase(dbUrl);
+    await stack.close();
   }
-}
-
-async function dropDatabase(url: string): Promise<void> {
-  const { Client: PgClient } = await import('pg');
-  const u = new URL(url);
-  const name = u.pathname.slice(1);
-  u.pathname = '/postgres';
-  const admin = new PgClient({ connectionString: u.toString() });
-  await admin.connect();
-  await admin.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
-  await admin.end();
 }
 
 if (require.main === module) {

@@ -1,13 +1,8 @@
-import { randomBytes } from 'node:crypto';
-import { Client, Connection } from '@temporalio/client';
-import { NativeConnection } from '@temporalio/worker';
-import { ProxmoxClient } from '@jarvis/activities';
-import { AuditRepository, createPool, ensureDatabase, migrate } from '@jarvis/db';
+import { AuditRepository } from '@jarvis/db';
 import { DEFAULT_PROTECTED } from '@jarvis/policies';
-import { startSimulator } from '@jarvis/pve-sim';
-import { freePort, startDevServer } from '@jarvis/scripts';
 import { createJarvisWorker } from '@jarvis/worker';
 import { Agent, request } from 'undici';
+import { startBenchStack } from './bench-stack';
 import { fmt, summarize } from './stats';
 
 const CRASHES = Number(process.env['BENCH_CRASHES'] ?? 50);
@@ -22,17 +17,8 @@ const GUESTS = [100, 101, 104, 106, 108, 110, 111, 112];
  * guest crashes several times within the hour here, which is the point of the exercise.
  */
 export async function remediationBench(): Promise<void> {
-  const temporal = await startDevServer({ port: await freePort(), headless: true, logLevel: 'error' });
-  const sim = await startSimulator({ port: 0, taskMs: 0, refreshMs: 0, authFailDelayMs: 10 });
-  const dbUrl = `postgres://postgres@127.0.0.1:5432/jarvis_bench_${Date.now().toString(36)}r_${process.pid}`;
-  await ensureDatabase(dbUrl);
-  const pool = createPool(dbUrl);
-  await migrate(pool);
-  const connection = await NativeConnection.connect({ address: temporal.address });
-  const clientConnection = await Connection.connect({ address: temporal.address });
-  const client = new Client({ connection: clientConnection });
-  const pve = new ProxmoxClient({ baseUrl: sim.url, token: sim.token, fingerprint: sim.fingerprint });
-  const taskQueue = `bench-rem-${randomBytes(4).toString('hex')}`;
+  const stack = await startBenchStack('r');
+  const { sim, pool, connection, client, pve, taskQueue } = stack;
   const dispatcher = new Agent({ connect: { ca: sim.certPem } });
   const control = async <T>(method: string, path: string, body?: unknown): Promise<T> => {
     const res = await request(`${sim.controlUrl}${path}`, {
@@ -128,10 +114,8 @@ export async function remediationBench(): Promise<void> {
   } finally {
     await jarvis.shutdown();
     await running.catch(() => undefined);
-    await Promise.allSettled([connection.close(), clientConnection.close(), pve.close(), dispatcher.close()]);
-    await pool.end();
-    await sim.close();
-    await temporal.stop();
+    await dispatcher.close();
+    await stack.close();
   }
 }
 
