@@ -19,6 +19,8 @@ export interface RecordedDecision {
 }
 
 export interface ApprovalRequestState {
+  /** Unique per request (never reused by another request, another run or another workflow). */
+  readonly id: string;
   readonly tier: 'YELLOW' | 'RED';
   readonly requester: Requester;
   readonly fingerprint: string;
@@ -32,23 +34,40 @@ export interface ApprovalRequestState {
 }
 
 export interface DecisionAttempt {
+  /** The approval the operator decided on; a decision for any other request is refused. */
+  readonly approvalId?: string;
   readonly by: string;
   /** Set by the API from the verified token; a decision from anyone else is refused. */
   readonly byIsOperator: boolean;
   readonly verdict: Verdict;
+  /** The fingerprint shown to the operator: required, and it must match. */
   readonly fingerprint?: string;
   readonly typedName?: string;
   readonly comment?: string;
 }
 
 export type RefusalCode =
-  'NOT_AN_OPERATOR' | 'NOT_PENDING' | 'EXPIRED' | 'FINGERPRINT_MISMATCH' | 'SAME_OPERATOR' | 'TYPED_NAME_REQUIRED';
+  | 'NOT_AN_OPERATOR'
+  | 'NOT_PENDING'
+  | 'EXPIRED'
+  | 'FINGERPRINT_MISMATCH'
+  | 'SAME_OPERATOR'
+  | 'TYPED_NAME_REQUIRED'
+  | 'APPROVAL_MISMATCH'
+  | 'FINGERPRINT_REQUIRED'
+  | 'MALFORMED_DECISION';
 
 /** Refusals that mean "you may not decide this" (HTTP 403) rather than "this is no longer decidable" (409). */
 export const FORBIDDEN_REFUSALS: readonly RefusalCode[] = Object.freeze([
   'NOT_AN_OPERATOR',
   'SAME_OPERATOR',
   'TYPED_NAME_REQUIRED',
+] as const);
+
+/** Refusals that mean "this decision is malformed" (HTTP 400): it never reached a request's rules. */
+export const MALFORMED_REFUSALS: readonly RefusalCode[] = Object.freeze([
+  'FINGERPRINT_REQUIRED',
+  'MALFORMED_DECISION',
 ] as const);
 
 export type DecisionOutcome =
@@ -62,13 +81,28 @@ export function evaluateDecision(
   attempt: DecisionAttempt,
   nowMs: number,
 ): DecisionOutcome {
+  // Anything that is not exactly what the rules expect is refused: a parse error never allows.
   const by = typeof attempt.by === 'string' ? attempt.by.trim() : '';
-  if (!attempt.byIsOperator || by === '') {
+  if (attempt.byIsOperator !== true || by === '') {
     return refuse('NOT_AN_OPERATOR', 'only an authenticated operator can decide');
+  }
+  if (attempt.verdict !== 'approve' && attempt.verdict !== 'reject') {
+    return refuse('MALFORMED_DECISION', 'a decision is "approve" or "reject"');
+  }
+  if (typeof attempt.approvalId !== 'string' || attempt.approvalId === '' || attempt.approvalId !== request.id) {
+    return refuse(
+      'APPROVAL_MISMATCH',
+      typeof attempt.approvalId === 'string' && attempt.approvalId !== ''
+        ? `approval ${attempt.approvalId} is not the one waiting here; review the current request`
+        : 'a decision must name its approval',
+    );
   }
   if (request.status !== 'pending') return refuse('NOT_PENDING', `the request is already ${request.status}`);
   if (isDue(request, nowMs)) return refuse('EXPIRED', 'the request has expired');
-  if (attempt.fingerprint !== undefined && attempt.fingerprint !== request.fingerprint) {
+  if (typeof attempt.fingerprint !== 'string' || attempt.fingerprint === '') {
+    return refuse('FINGERPRINT_REQUIRED', 'a decision must carry the fingerprint of the action shown');
+  }
+  if (typeof request.fingerprint !== 'string' || request.fingerprint === '' || attempt.fingerprint !== request.fingerprint) {
     return refuse('FINGERPRINT_MISMATCH', 'the action changed since it was shown; review it again');
   }
   if (attempt.verdict === 'reject') return { kind: 'accept', next: 'rejected', reason: `rejected by ${by}` };

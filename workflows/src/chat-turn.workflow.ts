@@ -1,5 +1,4 @@
 import {
-  ApplicationFailure,
   allHandlersFinished,
   condition,
   proxyActivities,
@@ -10,24 +9,19 @@ import {
 import type * as activities from '@jarvis/activities';
 import {
   anthropicTools,
-  blastRadius,
   catalogToolName,
   claudeSystemPrompt,
   conversationWindow,
-  evaluateDecision,
   evaluateToolCall,
   findTool,
-  fingerprintAction,
   frameData,
   localSystemPrompt,
   needsTools,
   parseIntent,
   routeTurn,
-  type ApprovalRequestState,
   type LlmProvider,
   type ParsedIntent,
   type PowerAction,
-  type RecordedDecision,
   type ToolCall,
 } from '@jarvis/policies';
 import {
@@ -38,7 +32,8 @@ import {
   type ChatTurnProvider,
   type ChatTurnResult,
 } from './chat-turn.messages';
-import { decideUpdate, EXPECTED_STATUS, type ApprovalSnapshot, type DecisionArgs } from './vm-action.messages';
+import { createApprovalGate } from './approval-gate';
+import { EXPECTED_STATUS } from './vm-action.messages';
 
 type Acts = activities.ProxmoxActivities &
   activities.DbActivities &
@@ -91,9 +86,6 @@ export async function chatTurnWorkflow(input: ChatTurnInput): Promise<ChatTurnRe
   let phase: ChatTurnProgress['phase'] = 'thinking';
   let provider: ChatTurnProvider | undefined;
   let stepSeq = 0;
-  let approvalSeq = 0;
-  let approval: (ApprovalRequestState & { id: string }) | undefined;
-  let approvalVersion = 0;
   let costUsd = 0;
   let iterations = 0;
   const cards: Card[] = [];
@@ -128,58 +120,12 @@ export async function chatTurnWorkflow(input: ChatTurnInput): Promise<ChatTurnRe
     await local.publishChatEvent({ type: 'card', sessionId: input.sessionId, workflowId, card });
   };
 
-  setHandler(chatProgressQuery, () => ({
-    phase,
-    ...(provider ? { provider } : {}),
-    ...(approval?.status === 'pending' ? { pendingApprovalId: approval.id } : {}),
-  }));
-
-  const snapshot = (): ApprovalSnapshot => ({
-    id: approval!.id,
-    status: approval!.status,
-    tier: approval!.tier,
-    fingerprint: approval!.fingerprint,
-    decisions: approval!.decisions.map((d) => ({
-      by: d.by,
-      verdict: d.verdict,
-      at: new Date(d.atMs).toISOString(),
-      ...(d.comment ? { comment: d.comment } : {}),
-    })),
-    expiresAt: new Date(approval!.expiresAtMs).toISOString(),
+  // The same gate and `decide` update as the dashboard's: one judge (evaluateDecision), in the validator and the handler.
+  const gate = createApprovalGate({ step, flush }, 'Approve or reject the action this chat turn waits for.');
+  setHandler(chatProgressQuery, () => {
+    const pendingApprovalId = gate.pendingId();
+    return { phase, ...(provider ? { provider } : {}), ...(pendingApprovalId ? { pendingApprovalId } : {}) };
   });
-  let publishApproval: () => Promise<void> = () => Promise.resolve();
-
-  // The same update as the dashboard's: one judge (evaluateDecision), in the validator and the handler.
-  const judge = (d: DecisionArgs) => {
-    if (!approval)
-      throw ApplicationFailure.nonRetryable('nothing in this turn is waiting for a decision', 'NOT_PENDING');
-    const outcome = evaluateDecision(approval, d, Date.now());
-    if (outcome.kind === 'refuse') throw ApplicationFailure.nonRetryable(outcome.reason, outcome.code);
-    return outcome;
-  };
-  setHandler(
-    decideUpdate,
-    async (d) => {
-      const outcome = judge(d);
-      const recorded: RecordedDecision = {
-        by: d.by,
-        verdict: d.verdict,
-        atMs: Date.now(),
-        ...(d.comment ? { comment: d.comment } : {}),
-      };
-      approval = { ...approval!, status: outcome.next, decisions: [...approval!.decisions, recorded] };
-      step(d.verdict === 'approve' ? 'approved' : 'rejected', outcome.reason, {
-        by: d.by,
-        detail: { approvalId: approval.id, verdict: d.verdict, next: outcome.next },
-      });
-      await Promise.all([publishApproval(), flush()]);
-      return snapshot();
-    },
-    {
-      validator: (d: DecisionArgs) => void judge(d),
-      description: 'Approve or reject the action this chat turn waits for.',
-    },
-  );
 
   stage('received', Date.now(), `${input.requestedBy} said: ${input.text.slice(0, 200)}`);
   const ctx = await local.loadChatContext({ sessionId: input.sessionId, turn: input.turn });
@@ -306,91 +252,53 @@ export async function chatTurnWorkflow(input: ChatTurnInput): Promise<ChatTurnRe
     resourceName: string,
   ): Promise<'approved' | 'rejected' | 'expired'> {
     phase = 'awaiting-approval';
-    const id = `${workflowId}:approval:${++approvalSeq}`;
-    const nowMs = Date.now();
-    approvalVersion = 0;
-    approval = {
-      id,
-      // With the passkey a lone operator's one confirmation in chat suffices, even for RED.
-      tier: overridden ? 'YELLOW' : tier,
-      requester,
-      fingerprint: fingerprintAction(tool, args),
-      status: 'pending',
-      expiresAtMs: nowMs + input.approvalTtlMs,
-      decisions: [],
-      twoPersonRule: overridden ? false : input.twoPersonRule,
-      resourceName,
-    };
-    const requestedAt = new Date(nowMs).toISOString();
     const action = tool.startsWith('guest.') ? tool.slice('guest.'.length) : tool;
     const target = {
       node: typeof args['node'] === 'string' ? args['node'] : '',
       ...(typeof args['vmid'] === 'number' ? { vmid: args['vmid'] } : {}),
       ...(typeof args['kind'] === 'string' ? { type: args['kind'] } : {}),
     };
-    publishApproval = () => {
-      const a = approval!;
-      return local.upsertApproval({
-        id: a.id,
-        workflowId,
-        version: ++approvalVersion,
-        state: a.status,
-        tier,
+    const asked = await gate.ask({
+      // With the passkey a lone operator's one confirmation in chat suffices, even for RED.
+      tier: overridden ? 'YELLOW' : tier,
+      requester,
+      tool,
+      args,
+      ttlMs: input.approvalTtlMs,
+      escalateAfterMs: input.escalateAfterMs,
+      twoPersonRule: overridden ? false : input.twoPersonRule,
+      resourceName,
+      listing: {
         action,
         target,
-        resourceName: a.resourceName,
         reason: `asked in chat${overridden ? ' (override passkey)' : ''}: ${input.text.slice(0, 200)}`,
-        requestedBy: a.requester,
-        requestedAt,
-        expiresAt: new Date(a.expiresAtMs).toISOString(),
-        fingerprint: a.fingerprint,
-        blastRadius: blastRadius({ tool, args }),
-        twoPerson: a.twoPersonRule,
-        decisions: snapshot().decisions,
-      });
-    };
-    step('waiting', `Waiting for ${tier === 'RED' && !overridden ? 'two confirmations' : 'a confirmation'}: ${tool}`, {
-      ...target,
-      detail: {
-        approvalId: id,
-        tier,
-        fingerprint: approval.fingerprint,
-        expiresAt: new Date(approval.expiresAtMs).toISOString(),
+        shownTier: tier,
       },
+      requestStep: {
+        kind: 'waiting',
+        title: `Waiting for ${tier === 'RED' && !overridden ? 'two confirmations' : 'a confirmation'}: ${tool}`,
+        node: target.node,
+        ...(target.vmid !== undefined ? { vmid: target.vmid } : {}),
+        detail: { tier },
+      },
+      announce: ({ id, fingerprint, expiresAt }) =>
+        publishCard({
+          kind: 'confirmation',
+          approvalId: id,
+          workflowId,
+          tool,
+          action,
+          target,
+          tier,
+          overridden,
+          fingerprint,
+          expiresAt,
+          needs:
+            tier === 'RED' && !overridden ? (input.twoPersonRule ? 'two operators' : 'the name typed') : 'one operator',
+        }),
+      flushOnExpiry: true,
     });
-    await Promise.all([
-      publishApproval(),
-      flush(),
-      publishCard({
-        kind: 'confirmation',
-        approvalId: id,
-        workflowId,
-        tool,
-        action,
-        target,
-        tier,
-        overridden,
-        fingerprint: approval.fingerprint,
-        expiresAt: new Date(approval.expiresAtMs).toISOString(),
-        needs:
-          tier === 'RED' && !overridden ? (input.twoPersonRule ? 'two operators' : 'the name typed') : 'one operator',
-      }),
-    ]);
-    const decided = (): boolean => approval!.status !== 'pending';
-    const escalateAfter = Math.min(input.escalateAfterMs, input.approvalTtlMs);
-    if (!(await condition(decided, escalateAfter))) {
-      step('escalated', `No decision after ${Math.round(escalateAfter / 1000)} s; escalating`);
-      await flush();
-      const remaining = approval.expiresAtMs - Date.now();
-      if (remaining <= 0 || !(await condition(decided, remaining))) {
-        approval = { ...approval, status: 'expired' };
-        step('expired', 'Expired without a decision');
-        await Promise.all([publishApproval(), flush()]);
-        return 'expired';
-      }
-    }
-    await condition(allHandlersFinished);
-    return approval.status === 'approved' ? 'approved' : 'rejected';
+    return asked.status;
   }
 
   async function execute(

@@ -1,5 +1,4 @@
 import {
-  ApplicationFailure,
   allHandlersFinished,
   condition,
   proxyActivities,
@@ -10,17 +9,13 @@ import {
 } from '@temporalio/workflow';
 import type * as activities from '@jarvis/activities';
 import {
-  blastRadius,
   checkIncident,
   evaluateAction,
-  evaluateDecision,
-  fingerprintAction,
-  type ApprovalRequestState,
   type ClusterSnapshot,
   type IncidentCheck,
-  type RecordedDecision,
   type Tier,
 } from '@jarvis/policies';
+import { createApprovalGate } from './approval-gate';
 import { type GuardianActivities } from './guardian.activities';
 import { guardianWakeSignal, type PermitDecision } from './guardian.messages';
 import {
@@ -31,7 +26,6 @@ import {
   type RemediationPhase,
   type RemediationResult,
 } from './remediation.messages';
-import { approvalIdFor, decideUpdate, type ApprovalSnapshot, type DecisionArgs } from './vm-action.messages';
 
 type Acts = activities.ProxmoxActivities &
   activities.DbActivities &
@@ -146,6 +140,7 @@ export async function remediationWorkflow(input: RemediationInput): Promise<Reme
     if (unwritten.length === 0 && !archive) return;
     await local.recordSteps({ steps: unwritten.splice(0), ...(archive ? { archive } : {}) });
   };
+  const gate = createApprovalGate({ step, flush }, 'Approve or reject this remediation as an operator.');
   const publish = (state: 'open' | 'resolved' | 'escalated', outcome?: RemediationOutcome): Promise<void> =>
     local.upsertIncident({
       id: incidentId,
@@ -572,7 +567,6 @@ export async function remediationWorkflow(input: RemediationInput): Promise<Reme
       detail: { tool: u.tool, args: u.args, tier: u.tier },
     });
     const asked = await askApproval(u, u.tier, {
-      idSuffix: 'undo',
       reason: `Undo after a failed verification: ${u.description}`,
     });
     if (!asked.approvedBy) {
@@ -603,110 +597,41 @@ export async function remediationWorkflow(input: RemediationInput): Promise<Reme
     return done.detail;
   }
 
-  /** L2 (or a RED action): an approval like any other, decided through the same `decide` update. */
+  /** L2 (or a RED action): an approval like any other, through the same gate and `decide` update. */
   async function askApproval(
     rb: ActionCard,
     tier: 'YELLOW' | 'RED',
-    opts: { idSuffix?: string; reason?: string } = {},
+    opts: { reason?: string } = {},
   ): Promise<{ approvedBy?: string; outcome: RemediationOutcome; reason: string }> {
     phase = 'awaiting-approval';
-    // A second approval in one run (an undo) gets its own ID: the projection keeps both.
-    const approvalId = opts.idSuffix ? `${approvalIdFor(workflowId)}:${opts.idSuffix}` : approvalIdFor(workflowId);
-    const nowMs = Date.now();
-    let approval: ApprovalRequestState = {
+    const asked = await gate.ask({
       tier,
       requester: { kind: 'runbook', id: `runbook:${incident.class}` },
-      fingerprint: fingerprintAction(rb.tool, rb.args),
-      status: 'pending',
-      expiresAtMs: nowMs + settings.approvalTtlMs,
-      decisions: [],
+      tool: rb.tool,
+      args: rb.args,
+      ttlMs: settings.approvalTtlMs,
+      escalateAfterMs: settings.escalateAfterMs,
       twoPersonRule: input.twoPersonRule,
       resourceName: rb.resourceName,
-    };
-    let version = 0;
-    const snapshot = (): ApprovalSnapshot => ({
-      id: approvalId,
-      status: approval.status,
-      tier: approval.tier,
-      fingerprint: approval.fingerprint,
-      decisions: approval.decisions.map((d) => ({
-        by: d.by,
-        verdict: d.verdict,
-        at: new Date(d.atMs).toISOString(),
-        ...(d.comment ? { comment: d.comment } : {}),
-      })),
-      expiresAt: new Date(approval.expiresAtMs).toISOString(),
-    });
-    const publishApproval = () =>
-      local.upsertApproval({
-        id: approvalId,
-        workflowId,
-        version: ++version,
-        state: approval.status,
-        tier: approval.tier,
+      listing: {
         action: rb.actionName,
         target: { node: subject.node, ...(subject.vmid !== undefined ? { vmid: subject.vmid } : {}) },
-        resourceName: approval.resourceName,
         reason: opts.reason ?? `Runbook for ${describeIncident()}`,
-        requestedBy: approval.requester,
-        requestedAt: new Date(nowMs).toISOString(),
-        expiresAt: new Date(approval.expiresAtMs).toISOString(),
-        fingerprint: approval.fingerprint,
-        blastRadius: blastRadius({ tool: rb.tool, args: rb.args }),
-        twoPerson: approval.twoPersonRule,
-        decisions: snapshot().decisions,
-      });
-    setHandler(
-      decideUpdate,
-      async (d) => {
-        const outcome = evaluateDecision(approval, d, Date.now());
-        if (outcome.kind === 'refuse') throw ApplicationFailure.nonRetryable(outcome.reason, outcome.code);
-        const recorded: RecordedDecision = {
-          by: d.by,
-          verdict: d.verdict,
-          atMs: Date.now(),
-          ...(d.comment ? { comment: d.comment } : {}),
-        };
-        approval = { ...approval, status: outcome.next, decisions: [...approval.decisions, recorded] };
-        step(d.verdict === 'approve' ? 'approved' : 'rejected', outcome.reason, {
-          by: d.by,
-          detail: { verdict: d.verdict, next: outcome.next, ...(d.comment ? { comment: d.comment } : {}) },
-        });
-        await Promise.all([publishApproval(), flush()]);
-        return snapshot();
       },
-      {
-        validator: (d: DecisionArgs) => {
-          const outcome = evaluateDecision(approval, d, Date.now());
-          if (outcome.kind === 'refuse') throw ApplicationFailure.nonRetryable(outcome.reason, outcome.code);
-        },
-        description: 'Approve or reject this remediation as an operator.',
+      requestStep: {
+        kind: 'approval-requested',
+        title: `Recommend: ${rb.actionName} ${rb.resourceName}; waiting for an operator's approval`,
+        by: `runbook:${incident.class}`,
       },
-    );
-    step('approval-requested', `Recommend: ${rb.actionName} ${rb.resourceName}; waiting for an operator's approval`, {
-      by: `runbook:${incident.class}`,
-      detail: { approvalId, tier, fingerprint: approval.fingerprint, expiresAt: snapshot().expiresAt },
+      overdueStepKind: 'approval-overdue',
     });
-    await Promise.all([publishApproval(), flush()]);
-    const decided = (): boolean => approval.status !== 'pending';
-    const escalateAfter = Math.min(settings.escalateAfterMs, settings.approvalTtlMs);
-    if (!(await condition(decided, escalateAfter))) {
-      step('approval-overdue', `No decision after ${seconds(escalateAfter)}`);
-      await flush();
-      const remaining = approval.expiresAtMs - Date.now();
-      if (remaining <= 0 || !(await condition(decided, remaining))) {
-        approval = { ...approval, status: 'expired' };
-        await publishApproval();
-        step('expired', `The approval expired after ${seconds(settings.approvalTtlMs)} without a decision`);
-        return { outcome: 'expired', reason: 'no operator decided before the approval expired' };
-      }
+    if (asked.status === 'expired') {
+      return { outcome: 'expired', reason: 'no operator decided before the approval expired' };
     }
-    await condition(allHandlersFinished);
-    const last = approval.decisions.at(-1);
-    if (approval.status === 'rejected') {
-      return { outcome: 'rejected', reason: `rejected by ${last?.by ?? 'an operator'}` };
+    if (asked.status === 'rejected') {
+      return { outcome: 'rejected', reason: `rejected by ${asked.by ?? 'an operator'}` };
     }
-    return { approvedBy: last?.by ?? 'an operator', outcome: 'resolved', reason: 'approved' };
+    return { approvedBy: asked.by ?? 'an operator', outcome: 'resolved', reason: 'approved' };
   }
 
   /** Alert only (L0/L1, or no runbook action): say so, recommend, and watch until it clears. */

@@ -1,13 +1,6 @@
-import { defineQuery, defineUpdate } from '@temporalio/workflow';
-import {
-  type ApprovalStatus,
-  type GuestKind,
-  type PolicyData,
-  type PowerAction,
-  type Requester,
-  type Tier,
-  type Verdict,
-} from '@jarvis/policies';
+import { defineQuery } from '@temporalio/workflow';
+import { type GuestKind, type PolicyData, type PowerAction, type Requester, type Tier } from '@jarvis/policies';
+import { type ApprovalSnapshot } from './approval-gate.messages';
 
 export const VM_ACTION_WORKFLOW = 'vmActionWorkflow';
 
@@ -56,29 +49,6 @@ export type VmActionPhase =
   | 'expired'
   | 'not-found';
 
-export interface DecisionArgs {
-  readonly by: string;
-  readonly byIsOperator: boolean;
-  readonly verdict: Verdict;
-  readonly comment?: string;
-  readonly fingerprint?: string;
-  readonly typedName?: string;
-}
-
-export interface ApprovalSnapshot {
-  readonly id: string;
-  readonly status: ApprovalStatus;
-  readonly tier: 'YELLOW' | 'RED';
-  readonly fingerprint: string;
-  readonly decisions: readonly {
-    readonly by: string;
-    readonly verdict: Verdict;
-    readonly at: string;
-    readonly comment?: string;
-  }[];
-  readonly expiresAt: string;
-}
-
 export interface VmActionProgress {
   readonly phase: VmActionPhase;
   readonly tier?: Tier;
@@ -86,8 +56,6 @@ export interface VmActionProgress {
   readonly upid?: string;
 }
 
-/** An operator's approve or reject. The validator refuses with an ApplicationFailure whose type is a RefusalCode. */
-export const decideUpdate = defineUpdate<ApprovalSnapshot, [DecisionArgs]>('decide');
 export const progressQuery = defineQuery<VmActionProgress>('progress');
 
 /** The expected guest status once an action has taken effect. */
@@ -99,9 +67,5 @@ export const EXPECTED_STATUS: Record<PowerAction, 'running' | 'stopped' | 'pause
   suspend: 'paused',
   resume: 'running',
 };
-
-export function approvalIdFor(workflowId: string): string {
-  return `${workflowId}:approval`;
-}
 
 export type { GuestKind };

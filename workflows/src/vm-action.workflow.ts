@@ -1,30 +1,17 @@
 import {
-  ApplicationFailure,
   allHandlersFinished,
   condition,
   proxyActivities,
   proxyLocalActivities,
   setHandler,
-  workflowInfo,
 } from '@temporalio/workflow';
 import type * as activities from '@jarvis/activities';
+import { evaluateAction, type Tier } from '@jarvis/policies';
+import { createApprovalGate } from './approval-gate';
 import {
-  blastRadius,
-  evaluateAction,
-  evaluateDecision,
-  fingerprintAction,
-  type ApprovalRequestState,
-  type RecordedDecision,
-  type Tier,
-} from '@jarvis/policies';
-import {
-  approvalIdFor,
-  decideUpdate,
   EXPECTED_STATUS,
   progressQuery,
   VM_ACTION_WORKFLOW,
-  type ApprovalSnapshot,
-  type DecisionArgs,
   type VmActionInput,
   type VmActionPhase,
   type VmActionResult,
@@ -42,7 +29,6 @@ const local = proxyLocalActivities<Acts>({
 
 /** A VM power action behind the tier policy and, for YELLOW and RED, an operator's approval. */
 export async function vmActionWorkflow(input: VmActionInput): Promise<VmActionResult> {
-  const { workflowId } = workflowInfo();
   const timing = input.timing ?? {};
   // The Proxmox call is a regular activity on purpose: a retry after a worker crash must know it
   // is a retry (attempt > 1) to look for the task the lost attempt may have started.
@@ -59,10 +45,7 @@ export async function vmActionWorkflow(input: VmActionInput): Promise<VmActionRe
   let phase: VmActionPhase = 'evaluating';
   let tier: Tier | undefined;
   let upid: string | undefined;
-  let approval: ApprovalRequestState | undefined;
-  let approvalVersion = 0;
   let stepSeq = 0;
-  const approvalId = approvalIdFor(workflowId);
   const tool = `guest.${input.action}`;
   const target = { node: input.node, vmid: input.vmid };
 
@@ -77,25 +60,12 @@ export async function vmActionWorkflow(input: VmActionInput): Promise<VmActionRe
     await local.recordSteps({ steps: unwritten.splice(0), ...(archive ? { archive } : {}) });
   };
 
-  const snapshot = (): ApprovalSnapshot | undefined =>
-    approval && {
-      id: approvalId,
-      status: approval.status,
-      tier: approval.tier,
-      fingerprint: approval.fingerprint,
-      decisions: approval.decisions.map((d) => ({
-        by: d.by,
-        verdict: d.verdict,
-        at: new Date(d.atMs).toISOString(),
-        ...(d.comment ? { comment: d.comment } : {}),
-      })),
-      expiresAt: new Date(approval.expiresAtMs).toISOString(),
-    };
+  const gate = createApprovalGate({ step, flush }, 'Approve or reject this action as an operator.');
 
   setHandler(progressQuery, () => ({
     phase,
     ...(tier ? { tier } : {}),
-    ...(approval ? { approval: snapshot()! } : {}),
+    ...(gate.snapshot() ? { approval: gate.snapshot()! } : {}),
     ...(upid ? { upid } : {}),
   }));
 
@@ -147,103 +117,35 @@ export async function vmActionWorkflow(input: VmActionInput): Promise<VmActionRe
 
   if (decision.kind === 'ask') {
     const approvalTier = decision.tier === 'RED' ? 'RED' : 'YELLOW';
-    const nowMs = Date.now();
-    approval = {
+    phase = 'awaiting-approval';
+    const asked = await gate.ask({
       tier: approvalTier,
       requester: input.requestedBy,
-      fingerprint: fingerprintAction(tool, args),
-      status: 'pending',
-      expiresAtMs: nowMs + input.approvalTtlMs,
-      decisions: [],
+      tool,
+      args,
+      ttlMs: input.approvalTtlMs,
+      escalateAfterMs: input.escalateAfterMs,
       twoPersonRule: input.twoPersonRule,
       resourceName: facts.name,
-    };
-    const requestedAt = new Date(nowMs).toISOString();
-    const publish = () => {
-      const a = approval!;
-      return local.upsertApproval({
-        id: approvalId,
-        workflowId,
-        version: ++approvalVersion,
-        state: a.status,
-        tier: a.tier,
+      listing: {
         action: input.action,
         target: { node: input.node, vmid: input.vmid, type: facts.kind },
-        resourceName: a.resourceName,
         reason: input.reason ?? null,
-        requestedBy: a.requester,
-        requestedAt,
-        expiresAt: new Date(a.expiresAtMs).toISOString(),
-        fingerprint: a.fingerprint,
-        blastRadius: blastRadius({ tool, args }),
-        twoPerson: a.twoPersonRule,
-        decisions: snapshot()!.decisions,
-      });
-    };
-
-    setHandler(
-      decideUpdate,
-      async (d) => {
-        const outcome = evaluateDecision(approval!, d, Date.now());
-        if (outcome.kind === 'refuse') throw ApplicationFailure.nonRetryable(outcome.reason, outcome.code);
-        const recorded: RecordedDecision = {
-          by: d.by,
-          verdict: d.verdict,
-          atMs: Date.now(),
-          ...(d.comment ? { comment: d.comment } : {}),
-        };
-        approval = { ...approval!, status: outcome.next, decisions: [...approval!.decisions, recorded] };
-        step(d.verdict === 'approve' ? 'approved' : 'rejected', outcome.reason, {
-          by: d.by,
-          detail: { verdict: d.verdict, next: outcome.next, ...(d.comment ? { comment: d.comment } : {}) },
-        });
-        // The decision is on the record before the update returns: a caller that lists
-        // approvals right after deciding sees it.
-        await Promise.all([publish(), flush()]);
-        return snapshot()!;
       },
-      {
-        // The validator runs before the update enters the history: a refused decision leaves no trace.
-        validator: (d: DecisionArgs) => {
-          const outcome = evaluateDecision(approval!, d, Date.now());
-          if (outcome.kind === 'refuse') throw ApplicationFailure.nonRetryable(outcome.reason, outcome.code);
-        },
-        description: 'Approve or reject this action as an operator.',
-      },
-    );
-
-    phase = 'awaiting-approval';
-    step('waiting', `Waiting for ${approvalTier === 'RED' ? 'two confirmations' : 'an approval'}`, {
-      detail: {
-        tier: approvalTier,
-        expiresAt: new Date(approval.expiresAtMs).toISOString(),
-        fingerprint: approval.fingerprint,
+      requestStep: {
+        kind: 'waiting',
+        title: `Waiting for ${approvalTier === 'RED' ? 'two confirmations' : 'an approval'}`,
       },
     });
-    await Promise.all([publish(), flush()]);
-
-    const decided = (): boolean => approval!.status !== 'pending';
-    const escalateAfter = Math.min(input.escalateAfterMs, input.approvalTtlMs);
-    if (!(await condition(decided, escalateAfter))) {
-      step('escalated', `No decision after ${Math.round(escalateAfter / 1000)} s; escalating`);
-      await flush();
-      const remaining = approval.expiresAtMs - Date.now();
-      if (remaining <= 0 || !(await condition(decided, remaining))) {
-        approval = { ...approval, status: 'expired' };
-        await publish();
-        step('expired', `Expired after ${Math.round(input.approvalTtlMs / 1000)} s without a decision`);
-        return finish({
-          outcome: 'expired',
-          tier: decision.tier,
-          reason: 'no operator decided before the request expired',
-        });
-      }
+    if (asked.status === 'expired') {
+      return finish({
+        outcome: 'expired',
+        tier: decision.tier,
+        reason: 'no operator decided before the request expired',
+      });
     }
-    // Decisions run inside the update handler; let it finish its writes before acting.
-    await condition(allHandlersFinished);
-    if (approval.status === 'rejected') {
-      const by = approval.decisions.at(-1)?.by ?? 'an operator';
-      return finish({ outcome: 'rejected', tier: decision.tier, reason: `rejected by ${by}` });
+    if (asked.status === 'rejected') {
+      return finish({ outcome: 'rejected', tier: decision.tier, reason: `rejected by ${asked.by ?? 'an operator'}` });
     }
   }
 

@@ -44,9 +44,11 @@ export class ApprovalsController {
   @ApiOperation({ summary: 'Approve as the authenticated operator' })
   @ApiOkResponse({ type: ApprovalSnapshotDto })
   @ApiNotFoundResponse({ type: ErrorEnvelopeDto })
+  @ApiBadRequestResponse({ type: ErrorEnvelopeDto, description: 'No fingerprint, or a malformed body' })
   @ApiConflictResponse({
     type: ErrorEnvelopeDto,
-    description: 'Already decided, expired, fingerprint changed, or the workflow has closed',
+    description:
+      'Already decided, expired, fingerprint changed, not the approval this workflow now waits for, or the workflow has closed',
   })
   @ApiForbiddenResponse({
     type: ErrorEnvelopeDto,
@@ -65,6 +67,7 @@ export class ApprovalsController {
   @ApiOperation({ summary: 'Reject as the authenticated operator' })
   @ApiOkResponse({ type: ApprovalSnapshotDto })
   @ApiNotFoundResponse({ type: ErrorEnvelopeDto })
+  @ApiBadRequestResponse({ type: ErrorEnvelopeDto, description: 'No fingerprint, or a malformed body' })
   @ApiConflictResponse({ type: ErrorEnvelopeDto })
   @ApiForbiddenResponse({ type: ErrorEnvelopeDto })
   reject(

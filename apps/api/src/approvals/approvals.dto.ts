@@ -1,9 +1,12 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { IsBoolean, IsIn, IsOptional, IsString, MaxLength } from 'class-validator';
+import { IsBoolean, IsIn, IsNotEmpty, IsOptional, IsString, MaxLength } from 'class-validator';
 import { IsEntityId } from '../common/validators';
 
 export class ApprovalIdParamDto {
-  @ApiProperty({ example: 'vm-action:pve:100:stop:01JD8X3Q4ZC5M2N7P9R1S3T5V7:approval' })
+  @ApiProperty({
+    description: 'Unique per request: a decision applies to this approval only',
+    example: 'vm-action:pve:100:stop:01JD8X3Q4ZC5M2N7P9R1S3T5V7:9f2c4e1a7b3d:approval:1',
+  })
   @IsEntityId()
   id!: string;
 }
@@ -38,14 +41,16 @@ export class DecisionDto {
   @MaxLength(200)
   typedName?: string;
 
-  @ApiPropertyOptional({
-    description: 'The fingerprint shown on the card; a decision for a changed action is refused (409)',
+  @ApiProperty({
+    description:
+      "The fingerprint shown on the card (the approval listing's `fingerprint`). Required: without it → 400; " +
+      'a decision for a changed action is refused (409)',
     maxLength: 200,
   })
-  @IsOptional()
   @IsString()
+  @IsNotEmpty()
   @MaxLength(200)
-  fingerprint?: string;
+  fingerprint!: string;
 }
 
 class DecisionViewDto {

@@ -18,6 +18,9 @@ const REFUSAL_CODES: ReadonlySet<string> = new Set([
   ApiErrorCode.NOT_PENDING,
   ApiErrorCode.EXPIRED,
   ApiErrorCode.FINGERPRINT_MISMATCH,
+  ApiErrorCode.APPROVAL_MISMATCH,
+  ApiErrorCode.FINGERPRINT_REQUIRED,
+  ApiErrorCode.MALFORMED_DECISION,
 ]);
 
 @Injectable()
@@ -32,19 +35,21 @@ export class ApprovalsService {
   }
 
   /**
-   * An operator's decision, carried to the workflow as the `decide` update. The workflow's
-   * validator is the single judge (who, whether still pending, fingerprint, TTL); the API only
-   * vouches for the identity, from the verified token.
+   * An operator's decision on approval `id`, carried to the workflow as the `decide` update. The
+   * workflow's validator is the single judge (which request, who, whether still pending,
+   * fingerprint, TTL); the API only vouches for the identity, from the verified token.
    */
   async decide(id: string, verdict: Verdict, body: DecisionDto, user: AuthUser): Promise<ApprovalSnapshot> {
     const approval = await this.approvals.get(id);
     if (!approval) throw new ApiError('APPROVAL_NOT_FOUND', `no approval ${id}`);
+    // The decision names the approval in the path: the workflow refuses it for any other request.
     const args: DecisionArgs = {
+      approvalId: id,
       by: user.username,
       byIsOperator: true,
       verdict,
+      fingerprint: body.fingerprint,
       ...(body.comment ? { comment: body.comment } : {}),
-      ...(body.fingerprint !== undefined ? { fingerprint: body.fingerprint } : {}),
       ...(body.typedName !== undefined ? { typedName: body.typedName } : {}),
     };
     try {

@@ -1,6 +1,6 @@
 import { HttpException } from '@nestjs/common';
 import { isProxmoxError, type ProxmoxErrorCode } from '@jarvis/activities';
-import { FORBIDDEN_REFUSALS } from '@jarvis/policies';
+import { FORBIDDEN_REFUSALS, MALFORMED_REFUSALS } from '@jarvis/policies';
 import { isTemporalUnavailable, isWorkflowNotFound } from '../infra/temporal-errors';
 import { ApiErrorCode, isApiError } from './api-error';
 
@@ -37,6 +37,9 @@ const STATUS: Record<ApiErrorCode, number> = {
   NOT_PENDING: 409,
   EXPIRED: 409,
   FINGERPRINT_MISMATCH: 409,
+  APPROVAL_MISMATCH: 409,
+  FINGERPRINT_REQUIRED: 400,
+  MALFORMED_DECISION: 400,
   PAYLOAD_TOO_LARGE: 413,
   UNSUPPORTED_MEDIA_TYPE: 415,
   RATE_LIMITED: 429,
@@ -50,6 +53,8 @@ const STATUS: Record<ApiErrorCode, number> = {
 };
 // "You may not decide this" is a 403; the policies package owns which refusals mean that.
 for (const code of FORBIDDEN_REFUSALS) STATUS[code] = 403;
+// A decision without what every decision must carry is a bad request, as the API's own check says.
+for (const code of MALFORMED_REFUSALS) STATUS[code] = 400;
 
 const CODE_FOR_STATUS: Record<number, ApiErrorCode> = {
   400: 'BAD_REQUEST',
