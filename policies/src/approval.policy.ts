@@ -102,7 +102,11 @@ export function evaluateDecision(
   if (typeof attempt.fingerprint !== 'string' || attempt.fingerprint === '') {
     return refuse('FINGERPRINT_REQUIRED', 'a decision must carry the fingerprint of the action shown');
   }
-  if (typeof request.fingerprint !== 'string' || request.fingerprint === '' || attempt.fingerprint !== request.fingerprint) {
+  if (
+    typeof request.fingerprint !== 'string' ||
+    request.fingerprint === '' ||
+    attempt.fingerprint !== request.fingerprint
+  ) {
     return refuse('FINGERPRINT_MISMATCH', 'the action changed since it was shown; review it again');
   }
   if (attempt.verdict === 'reject') return { kind: 'accept', next: 'rejected', reason: `rejected by ${by}` };

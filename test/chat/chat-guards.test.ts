@@ -78,7 +78,15 @@ describe('chat guards: budget, injection, a killed worker, the socket', () => {
       expect(pending).toMatchObject({ action: 'stop', target: { vmid: 100 } });
       expect(powerCalls(await ledger(c.stack), 100, 'stop')).toHaveLength(0);
       await c.stack.client.workflow.getHandle(handle.workflowId).executeUpdate(decideUpdate, {
-        args: [{ by: 'operator', byIsOperator: true, verdict: 'reject' }],
+        args: [
+          {
+            approvalId: pending.id,
+            fingerprint: pending.fingerprint,
+            by: 'operator',
+            byIsOperator: true,
+            verdict: 'reject',
+          },
+        ],
       });
       const result = await handle.result();
       expect(result.toolRuns.map((r) => [r.tool, r.tier, r.outcome])).toEqual([

@@ -1,4 +1,5 @@
-import { ApprovalsRepository, AuditRepository, LlmCostsRepository } from '@jarvis/db';
+import { WorkflowUpdateFailedError } from '@temporalio/client';
+import { ApprovalsRepository, AuditRepository, LlmCostsRepository, type ApprovalView } from '@jarvis/db';
 import { decideUpdate, stageTimings, timelineFromHistory } from '@jarvis/workflows/api';
 import { eventually, ledger, powerCalls, simControl } from '../support/vm-action.fixtures';
 import {
@@ -28,12 +29,24 @@ describe('chatTurnWorkflow', () => {
     await simControl(c.stack, 'POST', '/reset', {});
   });
 
-  const pending = (workflowId: string) =>
-    eventually(async () => (await approvals.list({ state: 'pending' })).find((a) => a.workflowId === workflowId));
-  const decide = (workflowId: string, verdict: 'approve' | 'reject', extra: Record<string, unknown> = {}) =>
-    c.stack.client.workflow
-      .getHandle(workflowId)
-      .executeUpdate(decideUpdate, { args: [{ by: 'operator', byIsOperator: true, verdict, ...extra }] });
+  const pending = (workflowId: string, not?: string) =>
+    eventually(async () =>
+      (await approvals.list({ state: 'pending' })).find((a) => a.workflowId === workflowId && a.id !== not),
+    );
+  /** A decision as a card sends it: for this approval, with the fingerprint it showed. */
+  const decide = (approval: ApprovalView, verdict: 'approve' | 'reject', extra: Record<string, unknown> = {}) =>
+    c.stack.client.workflow.getHandle(approval.workflowId).executeUpdate(decideUpdate, {
+      args: [
+        {
+          approvalId: approval.id,
+          fingerprint: approval.fingerprint,
+          by: 'operator',
+          byIsOperator: true,
+          verdict,
+          ...extra,
+        },
+      ],
+    });
 
   it('runs the tool loop: a GREEN read, its result back to Claude as data, then the answer; cost, stages and feed recorded', async () => {
     script(c.llm, 'anthropic', [
@@ -104,7 +117,7 @@ describe('chatTurnWorkflow', () => {
       requestedBy: { kind: 'chat', id: 'operator' },
     });
     expect(powerCalls(await ledger(c.stack), 107, 'start')).toHaveLength(0);
-    await decide(handle.workflowId, 'approve', { fingerprint: approval.fingerprint });
+    await decide(approval, 'approve');
     const result = await handle.result();
     expect(result.toolRuns).toEqual([{ tool: 'guest.start', tier: 'YELLOW', outcome: 'done' }]);
     expect(powerCalls(await ledger(c.stack), 107, 'start')).toHaveLength(1);
@@ -118,12 +131,50 @@ describe('chatTurnWorkflow', () => {
       { kind: 'reply', text: 'As you wish; web-01 stays up.' },
     ]);
     const handle = await startTurn(c, await newSession(c), 'stop web-01');
-    await pending(handle.workflowId);
-    await decide(handle.workflowId, 'reject', { comment: 'not now' });
+    await decide(await pending(handle.workflowId), 'reject', { comment: 'not now' });
     const result = await handle.result();
     expect(result.toolRuns).toEqual([{ tool: 'guest.stop', tier: 'YELLOW', outcome: 'rejected' }]);
     expect(powerCalls(await ledger(c.stack), 100, 'stop')).toHaveLength(0);
     expect(JSON.stringify(anthropicBodies(c.llm)[1]!['messages'])).toContain('NOT DONE');
+  });
+
+  it('a stale card cannot decide the next confirmation, even for the same action', async () => {
+    script(c.llm, 'anthropic', [
+      { kind: 'reply', tools: [{ name: 'guest_stop', input: { node: 'pve', vmid: 100 } }] },
+      { kind: 'reply', text: 'Let me ask again. ', tools: [{ name: 'guest_stop', input: { node: 'pve', vmid: 100 } }] },
+      { kind: 'reply', text: 'Understood; web-01 stays up.' },
+    ]);
+    const handle = await startTurn(c, await newSession(c), 'stop web-01');
+    const first = await pending(handle.workflowId);
+    await decide(first, 'reject');
+    const second = await pending(handle.workflowId, first.id);
+    expect(second.id).not.toBe(first.id);
+    expect(second.fingerprint).toBe(first.fingerprint);
+
+    // The operator clicks approve on the first, already rejected card: it names the first approval.
+    const stale = await decide(first, 'approve').then(
+      () => undefined,
+      (err: unknown) => {
+        expect((err as Error).name).toBe(WorkflowUpdateFailedError.name);
+        return (err as { cause?: { type?: string } }).cause?.type;
+      },
+    );
+    expect(stale).toBe('APPROVAL_MISMATCH');
+    expect((await approvals.get(second.id))?.state).toBe('pending');
+    expect(powerCalls(await ledger(c.stack), 100, 'stop')).toHaveLength(0);
+
+    await decide(second, 'reject');
+    const result = await handle.result();
+    expect(result.toolRuns).toEqual([
+      { tool: 'guest.stop', tier: 'YELLOW', outcome: 'rejected' },
+      { tool: 'guest.stop', tier: 'YELLOW', outcome: 'rejected' },
+    ]);
+    expect(powerCalls(await ledger(c.stack), 100, 'stop')).toHaveLength(0);
+    expect((await approvals.get(first.id))?.decisions).toEqual([expect.objectContaining({ verdict: 'reject' })]);
+    expect(result.cards.filter((k) => k['kind'] === 'confirmation').map((k) => k['approvalId'])).toEqual([
+      first.id,
+      second.id,
+    ]);
   });
 
   it('refuses "reboot agent1" as BLACK with the reason, and tells the model', async () => {
@@ -174,7 +225,7 @@ describe('chatTurnWorkflow', () => {
     const handle = await startTurn(c, await newSession(c), 'start vm 107');
     const approval = await pending(handle.workflowId);
     expect(approval.action).toBe('start');
-    await decide(handle.workflowId, 'approve');
+    await decide(approval, 'approve');
     const result = await handle.result();
     expect(result.provider).toBe('offline');
     expect(result.text).toMatch(/guest 107 on pve is running/);

@@ -1,5 +1,6 @@
 import {
   FORBIDDEN_REFUSALS,
+  MALFORMED_REFUSALS,
   evaluateDecision,
   expireIfDue,
   fingerprintAction,
@@ -13,9 +14,11 @@ import {
 const NOW = 1_700_000_000_000;
 const TTL = 15 * 60_000;
 const FP = fingerprintAction('guest.stop', { node: 'pve1', vmid: 200 });
+const ID = 'vm-action:pve1:200:stop:abc:0123456789ab:approval:1';
 
 function request(over: Partial<ApprovalRequestState> = {}): ApprovalRequestState {
   return {
+    id: ID,
     tier: 'YELLOW',
     requester: { kind: 'operator', id: 'alice' },
     fingerprint: FP,
@@ -28,7 +31,10 @@ function request(over: Partial<ApprovalRequestState> = {}): ApprovalRequestState
   };
 }
 
+/** A well-formed decision: for this approval, with the fingerprint shown. */
 const attempt = (over: Partial<DecisionAttempt> = {}): DecisionAttempt => ({
+  approvalId: ID,
+  fingerprint: FP,
   by: 'alice',
   byIsOperator: true,
   verdict: 'approve',
@@ -151,7 +157,6 @@ describe('evaluateDecision: the request must be pending, current and unexpired',
     ['upper case', FP.toUpperCase()],
     ['a trailing space', `${FP} `],
     ['a truncated fingerprint', FP.slice(0, 32)],
-    ['an empty string', ''],
   ])('fingerprint with %s → FINGERPRINT_MISMATCH', (_label, fingerprint) => {
     expect(fingerprint).not.toBe(FP);
     for (const verdict of ['approve', 'reject'] as const) {
@@ -163,19 +168,65 @@ describe('evaluateDecision: the request must be pending, current and unexpired',
     }
   });
 
-  it('a null fingerprint from a JSON body is not treated as absent', () => {
+  it('a null fingerprint from a JSON body is not treated as a match', () => {
     expectRefused(
       evaluateDecision(request(), attempt({ fingerprint: null as unknown as string }), NOW),
-      'FINGERPRINT_MISMATCH',
+      'FINGERPRINT_REQUIRED',
     );
   });
 
-  it.each([
-    ['the matching fingerprint', { fingerprint: FP }],
-    ['no fingerprint', {}],
-    ['an undefined fingerprint', { fingerprint: undefined }],
-  ])('%s is accepted', (_label, over) => {
-    expectAccepted(evaluateDecision(request(), attempt(over), NOW), 'approved');
+  it('the matching fingerprint is accepted', () => {
+    expectAccepted(evaluateDecision(request(), attempt({ fingerprint: FP }), NOW), 'approved');
+  });
+});
+
+/**
+ * Adversarial decisions: whatever is missing, malformed or meant for another request is refused,
+ * on every tier and verdict. A parse error or missing evidence never allows.
+ */
+describe('evaluateDecision: missing evidence and malformed decisions never allow', () => {
+  const cases: [string, Partial<DecisionAttempt>, Partial<ApprovalRequestState>, RefusalCode][] = [
+    ['no fingerprint', { fingerprint: undefined }, {}, 'FINGERPRINT_REQUIRED'],
+    ['an empty fingerprint', { fingerprint: '' }, {}, 'FINGERPRINT_REQUIRED'],
+    ['a numeric fingerprint', { fingerprint: 42 as unknown as string }, {}, 'FINGERPRINT_REQUIRED'],
+    ['an array of fingerprints', { fingerprint: [FP] as unknown as string }, {}, 'FINGERPRINT_REQUIRED'],
+    [
+      'a request without a fingerprint, and none given',
+      { fingerprint: '' },
+      { fingerprint: '' },
+      'FINGERPRINT_REQUIRED',
+    ],
+    ['a request with an empty fingerprint', {}, { fingerprint: '' }, 'FINGERPRINT_MISMATCH'],
+    ['no approval ID', { approvalId: undefined }, {}, 'APPROVAL_MISMATCH'],
+    ['an empty approval ID', { approvalId: '' }, {}, 'APPROVAL_MISMATCH'],
+    ['the previous approval of the same run', { approvalId: ID.replace(/1$/, '0') }, {}, 'APPROVAL_MISMATCH'],
+    ["another run's approval", { approvalId: ID.replace('0123456789ab', 'ba9876543210') }, {}, 'APPROVAL_MISMATCH'],
+    ['an approval ID with a suffix', { approvalId: `${ID}0` }, {}, 'APPROVAL_MISMATCH'],
+    ['an approval ID of another type', { approvalId: 1 as unknown as string }, {}, 'APPROVAL_MISMATCH'],
+    ['a request whose ID is missing', {}, { id: undefined as unknown as string }, 'APPROVAL_MISMATCH'],
+    ['a capitalised verdict', { verdict: 'Approve' as 'approve' }, {}, 'MALFORMED_DECISION'],
+    ['a verdict of "yes"', { verdict: 'yes' as 'approve' }, {}, 'MALFORMED_DECISION'],
+    ['no verdict', { verdict: undefined as unknown as 'approve' }, {}, 'MALFORMED_DECISION'],
+    ['byIsOperator as the string "false"', { byIsOperator: 'false' as unknown as boolean }, {}, 'NOT_AN_OPERATOR'],
+    ['byIsOperator as 1', { byIsOperator: 1 as unknown as boolean }, {}, 'NOT_AN_OPERATOR'],
+    ['no operator name', { by: undefined as unknown as string }, {}, 'NOT_AN_OPERATOR'],
+  ];
+  const shapes: [string, Partial<ApprovalRequestState>][] = [
+    ['YELLOW', {}],
+    ['RED, two-person', { tier: 'RED', twoPersonRule: true, decisions: [approvedBy('bob')] }],
+    ['RED, name typed', { tier: 'RED' }],
+  ];
+  const combos = cases.flatMap(([label, over, req, code]) =>
+    shapes.flatMap(([shape, base]) =>
+      (['approve', 'reject'] as const).map(
+        (verdict) => [label, shape, verdict, over, { ...base, ...req }, code] as const,
+      ),
+    ),
+  );
+
+  it.each(combos)('%s (%s, %s) → refused', (_label, _shape, verdict, over, req, code) => {
+    const outcome = evaluateDecision(request(req), attempt({ verdict, typedName: 'web01', ...over }), NOW);
+    expectRefused(outcome, code);
   });
 });
 
@@ -323,6 +374,9 @@ describe('evaluateDecision: a refused decision never yields an accept', () => {
     attempt({ fingerprint: 'nope' }),
     attempt({ fingerprint: FP, typedName: 'web01' }),
     attempt({ typedName: 'WEB01' }),
+    attempt({ fingerprint: undefined }),
+    attempt({ approvalId: undefined }),
+    attempt({ approvalId: 'other:approval:1' }),
   ];
   const times = [NOW, NOW + TTL - 1, NOW + TTL, NOW + 10 * TTL];
   const combos = states.flatMap((s, si) => attempts.flatMap((a, ai) => times.map((t) => [si, ai, t, s, a] as const)));
@@ -336,7 +390,8 @@ describe('evaluateDecision: a refused decision never yields an accept', () => {
         a.by.trim() === '' ||
         state.status !== 'pending' ||
         now >= state.expiresAtMs ||
-        (a.fingerprint !== undefined && a.fingerprint !== state.fingerprint);
+        a.approvalId !== state.id ||
+        a.fingerprint !== state.fingerprint;
       if (mustRefuse) expect(outcome.kind).toBe('refuse');
       if (outcome.kind === 'refuse') {
         expect(outcome).not.toHaveProperty('next');
@@ -406,5 +461,12 @@ describe('FORBIDDEN_REFUSALS', () => {
 
   it('cannot be changed at run time', () => {
     expect(Object.isFrozen(FORBIDDEN_REFUSALS)).toBe(true);
+    expect(Object.isFrozen(MALFORMED_REFUSALS)).toBe(true);
+  });
+
+  it('a decision for another approval is a conflict (409); one without a fingerprint is malformed (400)', () => {
+    expect(FORBIDDEN_REFUSALS).not.toContain('APPROVAL_MISMATCH');
+    expect(MALFORMED_REFUSALS).not.toContain('APPROVAL_MISMATCH');
+    expect([...MALFORMED_REFUSALS].sort()).toEqual(['FINGERPRINT_REQUIRED', 'MALFORMED_DECISION']);
   });
 });

@@ -58,7 +58,7 @@ describe('a restart that fails verification', () => {
     const approval = await eventually(async () => {
       const all = await new ApprovalsRepository(stack.pool).forWorkflow(workflowId);
       return all.find(
-        (a) => a.id.endsWith(':undo') && a.state === 'pending' && Date.parse(a.requestedAt) >= since - 50,
+        (a) => a.action === 'rollback' && a.state === 'pending' && Date.parse(a.requestedAt) >= since - 50,
       );
     });
     expect(approval).toMatchObject({ tier: 'RED', action: 'rollback', requestedBy: { kind: 'runbook' } });
@@ -71,7 +71,16 @@ describe('a restart that fails verification', () => {
     expect((await ledger(stack)).filter((e) => e.vmid === VMID && e.action === 'rollback')).toEqual([]);
 
     await stack.client.workflow.getHandle(workflowId).executeUpdate(decideUpdate, {
-      args: [{ by: 'operator', byIsOperator: true, verdict: 'approve', typedName: approval.resourceName }],
+      args: [
+        {
+          approvalId: approval.id,
+          fingerprint: approval.fingerprint,
+          by: 'operator',
+          byIsOperator: true,
+          verdict: 'approve',
+          typedName: approval.resourceName,
+        },
+      ],
     });
 
     const result = await remediationResult(stack, workflowId, since, 30_000);

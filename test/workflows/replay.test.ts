@@ -41,10 +41,21 @@ describe('replay of archived histories', () => {
       vmActionInput({ node: 'pve', vmid: 100, action: 'shutdown', reason: 'replay test' }),
     );
     const approvals = new ApprovalsRepository(stack.pool);
-    await eventually(async () =>
-      (await approvals.get(approvalIdFor(handle.workflowId)))?.state === 'pending' ? true : undefined,
-    );
-    await handle.executeUpdate(decideUpdate, { args: [{ by: 'second', byIsOperator: true, verdict: 'approve' }] });
+    const pending = await eventually(async () => {
+      const a = await approvals.get(approvalIdFor(handle.workflowId, handle.firstExecutionRunId, 1));
+      return a?.state === 'pending' ? a : undefined;
+    });
+    await handle.executeUpdate(decideUpdate, {
+      args: [
+        {
+          approvalId: pending.id,
+          fingerprint: pending.fingerprint,
+          by: 'second',
+          byIsOperator: true,
+          verdict: 'approve',
+        },
+      ],
+    });
     await handle.result();
 
     const archived = await eventually(() => new ArchiveRepository(stack.pool).history(handle.workflowId));

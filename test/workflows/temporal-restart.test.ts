@@ -69,15 +69,16 @@ describe('a Temporal server restart while an action waits for approval', () => {
     running = worker.run();
 
     const workflowId = `vm-action:pve:100:stop:restart-${port}`;
-    await client.workflow.start(VM_ACTION_WORKFLOW, {
+    const started = await client.workflow.start(VM_ACTION_WORKFLOW, {
       taskQueue,
       workflowId,
       args: [vmActionInput({ node: 'pve', vmid: 100, action: 'stop' })],
     });
     const approvals = new ApprovalsRepository(pool);
-    await eventually(async () =>
-      (await approvals.get(approvalIdFor(workflowId)))?.state === 'pending' ? true : undefined,
-    );
+    const pending = await eventually(async () => {
+      const a = await approvals.get(approvalIdFor(workflowId, started.firstExecutionRunId, 1));
+      return a?.state === 'pending' ? a : undefined;
+    });
 
     await server!.stop();
     await new Promise((r) => setTimeout(r, 1_000));
@@ -86,7 +87,18 @@ describe('a Temporal server restart while an action waits for approval', () => {
     // The client reconnects by itself; the update reaches the same workflow, restored from the state file.
     const handle = client.workflow.getHandle(workflowId);
     const decided = await eventually(
-      () => handle.executeUpdate(decideUpdate, { args: [{ by: 'second', byIsOperator: true, verdict: 'approve' }] }),
+      () =>
+        handle.executeUpdate(decideUpdate, {
+          args: [
+            {
+              approvalId: pending.id,
+              fingerprint: pending.fingerprint,
+              by: 'second',
+              byIsOperator: true,
+              verdict: 'approve',
+            },
+          ],
+        }),
       30_000,
       250,
     );

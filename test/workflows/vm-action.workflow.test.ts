@@ -1,5 +1,5 @@
 import { WorkflowUpdateFailedError } from '@temporalio/client';
-import { ApprovalsRepository, ArchiveRepository, AuditRepository } from '@jarvis/db';
+import { ApprovalsRepository, ArchiveRepository, AuditRepository, type ApprovalView } from '@jarvis/db';
 import { decideUpdate, progressQuery, timelineFromHistory, approvalIdFor } from '@jarvis/workflows/api';
 import { startStack, type TestStack } from '../support/stack';
 import {
@@ -26,16 +26,23 @@ describe('vmActionWorkflow on a real Temporal dev server', () => {
     await simControl(stack, 'POST', '/reset', {});
   });
 
-  const pendingApproval = (workflowId: string) =>
+  /** The run's first approval: its ID is unique to this run. */
+  const pendingApproval = (handle: { workflowId: string; firstExecutionRunId: string }) =>
     eventually(async () => {
-      const a = await approvals.get(approvalIdFor(workflowId));
+      const a = await approvals.get(approvalIdFor(handle.workflowId, handle.firstExecutionRunId, 1));
       return a?.state === 'pending' ? a : undefined;
     });
 
-  const decide = (workflowId: string, by: string, verdict: 'approve' | 'reject', extra: Record<string, unknown> = {}) =>
-    stack.client.workflow
-      .getHandle(workflowId)
-      .executeUpdate(decideUpdate, { args: [{ by, byIsOperator: true, verdict, ...extra }] });
+  /** A decision as the API sends it: for this approval, with the fingerprint shown (unless `extra` says otherwise). */
+  const decide = (
+    approval: ApprovalView,
+    by: string,
+    verdict: 'approve' | 'reject',
+    extra: Record<string, unknown> = {},
+  ) =>
+    stack.client.workflow.getHandle(approval.workflowId).executeUpdate(decideUpdate, {
+      args: [{ approvalId: approval.id, fingerprint: approval.fingerprint, by, byIsOperator: true, verdict, ...extra }],
+    });
 
   const refusalType = async (p: Promise<unknown>): Promise<string | undefined> => {
     try {
@@ -71,7 +78,7 @@ describe('vmActionWorkflow on a real Temporal dev server', () => {
       stack,
       vmActionInput({ node: 'pve', vmid: 100, action: 'stop', reason: 'patching' }),
     );
-    const pending = await pendingApproval(handle.workflowId);
+    const pending = await pendingApproval(handle);
     expect(pending).toMatchObject({
       tier: 'YELLOW',
       action: 'stop',
@@ -83,7 +90,7 @@ describe('vmActionWorkflow on a real Temporal dev server', () => {
     expect(await handle.query(progressQuery)).toMatchObject({ phase: 'awaiting-approval', tier: 'YELLOW' });
     expect(powerCalls(await ledger(stack), 100, 'stop')).toHaveLength(0);
 
-    const snapshot = await decide(handle.workflowId, 'second', 'approve', {
+    const snapshot = await decide(pending, 'second', 'approve', {
       fingerprint: pending.fingerprint,
       comment: 'go',
     });
@@ -110,26 +117,31 @@ describe('vmActionWorkflow on a real Temporal dev server', () => {
 
   it('refuses bad decisions in the validator and leaves no trace in the history', async () => {
     const handle = await startVmAction(stack, vmActionInput({ node: 'pve', vmid: 100, action: 'stop' }));
-    const pending = await pendingApproval(handle.workflowId);
+    const pending = await pendingApproval(handle);
 
     expect(
       await refusalType(
-        decide(handle.workflowId, 'second', 'approve', {
+        decide(pending, 'second', 'approve', {
           fingerprint: pending.fingerprint.replace(/^./, (c) => (c === 'a' ? 'b' : 'a')),
         }),
       ),
     ).toBe('FINGERPRINT_MISMATCH');
-    expect(
-      await refusalType(
-        stack.client.workflow
-          .getHandle(handle.workflowId)
-          .executeUpdate(decideUpdate, { args: [{ by: 'mallory', byIsOperator: false, verdict: 'approve' }] }),
-      ),
-    ).toBe('NOT_AN_OPERATOR');
+    expect(await refusalType(decide(pending, 'mallory', 'approve', { byIsOperator: false }))).toBe('NOT_AN_OPERATOR');
+    // A decision must carry the fingerprint shown, and name this very approval.
+    expect(await refusalType(decide(pending, 'second', 'approve', { fingerprint: undefined }))).toBe(
+      'FINGERPRINT_REQUIRED',
+    );
+    expect(await refusalType(decide(pending, 'second', 'approve', { approvalId: undefined }))).toBe(
+      'APPROVAL_MISMATCH',
+    );
+    expect(await refusalType(decide(pending, 'second', 'approve', { approvalId: `${pending.id}x` }))).toBe(
+      'APPROVAL_MISMATCH',
+    );
+    expect(await refusalType(decide(pending, 'second', 'yes' as 'approve'))).toBe('MALFORMED_DECISION');
     const historyBefore = (await handle.fetchHistory()).events ?? [];
     expect(historyBefore.some((e) => e.workflowExecutionUpdateAcceptedEventAttributes)).toBe(false);
 
-    await decide(handle.workflowId, 'operator', 'reject', { comment: 'not now' });
+    await decide(pending, 'operator', 'reject', { comment: 'not now' });
     expect(await handle.result()).toMatchObject({ outcome: 'rejected', reason: 'rejected by operator' });
     expect(powerCalls(await ledger(stack), 100, 'stop')).toHaveLength(0);
     expect((await approvals.get(pending.id))?.decisions).toEqual([
@@ -139,14 +151,14 @@ describe('vmActionWorkflow on a real Temporal dev server', () => {
 
   it('needs two distinct operators for a RED action on an HA-managed guest', async () => {
     const handle = await startVmAction(stack, vmActionInput({ node: 'pve', vmid: 102, action: 'stop' }));
-    const pending = await pendingApproval(handle.workflowId);
+    const pending = await pendingApproval(handle);
     expect(pending.tier).toBe('RED');
 
-    expect(await decide(handle.workflowId, 'operator', 'approve')).toMatchObject({ status: 'pending' });
-    expect(await refusalType(decide(handle.workflowId, 'operator', 'approve'))).toBe('SAME_OPERATOR');
+    expect(await decide(pending, 'operator', 'approve')).toMatchObject({ status: 'pending' });
+    expect(await refusalType(decide(pending, 'operator', 'approve'))).toBe('SAME_OPERATOR');
     expect(powerCalls(await ledger(stack), 102, 'stop')).toHaveLength(0);
 
-    expect(await decide(handle.workflowId, 'second', 'approve')).toMatchObject({ status: 'approved' });
+    expect(await decide(pending, 'second', 'approve')).toMatchObject({ status: 'approved' });
     const result = await handle.result();
     expect(result).toMatchObject({ outcome: 'done', tier: 'RED', finalStatus: 'stopped' });
     expect(result.upid).toContain(':hastop:');
@@ -157,12 +169,12 @@ describe('vmActionWorkflow on a real Temporal dev server', () => {
       ...vmActionInput({ node: 'pve', vmid: 102, action: 'stop' }),
       twoPersonRule: false,
     });
-    await pendingApproval(handle.workflowId);
-    expect(await refusalType(decide(handle.workflowId, 'operator', 'approve'))).toBe('TYPED_NAME_REQUIRED');
-    expect(await refusalType(decide(handle.workflowId, 'operator', 'approve', { typedName: 'DB-01' }))).toBe(
+    const pending = await pendingApproval(handle);
+    expect(await refusalType(decide(pending, 'operator', 'approve'))).toBe('TYPED_NAME_REQUIRED');
+    expect(await refusalType(decide(pending, 'operator', 'approve', { typedName: 'DB-01' }))).toBe(
       'TYPED_NAME_REQUIRED',
     );
-    expect(await decide(handle.workflowId, 'operator', 'approve', { typedName: 'db-01' })).toMatchObject({
+    expect(await decide(pending, 'operator', 'approve', { typedName: 'db-01' })).toMatchObject({
       status: 'approved',
     });
     expect(await handle.result()).toMatchObject({ outcome: 'done' });
@@ -174,11 +186,11 @@ describe('vmActionWorkflow on a real Temporal dev server', () => {
       approvalTtlMs: 1_500,
       escalateAfterMs: 500,
     });
-    const pending = await pendingApproval(handle.workflowId);
+    const pending = await pendingApproval(handle);
     expect(await handle.result()).toMatchObject({ outcome: 'expired' });
     expect((await approvals.get(pending.id))?.state).toBe('expired');
     // The run has closed: a late decision cannot reach it.
-    await expect(decide(handle.workflowId, 'second', 'approve')).rejects.toMatchObject({
+    await expect(decide(pending, 'second', 'approve')).rejects.toMatchObject({
       name: 'WorkflowNotFoundError',
     });
     const kinds = timelineFromHistory((await handle.fetchHistory()).events ?? []).map((s) => s.kind);

@@ -209,7 +209,10 @@ export function createApprovalGate(recorder: GateRecorder, description: string):
     const { id, fingerprint } = current;
     const expiresAt = new Date(current.expiresAtMs).toISOString();
     const { kind, title, detail, ...where } = r.requestStep;
-    recorder.step(kind, title, { ...where, detail: { approvalId: id, tier: r.tier, fingerprint, expiresAt, ...detail } });
+    recorder.step(kind, title, {
+      ...where,
+      detail: { approvalId: id, tier: r.tier, fingerprint, expiresAt, ...detail },
+    });
     await Promise.all([
       publish(),
       recorder.flush(),

@@ -8,13 +8,7 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import type * as activities from '@jarvis/activities';
-import {
-  checkIncident,
-  evaluateAction,
-  type ClusterSnapshot,
-  type IncidentCheck,
-  type Tier,
-} from '@jarvis/policies';
+import { checkIncident, evaluateAction, type ClusterSnapshot, type IncidentCheck, type Tier } from '@jarvis/policies';
 import { createApprovalGate } from './approval-gate';
 import { type GuardianActivities } from './guardian.activities';
 import { guardianWakeSignal, type PermitDecision } from './guardian.messages';
