@@ -1,5 +1,12 @@
-import { ApprovalsRepository } from '@jarvis/db';
-import { decideUpdate, guardianIdFor, monitorIdFor, monitorStatusQuery } from '@jarvis/workflows/api';
+import { WorkflowUpdateFailedError } from '@temporalio/client';
+import { ApprovalsRepository, type ApprovalView } from '@jarvis/db';
+import {
+  decideUpdate,
+  guardianIdFor,
+  monitorIdFor,
+  monitorStatusQuery,
+  setAutonomyUpdate,
+} from '@jarvis/workflows/api';
 import { startStack, type TestStack } from '../support/stack';
 import { eventually, ledger, powerCalls, simControl } from '../support/vm-action.fixtures';
 import {
@@ -112,5 +119,102 @@ describe('a restart that fails verification', () => {
     const positions = order.map((k) => kinds.indexOf(k));
     expect(positions.every((p) => p >= 0)).toBe(true);
     expect([...positions].sort((a, b) => a - b)).toEqual(positions);
+  });
+  /** A decision as the dashboard sends it, for `approval` (its ID and fingerprint); resolves to the refusal's type, if refused. */
+  const decide = (approval: ApprovalView, extra: Record<string, unknown> = {}): Promise<string | undefined> =>
+    stack.client.workflow
+      .getHandle(approval.workflowId)
+      .executeUpdate(decideUpdate, {
+        args: [
+          {
+            approvalId: approval.id,
+            fingerprint: approval.fingerprint,
+            by: 'operator',
+            byIsOperator: true,
+            verdict: 'approve',
+            ...extra,
+          },
+        ],
+      })
+      .then(
+        () => undefined,
+        (err: unknown) => {
+          expect((err as Error).name).toBe(WorkflowUpdateFailedError.name);
+          return (err as { cause?: { type?: string } }).cause?.type ?? 'unknown';
+        },
+      );
+  const pendingSince = (since: number, action: string, not?: string): Promise<ApprovalView> =>
+    eventually(async () => {
+      const all = await new ApprovalsRepository(stack.pool).forWorkflow(workflowId);
+      return all.find(
+        (a) => a.action === action && a.state === 'pending' && a.id !== not && Date.parse(a.requestedAt) >= since - 50,
+      );
+    }, 30_000);
+  /** 113 running and seen running by the monitor, so that a crash is a transition it can see. */
+  const runningAndSeen = async (): Promise<void> => {
+    await simControl(stack, 'DELETE', '/faults');
+    const guest = (await stack.pve.clusterResources('vm')).guests.find((g) => g.vmid === VMID);
+    if (guest?.status !== 'running') await stack.pve.powerAction('agent', VMID, 'qemu', 'start');
+    await eventually(async () =>
+      (await stack.pve.clusterResources('vm')).guests.find((g) => g.vmid === VMID)?.status === 'running'
+        ? true
+        : undefined,
+    );
+    const monitor = stack.client.workflow.getHandle(monitorIdFor(stack.cluster));
+    const polls = (await monitor.query(monitorStatusQuery)).polls;
+    await eventually(async () => ((await monitor.query(monitorStatusQuery)).polls >= polls + 2 ? true : undefined));
+  };
+
+  it('at L2, a decision for the restart approval cannot decide the rollback, nor the next run of the same incident', async () => {
+    await stack.client.workflow
+      .getHandle(guardianIdFor(stack.cluster))
+      .executeUpdate(setAutonomyUpdate, { args: [{ incidentClass: 'vm-crashed', level: 'L2', by: 'test' }] });
+    await runningAndSeen();
+
+    // Run 1: the restart asks (L2), then its failed verification asks for the RED rollback.
+    const since = Date.now();
+    await simControl(stack, 'POST', '/faults', { kind: 'flapping-guest', vmid: VMID });
+    const restart = await pendingSince(since, 'start');
+    expect(restart).toMatchObject({ tier: 'YELLOW', requestedBy: { kind: 'runbook' } });
+    expect(restart.id).toMatch(/^remediate:vm-crashed:113:[A-Za-z0-9]{12}:approval:1$/);
+    expect(await decide(restart)).toBeUndefined();
+    const rollback = await pendingSince(since, 'rollback');
+    expect(rollback.id).not.toBe(restart.id);
+    expect(rollback.id.startsWith(restart.id.replace(/1$/, ''))).toBe(true);
+
+    // The operator's second click on the restart card names the restart: refused, the rollback still waits.
+    expect(await decide(restart, { typedName: rollback.resourceName })).toBe('APPROVAL_MISMATCH');
+    expect(await decide({ ...rollback, fingerprint: restart.fingerprint }, { typedName: rollback.resourceName })).toBe(
+      'FINGERPRINT_MISMATCH',
+    );
+    expect(await decide(rollback, { fingerprint: undefined, typedName: rollback.resourceName })).toBe(
+      'FINGERPRINT_REQUIRED',
+    );
+    expect((await new ApprovalsRepository(stack.pool).get(rollback.id))?.state).toBe('pending');
+    expect(
+      (await ledger(stack)).filter((e) => e.vmid === VMID && e.action === 'rollback' && e.atMs >= since - 50),
+    ).toEqual([]);
+    expect(await decide(rollback, { verdict: 'reject' })).toBeUndefined();
+    expect(await remediationResult(stack, workflowId, since, 30_000)).toMatchObject({ outcome: 'escalated' });
+    expect(
+      (await ledger(stack)).filter((e) => e.vmid === VMID && e.action === 'rollback' && e.atMs >= since - 50),
+    ).toEqual([]);
+
+    // Run 2 of the same workflow ID asks for the same restart (same fingerprint) under a new approval ID.
+    await runningAndSeen();
+    await simControl(stack, 'POST', '/faults', { kind: 'crash-guest', vmid: VMID });
+    const again = await pendingSince(since, 'start', restart.id);
+    expect(again.workflowId).toBe(restart.workflowId);
+    expect(again.fingerprint).toBe(restart.fingerprint);
+    expect(again.id).not.toBe(restart.id);
+    const startsBefore = powerCalls(await ledger(stack), VMID, 'start').length;
+
+    // A decision left over from run 1 (its card, its ID) is refused by run 2, which keeps waiting.
+    expect(await decide(restart)).toBe('APPROVAL_MISMATCH');
+    expect((await new ApprovalsRepository(stack.pool).get(again.id))?.state).toBe('pending');
+    expect(powerCalls(await ledger(stack), VMID, 'start')).toHaveLength(startsBefore);
+    expect(await decide(again, { verdict: 'reject' })).toBeUndefined();
+    expect(await remediationResult(stack, workflowId, since, 30_000)).toMatchObject({ outcome: 'rejected' });
+    expect(powerCalls(await ledger(stack), VMID, 'start')).toHaveLength(startsBefore);
   });
 });
