@@ -102,6 +102,18 @@ describe('a YELLOW stop approved by a second operator', () => {
     );
   });
 
+  it('refuses a decision without the fingerprint shown with 400, before it reaches the workflow', async () => {
+    for (const body of [{}, { comment: 'go' }, { fingerprint: '' }, { fingerprint: null }, { fingerprint: 7 }]) {
+      for (const verdict of ['approve', 'reject']) {
+        const res = await as(second).post(`/api/approvals/${approval.id}/${verdict}`, body);
+        expectEnvelope(res, 400, 'BAD_REQUEST');
+        expect(res.json.error?.message).toMatch(/fingerprint/);
+      }
+    }
+    const still = (await as(operator).get<Items<ApprovalView>>('/api/approvals?state=pending')).json.items;
+    expect(still.find((a) => a.id === approval.id)).toMatchObject({ state: 'pending', decisions: [] });
+  });
+
   it('refuses a decision for a different fingerprint with 409 and leaves no trace', async () => {
     const res = await as(second).post(`/api/approvals/${approval.id}/approve`, { fingerprint: 'f'.repeat(64) });
     expectEnvelope(res, 409, 'FINGERPRINT_MISMATCH');
@@ -123,7 +135,11 @@ describe('a YELLOW stop approved by a second operator', () => {
       status: 'approved',
       decisions: [{ by: 'second', verdict: 'approve', comment: 'go ahead' }],
     });
-    expectEnvelope(await as(operator).post(`/api/approvals/${approval.id}/reject`), 409, 'NOT_PENDING');
+    expectEnvelope(
+      await as(operator).post(`/api/approvals/${approval.id}/reject`, { fingerprint: approval.fingerprint }),
+      409,
+      'NOT_PENDING',
+    );
     expect(await resultOf(workflowId)).toMatchObject({ outcome: 'done', tier: 'YELLOW', finalStatus: 'stopped' });
     await simControl(api.stack, 'PUT', '/config', { taskMs: 100 });
     expect(powerCalls(await ledger(api.stack), 100, 'stop')).toHaveLength(1);
@@ -135,7 +151,11 @@ describe('a YELLOW stop approved by a second operator', () => {
 
   it('refuses a decision on the request once its workflow has finished with 409', async () => {
     for (const verdict of ['approve', 'reject']) {
-      expectEnvelope(await as(operator).post(`/api/approvals/${approval.id}/${verdict}`), 409, 'WORKFLOW_CLOSED');
+      expectEnvelope(
+        await as(operator).post(`/api/approvals/${approval.id}/${verdict}`, { fingerprint: approval.fingerprint }),
+        409,
+        'WORKFLOW_CLOSED',
+      );
     }
     const decided = (await as(operator).get<Items<ApprovalView>>('/api/approvals?state=decided')).json.items;
     expect(decided.find((a) => a.id === approval.id)).toMatchObject({
@@ -229,6 +249,7 @@ describe('other outcomes', () => {
     expect(res.json).toMatchObject({ tier: 'YELLOW' });
     const approval = await pendingFor(res.json.workflowId);
     const rejected = await as(operator).post<ApprovalSnapshot>(`/api/approvals/${approval.id}/reject`, {
+      fingerprint: approval.fingerprint,
       comment: 'not now',
     });
     expect(rejected.json).toMatchObject({

@@ -32,9 +32,11 @@ describe('RED approvals', () => {
     const approval = await pendingFor(res.json.workflowId);
     expect(approval).toMatchObject({ tier: 'RED', twoPerson: true, resourceName: 'db-01' });
     const path = `/api/approvals/${approval.id}/approve`;
-    expect((await as(operator).post<ApprovalSnapshot>(path)).json).toMatchObject({ status: 'pending' });
-    expectEnvelope(await as(operator).post(path), 403, 'SAME_OPERATOR');
-    expect((await as(second).post<ApprovalSnapshot>(path)).json).toMatchObject({ status: 'approved' });
+    const shown = { fingerprint: approval.fingerprint };
+    expect((await as(operator).post<ApprovalSnapshot>(path, shown)).json).toMatchObject({ status: 'pending' });
+    expectEnvelope(await as(operator).post(path, shown), 403, 'SAME_OPERATOR');
+    expectEnvelope(await as(second).post(path, {}), 400, 'BAD_REQUEST');
+    expect((await as(second).post<ApprovalSnapshot>(path, shown)).json).toMatchObject({ status: 'approved' });
     expect(await resultOf(res.json.workflowId)).toMatchObject({ outcome: 'done', tier: 'RED' });
   });
 
@@ -50,13 +52,17 @@ describe('RED approvals', () => {
       const approval = await pendingApproval(lone, token, res.json.workflowId);
       expect(approval).toMatchObject({ twoPerson: false });
       const path = `/api/approvals/${approval.id}/approve`;
-      expectEnvelope(await lone.call('POST', path, { token, body: {} }), 403, 'TYPED_NAME_REQUIRED');
+      const fingerprint = approval.fingerprint;
+      expectEnvelope(await lone.call('POST', path, { token, body: { fingerprint } }), 403, 'TYPED_NAME_REQUIRED');
       expectEnvelope(
-        await lone.call('POST', path, { token, body: { typedName: 'db-02' } }),
+        await lone.call('POST', path, { token, body: { fingerprint, typedName: 'db-02' } }),
         403,
         'TYPED_NAME_REQUIRED',
       );
-      const approved = await lone.call<ApprovalSnapshot>('POST', path, { token, body: { typedName: 'db-01' } });
+      const approved = await lone.call<ApprovalSnapshot>('POST', path, {
+        token,
+        body: { fingerprint, typedName: 'db-01' },
+      });
       expect(approved.json).toMatchObject({ status: 'approved' });
       expect(await resultOf(res.json.workflowId)).toMatchObject({ outcome: 'done' });
     } finally {
