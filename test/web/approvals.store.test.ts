@@ -59,6 +59,17 @@ describe('the approvals store', () => {
     expect(store.pending).toHaveLength(0);
   });
 
+  it("decides a chat card's approval with the fingerprint the card showed", async () => {
+    const api = fakeApi({
+      [approvePath]: { status: 409, body: envelope('APPROVAL_MISMATCH', 'not the one waiting here') },
+    });
+    const store = useApprovalsStore();
+    store.upsert(A);
+    await expect(store.decide(A.id, 'approve', { fingerprint: 'fp-card' })).resolves.toBe(false);
+    expect(api.calls[0]).toMatchObject({ method: 'POST', body: { fingerprint: 'fp-card' } });
+    expect(store.refusals.get(A.id)).toMatchObject({ final: true });
+  });
+
   it('keeps a refusal on the card: a lone RED approval without the name asks for it', async () => {
     const red = approval({ tier: 'RED', twoPerson: false, resourceName: 'db-01' });
     fakeApi({
@@ -142,6 +153,8 @@ describe('refusal guidance', () => {
     expect(r('NOT_PENDING').message).toContain('m-NOT_PENDING');
     expect(r('WORKFLOW_CLOSED').final).toBe(true);
     expect(r('FINGERPRINT_MISMATCH').message).toMatch(/review it again/);
+    expect(r('APPROVAL_MISMATCH')).toMatchObject({ final: true, message: expect.stringMatching(/earlier request/) });
+    expect(r('BAD_REQUEST', 400)).toMatchObject({ final: false, message: 'Not sent: m-BAD_REQUEST' });
     expect(r('TEMPORAL_UNAVAILABLE', 503)).toMatchObject({ final: false });
     expect(r('SOMETHING_NEW', 500).message).toBe('m-SOMETHING_NEW');
   });

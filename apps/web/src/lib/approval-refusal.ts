@@ -44,6 +44,15 @@ export function describeRefusal(err: RefusalInput, approval: Pick<ApprovalView, 
       };
     case 'FINGERPRINT_MISMATCH':
       return { message: 'The action changed since it was shown; review it again.', askTypedName: false, final: false };
+    case 'APPROVAL_MISMATCH':
+      return {
+        message: 'This card is for an earlier request; the workflow now waits for another one. Review that one.',
+        askTypedName: false,
+        final: true,
+      };
+    case 'FINGERPRINT_REQUIRED':
+    case 'BAD_REQUEST':
+      return { message: `Not sent: ${err.message}`, askTypedName: false, final: false };
     case 'APPROVAL_NOT_FOUND':
       return { message: 'This request no longer exists.', askTypedName: false, final: true };
     case 'TEMPORAL_UNAVAILABLE':

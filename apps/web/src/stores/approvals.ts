@@ -75,13 +75,14 @@ export const useApprovalsStore = defineStore('approvals', () => {
   }
 
   /**
-   * Approve or reject. The workflow's validator is the judge; a refusal (403 typed name or same
-   * operator, 409 no longer pending) is kept per request for its card to show.
+   * Approve or reject approval `id` (in the path), with the fingerprint the operator was shown: a
+   * chat card's own, else the inbox's. The workflow's validator is the judge; a refusal (403 typed
+   * name or same operator, 409 no longer pending or another request) is kept per request for its card.
    */
   async function decide(
     id: string,
     verdict: Verdict,
-    opts: { typedName?: string; comment?: string } = {},
+    opts: { typedName?: string; comment?: string; fingerprint?: string } = {},
   ): Promise<boolean> {
     const approval = byId.get(id);
     if (!approval || busy.has(id)) return false;
@@ -90,7 +91,7 @@ export const useApprovalsStore = defineStore('approvals', () => {
     try {
       const snapshot = await http.post<DecisionSnapshot>(`/api/approvals/${id}/${verdict}`, {
         confirm: true,
-        fingerprint: approval.fingerprint,
+        fingerprint: opts.fingerprint || approval.fingerprint,
         ...(opts.typedName !== undefined && opts.typedName !== '' ? { typedName: opts.typedName } : {}),
         ...(opts.comment ? { comment: opts.comment } : {}),
       });
