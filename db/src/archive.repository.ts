@@ -92,10 +92,16 @@ export class ArchiveRepository {
     return { items: rows.map(toSummary), total: first ? Number(first['total']) : 0 };
   }
 
-  async history(workflowId: string): Promise<{ summary: ArchiveSummary; history: unknown } | undefined> {
+  /** One archived run: `runId`'s, or the latest run of a workflow ID that has run more than once. */
+  async history(
+    workflowId: string,
+    runId?: string,
+  ): Promise<{ summary: ArchiveSummary; history: unknown } | undefined> {
     const { rows } = await this.pool.query(
-      `SELECT *, history FROM workflow_archive WHERE workflow_id = $1 ORDER BY closed_at DESC NULLS LAST LIMIT 1`,
-      [workflowId],
+      runId === undefined
+        ? `SELECT * FROM workflow_archive WHERE workflow_id = $1 ORDER BY closed_at DESC NULLS LAST LIMIT 1`
+        : `SELECT * FROM workflow_archive WHERE workflow_id = $1 AND run_id = $2`,
+      runId === undefined ? [workflowId] : [workflowId, runId],
     );
     const row = rows[0] as Record<string, unknown> | undefined;
     return row ? { summary: toSummary(row), history: row['history'] } : undefined;

@@ -15,10 +15,10 @@ export function createReplayActivities({
   /** Lets a run that closed a moment ago, and is not archived yet, be replayed from Temporal. */
   client?: Client;
 }) {
-  const fromTemporal = async (workflowId: string) => {
+  const fromTemporal = async (workflowId: string, runId?: string) => {
     if (!client) return undefined;
     try {
-      const handle = client.workflow.getHandle(workflowId);
+      const handle = client.workflow.getHandle(workflowId, runId);
       const description = await handle.describe();
       if (description.status.name === 'RUNNING') return undefined;
       return { runId: description.runId, history: await handle.fetchHistory() };
@@ -27,11 +27,15 @@ export function createReplayActivities({
     }
   };
   return {
-    async replayArchivedHistory({ workflowId }: ReplayInput): Promise<ReplayResult> {
-      const archived = await archive.history(workflowId);
-      const closed = archived ? undefined : await fromTemporal(workflowId);
+    async replayArchivedHistory({ workflowId, runId }: ReplayInput): Promise<ReplayResult> {
+      const archived = await archive.history(workflowId, runId);
+      const closed = archived ? undefined : await fromTemporal(workflowId, runId);
       if (!archived && !closed)
-        return { found: false, reproduced: false, detail: `no archived history for ${workflowId}` };
+        return {
+          found: false,
+          reproduced: false,
+          detail: `no archived history for ${workflowId}${runId ? ` run ${runId}` : ''}`,
+        };
       const history = archived ? historyFromJSON(archived.history) : closed!.history;
       const base = {
         found: true,

@@ -10,7 +10,7 @@ import {
 } from '@nestjs/swagger';
 import { type ArchiveSummary } from '@jarvis/db';
 import { ErrorEnvelopeDto } from '../common/error.dto';
-import { WorkflowIdParamDto } from '../workflows/timeline.dto';
+import { RunIdQueryDto, WorkflowIdParamDto } from '../workflows/timeline.dto';
 import { AuditListDto, AuditQueryDto, FeedListDto, FeedQueryDto, ReplayResultDto } from './audit.dto';
 import { AuditService } from './audit.service';
 import { type FeedItem } from './feed.repository';
@@ -31,22 +31,26 @@ export class AuditController {
   }
 
   @Get('audit/:workflowId/history')
-  @ApiOperation({ summary: "One archived workflow's full Temporal history, in Temporal's JSON format" })
+  @ApiOperation({
+    summary: "One archived workflow run's full Temporal history, in Temporal's JSON format",
+    description: "The latest run, or `runId`'s for a workflow ID that has run more than once",
+  })
   @ApiOkResponse({ schema: { type: 'object', properties: { events: { type: 'array', items: { type: 'object' } } } } })
   @ApiNotFoundResponse({ type: ErrorEnvelopeDto })
-  history(@Param() p: WorkflowIdParamDto): Promise<unknown> {
-    return this.audit.history(p.workflowId);
+  history(@Param() p: WorkflowIdParamDto, @Query() q: RunIdQueryDto): Promise<unknown> {
+    return this.audit.history(p.workflowId, q.runId);
   }
 
   @Post('audit/:workflowId/replay')
   @HttpCode(200)
   @ApiOperation({
     summary: 'Re-run the current workflow code against the archived history: does it make the same decisions?',
+    description: "The latest run, or `runId`'s for a workflow ID that has run more than once",
   })
   @ApiOkResponse({ type: ReplayResultDto })
   @ApiNotFoundResponse({ type: ErrorEnvelopeDto })
-  replay(@Param() p: WorkflowIdParamDto): Promise<ReplayResultDto> {
-    return this.audit.replay(p.workflowId);
+  replay(@Param() p: WorkflowIdParamDto, @Query() q: RunIdQueryDto): Promise<ReplayResultDto> {
+    return this.audit.replay(p.workflowId, q.runId);
   }
 
   @Get('feed')

@@ -27,9 +27,9 @@ export class AuditService {
   }
 
   /** Temporal's own JSON history format, so `temporal workflow show --input` and replayers read it as is. */
-  async history(workflowId: string): Promise<unknown> {
-    const archived = await this.archive.history(workflowId);
-    if (!archived) throw new ApiError('HISTORY_NOT_FOUND', `no archived history for ${workflowId}`);
+  async history(workflowId: string, runId?: string): Promise<unknown> {
+    const archived = await this.archive.history(workflowId, runId);
+    if (!archived) throw new ApiError('HISTORY_NOT_FOUND', `no archived history for ${describeRun(workflowId, runId)}`);
     return archived.history;
   }
 
@@ -38,15 +38,19 @@ export class AuditService {
    * bundle), through a short workflow of its own; the answer says whether the decisions recorded
    * then are the ones the code makes now.
    */
-  async replay(workflowId: string): Promise<{ reproduced: boolean; detail?: string; runId?: string; events?: number }> {
+  async replay(
+    workflowId: string,
+    runId?: string,
+  ): Promise<{ reproduced: boolean; detail?: string; runId?: string; events?: number }> {
     const result = await this.temporal.call(REPLAY_TIMEOUT_MS, (client) =>
       client.workflow.execute<(input: ReplayInput) => Promise<ReplayResult>>(REPLAY_WORKFLOW, {
         taskQueue: this.temporal.taskQueue,
         workflowId: `replay:${workflowId}:${ulid()}`,
-        args: [{ workflowId }],
+        args: [{ workflowId, ...(runId ? { runId } : {}) }],
       }),
     );
-    if (!result.found) throw new ApiError('HISTORY_NOT_FOUND', `no archived history for ${workflowId}`);
+    if (!result.found)
+      throw new ApiError('HISTORY_NOT_FOUND', `no archived history for ${describeRun(workflowId, runId)}`);
     return {
       reproduced: result.reproduced,
       ...(result.detail ? { detail: result.detail } : {}),
@@ -59,3 +63,5 @@ export class AuditService {
     return { items: await this.feedRepository.recent(q.limit ?? 50, q.source) };
   }
 }
+
+const describeRun = (workflowId: string, runId?: string): string => (runId ? `${workflowId} run ${runId}` : workflowId);

@@ -1,4 +1,4 @@
-import { Controller, Get, Param } from '@nestjs/common';
+import { Controller, Get, Param, Query } from '@nestjs/common';
 import {
   ApiBadRequestResponse,
   ApiBearerAuth,
@@ -9,7 +9,7 @@ import {
   ApiUnauthorizedResponse,
 } from '@nestjs/swagger';
 import { ErrorEnvelopeDto } from '../common/error.dto';
-import { TimelineDto, WorkflowIdParamDto } from './timeline.dto';
+import { RunIdQueryDto, TimelineDto, WorkflowIdParamDto } from './timeline.dto';
 import { TimelineService, type Timeline } from './timeline.service';
 
 @ApiTags('workflows')
@@ -20,11 +20,14 @@ export class TimelineController {
   constructor(private readonly timelines: TimelineService) {}
 
   @Get(':workflowId/timeline')
-  @ApiOperation({ summary: 'The domain-level steps of one workflow, from its Temporal history or the archive' })
+  @ApiOperation({
+    summary: 'The domain-level steps of one workflow run, from its Temporal history or the archive',
+    description: "The latest run, or `runId`'s for a workflow ID that has run more than once",
+  })
   @ApiOkResponse({ type: TimelineDto })
   @ApiBadRequestResponse({ type: ErrorEnvelopeDto })
   @ApiNotFoundResponse({ type: ErrorEnvelopeDto })
-  timeline(@Param() p: WorkflowIdParamDto): Promise<Timeline> {
-    return this.timelines.timeline(p.workflowId);
+  timeline(@Param() p: WorkflowIdParamDto, @Query() q: RunIdQueryDto): Promise<Timeline> {
+    return this.timelines.timeline(p.workflowId, q.runId);
   }
 }

@@ -1,10 +1,22 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { IsOptional } from 'class-validator';
 import { IsEntityId } from '../common/validators';
 
 export class WorkflowIdParamDto {
   @ApiProperty({ example: 'vm-action:pve:100:stop:01JD8X3Q4ZC5M2N7P9R1S3T5V7' })
   @IsEntityId()
   workflowId!: string;
+}
+
+/** `?runId=`: one run of a workflow ID that has run more than once (a remediation recurs under its incident key). */
+export class RunIdQueryDto {
+  @ApiPropertyOptional({
+    description: 'One run of a workflow ID that has run more than once; the latest run when absent',
+    example: '0193a5c2-7d4e-7b1a-9c3f-2e8d6b4a1f00',
+  })
+  @IsOptional()
+  @IsEntityId()
+  runId?: string;
 }
 
 class TimelineStepDto {
@@ -18,6 +30,7 @@ class TimelineStepDto {
 
 export class TimelineDto {
   @ApiProperty() workflowId!: string;
+  @ApiProperty({ description: 'The run these steps belong to' }) runId!: string;
   @ApiProperty({ example: 'vmActionWorkflow', description: 'The workflow type' }) kind!: string;
   @ApiProperty({ example: 'COMPLETED', description: "Temporal's execution status (RUNNING, COMPLETED, FAILED, …)" })
   status!: string;

@@ -8,6 +8,7 @@ import { TemporalService } from '../infra/temporal.service';
 
 export interface Timeline {
   readonly workflowId: string;
+  readonly runId: string;
   readonly kind: string;
   readonly status: string;
   readonly source: 'temporal' | 'archive';
@@ -23,32 +24,36 @@ export class TimelineService {
     private readonly archive: ArchiveRepository,
   ) {}
 
-  /** The domain steps of one workflow: from Temporal while it keeps the history, then from the archive. */
-  async timeline(workflowId: string): Promise<Timeline> {
+  /**
+   * The domain steps of one workflow run (`runId`'s, else the latest): from Temporal while it
+   * keeps the history, then from the archive.
+   */
+  async timeline(workflowId: string, runId?: string): Promise<Timeline> {
     try {
       // One call after the other, not Promise.all: a rejected sibling must not leave the other retrying.
       const { description, history } = await this.temporal.call(READ_TIMEOUT_MS, async (client) => {
-        const handle = client.workflow.getHandle(workflowId);
+        const handle = client.workflow.getHandle(workflowId, runId);
         const description = await handle.describe();
         return { description, history: await handle.fetchHistory() };
       });
       return {
         workflowId,
+        runId: description.runId,
         kind: description.type,
         status: description.status.name,
         source: 'temporal',
         steps: timelineFromHistory(history.events ?? []),
       };
     } catch (err) {
-      if (isWorkflowNotFound(err)) return this.fromArchive(workflowId);
+      if (isWorkflowNotFound(err)) return this.fromArchive(workflowId, runId);
       // Temporal down is no reason to hide what the archive already holds.
-      if (isTemporalUnavailable(err)) return this.fromArchive(workflowId, err);
+      if (isTemporalUnavailable(err)) return this.fromArchive(workflowId, runId, err);
       throw err;
     }
   }
 
-  private async fromArchive(workflowId: string, temporalError?: unknown): Promise<Timeline> {
-    const archived = await this.archive.history(workflowId);
+  private async fromArchive(workflowId: string, runId?: string, temporalError?: unknown): Promise<Timeline> {
+    const archived = await this.archive.history(workflowId, runId);
     if (!archived) {
       if (temporalError)
         throw new ApiError(
@@ -57,11 +62,12 @@ export class TimelineService {
           undefined,
           { cause: temporalError },
         );
-      throw new ApiError('WORKFLOW_NOT_FOUND', `no workflow ${workflowId}`);
+      throw new ApiError('WORKFLOW_NOT_FOUND', `no workflow ${workflowId}${runId ? ` run ${runId}` : ''}`);
     }
     const history = historyFromJSON(archived.history);
     return {
       workflowId,
+      runId: archived.summary.runId,
       kind: archived.summary.kind,
       status: archived.summary.status,
       source: 'archive',
