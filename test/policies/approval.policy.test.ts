@@ -203,13 +203,13 @@ describe('evaluateDecision: missing evidence and malformed decisions never allow
     ["another run's approval", { approvalId: ID.replace('0123456789ab', 'ba9876543210') }, {}, 'APPROVAL_MISMATCH'],
     ['an approval ID with a suffix', { approvalId: `${ID}0` }, {}, 'APPROVAL_MISMATCH'],
     ['an approval ID of another type', { approvalId: 1 as unknown as string }, {}, 'APPROVAL_MISMATCH'],
-    ['a request whose ID is missing', {}, { id: undefined as unknown as string }, 'APPROVAL_MISMATCH'],
+    ['a request whose ID is missing', {}, { id: undefined }, 'APPROVAL_MISMATCH'],
     ['a capitalised verdict', { verdict: 'Approve' as 'approve' }, {}, 'MALFORMED_DECISION'],
     ['a verdict of "yes"', { verdict: 'yes' as 'approve' }, {}, 'MALFORMED_DECISION'],
-    ['no verdict', { verdict: undefined as unknown as 'approve' }, {}, 'MALFORMED_DECISION'],
+    ['no verdict', { verdict: undefined }, {}, 'MALFORMED_DECISION'],
     ['byIsOperator as the string "false"', { byIsOperator: 'false' as unknown as boolean }, {}, 'NOT_AN_OPERATOR'],
     ['byIsOperator as 1', { byIsOperator: 1 as unknown as boolean }, {}, 'NOT_AN_OPERATOR'],
-    ['no operator name', { by: undefined as unknown as string }, {}, 'NOT_AN_OPERATOR'],
+    ['no operator name', { by: undefined }, {}, 'NOT_AN_OPERATOR'],
   ];
   const shapes: [string, Partial<ApprovalRequestState>][] = [
     ['YELLOW', {}],

@@ -249,17 +249,20 @@ async function approvalLatencies(apiUrl: string, controlUrl: string, certPem: st
       action: 'stop',
       reason: 'bench',
     })) as { workflowId: string };
-    let id: string | undefined;
-    while (!id) {
+    let pending: { id: string; fingerprint: string } | undefined;
+    while (!pending) {
       const { items } = (await json('GET', `${apiUrl}/approvals?state=pending`, op)) as unknown as {
-        items: { id: string; workflowId: string }[];
+        items: { id: string; workflowId: string; fingerprint: string }[];
       };
-      id = items.find((a) => a.workflowId === workflowId)?.id;
-      if (!id) await new Promise((r) => setTimeout(r, 5));
+      pending = items.find((a) => a.workflowId === workflowId);
+      if (!pending) await new Promise((r) => setTimeout(r, 5));
     }
     const before = (await json('GET', `${controlUrl}/ledger`)) as unknown as unknown[];
     const t0 = Date.now();
-    await json('POST', `${apiUrl}/approvals/${id}/approve`, second, { comment: 'bench' });
+    await json('POST', `${apiUrl}/approvals/${pending.id}/approve`, second, {
+      fingerprint: pending.fingerprint,
+      comment: 'bench',
+    });
     for (;;) {
       const entries = (await json('GET', `${controlUrl}/ledger`)) as unknown as { atMs: number; vmid?: number }[];
       const issued = entries.slice(before.length).find((e) => e.vmid === 100);
