@@ -25,7 +25,7 @@ const local = proxyLocalActivities<activities.DbActivities>({
 });
 
 /**
- * Marks histories recorded by the gate. A `decide` update without an approval ID can only come
+ * Marks histories recorded by the gate. A `decide` update without a fingerprint can only come
  * from a history recorded before it (the validator refuses one now); replaying such a history,
  * `patched` is false and the decision applies to the request that was pending, as it did then.
  */
@@ -157,11 +157,16 @@ export function createApprovalGate(recorder: GateRecorder, description: string):
   setHandler(
     decideUpdate,
     async (d) => {
-      // Validated before it entered the history; judged again on the state it applies to.
-      const legacy = current && typeof d.approvalId !== 'string' && !patched(GATE_PATCH);
-      const outcome = judge(
-        legacy ? { ...d, approvalId: current!.id, fingerprint: d.fingerprint ?? current!.fingerprint } : d,
-      );
+      // The validator, run right before on this same state, refused a decision for any other
+      // request; only accepted updates enter the history. The handler applies the decision to the
+      // request it was validated against: the ID is not compared again, since it is built from the
+      // run's identity, which a replay (of a fixture, of an archive) may give differently.
+      const legacy = current && typeof d.fingerprint !== 'string' && !patched(GATE_PATCH);
+      const outcome = judge({
+        ...d,
+        ...(current ? { approvalId: current.id } : {}),
+        ...(legacy ? { fingerprint: current!.fingerprint } : {}),
+      });
       const recorded: RecordedDecision = {
         by: d.by,
         verdict: d.verdict,
