@@ -1,5 +1,7 @@
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { WorkflowUpdateFailedError } from '@temporalio/client';
-import { ApprovalsRepository, type ApprovalView } from '@jarvis/db';
+import { ApprovalsRepository, ArchiveRepository, type ApprovalView } from '@jarvis/db';
 import {
   decideUpdate,
   guardianIdFor,
@@ -17,6 +19,8 @@ import {
   stepsOf,
   terminateStack,
 } from '../support/remediation.fixtures';
+
+const FIXTURES = join(__dirname, '..', 'fixtures', 'histories');
 
 /**
  * Verified remediation with rollback, on the real dev server and the simulator: a VM restart
@@ -196,6 +200,15 @@ describe('a restart that fails verification', () => {
     ).toEqual([]);
     expect(await decide(rollback, { verdict: 'reject' })).toBeUndefined();
     expect(await remediationResult(stack, workflowId, since, 30_000)).toMatchObject({ outcome: 'escalated' });
+    if (process.env['RECORD_HISTORIES'] === '1') {
+      // Records this run (two approvals through the gate, the second one RED) for the replay corpus.
+      const { runId } = await stack.client.workflow.getHandle(workflowId).describe();
+      const archived = await eventually(() => new ArchiveRepository(stack.pool).history(workflowId, runId), 15_000);
+      writeFileSync(
+        join(FIXTURES, 'remediation-vm-crashed-l2-rollback-rejected.json'),
+        JSON.stringify(archived.history, null, 1),
+      );
+    }
     expect(
       (await ledger(stack)).filter((e) => e.vmid === VMID && e.action === 'rollback' && e.atMs >= since - 50),
     ).toEqual([]);
