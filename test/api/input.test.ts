@@ -99,8 +99,10 @@ describe('guest actions', () => {
 
 describe('approvals, timelines and audit', () => {
   it('refuses hostile approval IDs with 400 and an unknown one with 404', async () => {
-    expectEnvelope(await post('/api/approvals/does-not-exist/approve', {}), 404, 'APPROVAL_NOT_FOUND');
-    expectEnvelope(await post('/api/approvals/a..b/reject', {}), 400, 'BAD_REQUEST');
+    const shown = { fingerprint: 'f'.repeat(64) };
+    expectEnvelope(await post('/api/approvals/does-not-exist/approve', shown), 404, 'APPROVAL_NOT_FOUND');
+    expectEnvelope(await post('/api/approvals/does-not-exist/approve', {}), 400, 'BAD_REQUEST');
+    expectEnvelope(await post('/api/approvals/a..b/reject', shown), 400, 'BAD_REQUEST');
     expectEnvelope(await post('/api/approvals/x%20y/approve', {}), 400, 'BAD_REQUEST');
     expectEnvelope(await post(`/api/approvals/${'a'.repeat(201)}/approve`, {}), 400, 'BAD_REQUEST');
     expectEnvelope(await post('/api/approvals/x/approve', { comment: 42 }), 400, 'BAD_REQUEST');
