@@ -185,7 +185,10 @@ describe('upstreams down', () => {
       expectEnvelope(action, 503, 'TEMPORAL_UNAVAILABLE');
       const timeline = await h.call('GET', '/api/workflows/vm-action:pve:1:stop:X/timeline', { token: t });
       expectEnvelope(timeline, 503, 'TEMPORAL_UNAVAILABLE');
-      const decision = await h.call('POST', '/api/approvals/x/approve', { token: t, body: {} });
+      const decision = await h.call('POST', '/api/approvals/x/approve', {
+        token: t,
+        body: { fingerprint: 'f'.repeat(64) },
+      });
       expectEnvelope(decision, 404, 'APPROVAL_NOT_FOUND');
       expect((await h.call('GET', '/api/approvals', { token: t })).status).toBe(200);
     } finally {
