@@ -1,5 +1,6 @@
 import { defaultPayloadConverter } from '@temporalio/common';
 import type { temporal } from '@temporalio/proto';
+import { type WorkflowTitleFacts } from './workflow-title';
 
 export interface TimelineStep {
   readonly at: string;
@@ -76,4 +77,51 @@ export function stageTimings(steps: readonly TimelineStep[]): Record<string, num
   if (!received) return {};
   const t0 = Date.parse(received.at);
   return Object.fromEntries(stages.map((s) => [s.kind.slice('stage:'.length), Math.max(0, Date.parse(s.at) - t0)]));
+}
+
+/**
+ * A proto timestamp as ISO. Its seconds may be a number or a Long from another copy of the long
+ * library than @temporalio/common's (its tsToMs then throws), so only `toString` is relied on.
+ */
+function isoOf(ts: temporal.api.history.v1.IHistoryEvent['eventTime']): string | undefined {
+  if (!ts || ts.seconds === null || ts.seconds === undefined) return undefined;
+  const ms = Number(String(ts.seconds)) * 1000 + Math.floor((ts.nanos ?? 0) / 1e6);
+  return Number.isFinite(ms) ? new Date(ms).toISOString() : undefined;
+}
+
+const text = (v: unknown): string | undefined => (typeof v === 'string' && v ? v : undefined);
+const record = (v: unknown): Record<string, unknown> =>
+  typeof v === 'object' && v !== null ? (v as Record<string, unknown>) : {};
+
+/**
+ * What a run's title is made of, from its history's first event: when it started and its input
+ * (a chat turn's message, a VM action's target, a remediation's incident). Unreadable input leaves
+ * the title to the workflow ID.
+ */
+export function titleFactsFromHistory(
+  workflowId: string,
+  kind: string,
+  events: readonly HistoryEvent[],
+): WorkflowTitleFacts {
+  const first = events[0];
+  const started = first?.workflowExecutionStartedEventAttributes;
+  const at = isoOf(first?.eventTime);
+  const input = record(decode(started?.input?.payloads?.[0]));
+  const incident = record(input['incident']);
+  const subject = record(incident['subject']);
+  const vmid = typeof input['vmid'] === 'number' ? input['vmid'] : subject['vmid'];
+  const node = text(input['node']) ?? text(subject['node']);
+  const facts: Record<string, unknown> = {
+    workflowId,
+    kind,
+    startedAt: at,
+    chatText: text(input['text']),
+    action: text(input['action']),
+    node,
+    vmid: typeof vmid === 'number' ? vmid : undefined,
+    incidentClass: text(incident['class']),
+    service: text(subject['service']),
+    storage: text(subject['storage']),
+  };
+  return Object.fromEntries(Object.entries(facts).filter(([, v]) => v !== undefined)) as unknown as WorkflowTitleFacts;
 }

@@ -18,6 +18,8 @@ class TimelineStepDto {
 
 export class TimelineDto {
   @ApiProperty() workflowId!: string;
+  @ApiProperty({ example: "Chat: 'start vm 107' · 14:02", description: 'What the run was, as an operator reads it' })
+  title!: string;
   @ApiProperty({ example: 'vmActionWorkflow', description: 'The workflow type' }) kind!: string;
   @ApiProperty({ example: 'COMPLETED', description: "Temporal's execution status (RUNNING, COMPLETED, FAILED, …)" })
   status!: string;

@@ -1,13 +1,15 @@
 import { Injectable } from '@nestjs/common';
 import { historyFromJSON } from '@temporalio/common/lib/proto-utils';
 import { ArchiveRepository } from '@jarvis/db';
-import { timelineFromHistory, type TimelineStep } from '@jarvis/workflows/api';
+import { timelineFromHistory, titleFactsFromHistory, workflowTitle, type TimelineStep } from '@jarvis/workflows/api';
 import { ApiError } from '../errors/api-error';
 import { isTemporalUnavailable, isWorkflowNotFound } from '../infra/temporal-errors';
 import { TemporalService } from '../infra/temporal.service';
 
 export interface Timeline {
   readonly workflowId: string;
+  /** What the run was, as an operator reads it: "Stop guest 107 on pve · 14:02". */
+  readonly title: string;
   readonly kind: string;
   readonly status: string;
   readonly source: 'temporal' | 'archive';
@@ -32,12 +34,14 @@ export class TimelineService {
         const description = await handle.describe();
         return { description, history: await handle.fetchHistory() };
       });
+      const events = history.events ?? [];
       return {
         workflowId,
+        title: workflowTitle(titleFactsFromHistory(workflowId, description.type, events)),
         kind: description.type,
         status: description.status.name,
         source: 'temporal',
-        steps: timelineFromHistory(history.events ?? []),
+        steps: timelineFromHistory(events),
       };
     } catch (err) {
       if (isWorkflowNotFound(err)) return this.fromArchive(workflowId);
@@ -60,12 +64,14 @@ export class TimelineService {
       throw new ApiError('WORKFLOW_NOT_FOUND', `no workflow ${workflowId}`);
     }
     const history = historyFromJSON(archived.history);
+    const events = history.events ?? [];
     return {
       workflowId,
+      title: workflowTitle(titleFactsFromHistory(workflowId, archived.summary.kind, events)),
       kind: archived.summary.kind,
       status: archived.summary.status,
       source: 'archive',
-      steps: timelineFromHistory(history.events ?? []),
+      steps: timelineFromHistory(events),
     };
   }
 }
