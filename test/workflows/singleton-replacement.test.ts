@@ -1,0 +1,200 @@
+import { randomBytes } from 'node:crypto';
+import { join } from 'node:path';
+import { defaultPayloadConverter } from '@temporalio/common';
+import { NativeConnection, Worker } from '@temporalio/worker';
+import {
+  autonomySingletons,
+  guardianInputFor,
+  monitorInputFor,
+  replaceIncompatibleSingletons,
+  workflowBuildId,
+  WORKFLOW_BUNDLE_PATH,
+} from '@jarvis/worker';
+import {
+  GUARDIAN_WORKFLOW,
+  guardianIdFor,
+  MONITOR_WORKFLOW,
+  monitorIdFor,
+  monitorStatusQuery,
+  type GuardianCarry,
+  type GuardianInput,
+  type MonitorInput,
+} from '@jarvis/workflows/api';
+import { fastAutonomy, terminateStack } from '../support/remediation.fixtures';
+import { startStack, type TestStack } from '../support/stack';
+import { eventually } from '../support/vm-action.fixtures';
+
+type Handle = ReturnType<TestStack['client']['workflow']['getHandle']>;
+
+/** Resolves once the run has finished a workflow task, so its history holds its first commands. */
+const firstTaskDone = (handle: Handle): Promise<true> =>
+  eventually(async () => {
+    const { events } = await handle.fetchHistory();
+    return events?.some((e) => e.workflowTaskCompletedEventAttributes) ? true : undefined;
+  });
+
+const startInputOf = async (handle: Handle): Promise<Record<string, unknown>> => {
+  const { events } = await handle.fetchHistory();
+  const payload = events?.[0]?.workflowExecutionStartedEventAttributes?.input?.payloads?.[0];
+  return defaultPayloadConverter.fromPayload(payload!);
+};
+
+/**
+ * "Keep running demos running": the demo keeps Temporal's state, so the worker may find a monitor
+ * and guardian started by an older build. One whose history today's bundle cannot replay is
+ * replaced by a fresh run carrying its state, with a log line; a compatible one is left alone.
+ */
+describe('singletons left running by an older build', () => {
+  let stack: TestStack;
+  let connection: NativeConnection;
+  const autonomy = (cluster: string) => fastAutonomy(cluster);
+
+  beforeAll(async () => {
+    stack = await startStack({ worker: false, autonomy: autonomy(`old-${randomBytes(4).toString('hex')}`) });
+    connection = await NativeConnection.connect({ address: stack.temporalAddress });
+  });
+  afterAll(async () => {
+    await terminateStack(stack).catch(() => undefined);
+    await connection?.close();
+    await stack?.close();
+  });
+
+  it('replaces an incompatible monitor and guardian, carrying their state, and leaves a compatible one be', async () => {
+    const o = autonomy(stack.cluster);
+    const at = new Date().toISOString();
+    const attempt = {
+      attemptId: 'attempt-1',
+      workflowId: 'remediate:vm-crashed:101',
+      incidentKey: 'remediate:vm-crashed:101',
+      at: Date.now() - 5_000,
+      outcome: 'failed' as const,
+    };
+    const oldGuardianCarry: GuardianCarry = {
+      attempts: [attempt],
+      inFlight: [],
+      waiters: [],
+      answers: [],
+      killSwitch: { engaged: true, by: 'tester', at },
+      autonomy: {
+        'vm-crashed': 'L3',
+        'node-down': 'L3',
+        'service-down': 'L3',
+        'disk-high': 'L2',
+        'disk-critical': 'L2',
+        'ram-high': 'L2',
+        'quorum-at-risk': 'L1',
+      },
+    };
+    const oldGuardianInput: GuardianInput = { ...(await guardianInputFor(stack.pool, o)), carry: oldGuardianCarry };
+    const oldMonitorInput: MonitorInput = {
+      ...(await monitorInputFor(stack.pool, stack.taskQueue, o)),
+      carry: { previous: { observedAt: Date.now() - 60_000 }, lastRun: {}, polls: 41, stepSeq: 7, failing: false },
+    };
+
+    // The older build: same types, other commands, on the stack's task queue.
+    const oldWorker = await Worker.create({
+      connection,
+      taskQueue: stack.taskQueue,
+      workflowsPath: join(__dirname, 'old-build', 'workflows.ts'),
+      maxCachedWorkflows: 10,
+    });
+    // A compatible guardian of another cluster, started and run by today's bundle.
+    const okQueue = `${stack.taskQueue}-ok`;
+    const okId = guardianIdFor(`${stack.cluster}-ok`);
+    const todayWorker = await Worker.create({
+      connection,
+      taskQueue: okQueue,
+      workflowBundle: { codePath: WORKFLOW_BUNDLE_PATH },
+      maxCachedWorkflows: 10,
+    });
+    const guardianId = guardianIdFor(stack.cluster);
+    const monitorId = monitorIdFor(stack.cluster);
+    let okRunId = '';
+    const oldRuns: { workflowId: string; runId: string }[] = [];
+    await oldWorker.runUntil(
+      todayWorker.runUntil(async () => {
+        const oldGuardian = await stack.client.workflow.start(GUARDIAN_WORKFLOW, {
+          workflowId: guardianId,
+          taskQueue: stack.taskQueue,
+          args: [oldGuardianInput],
+        });
+        const oldMonitor = await stack.client.workflow.start(MONITOR_WORKFLOW, {
+          workflowId: monitorId,
+          taskQueue: stack.taskQueue,
+          args: [oldMonitorInput],
+        });
+        const ok = await stack.client.workflow.start(GUARDIAN_WORKFLOW, {
+          workflowId: okId,
+          taskQueue: okQueue,
+          args: [{ ...oldGuardianInput, cluster: `${stack.cluster}-ok` }],
+        });
+        okRunId = ok.firstExecutionRunId;
+        for (const old of [oldGuardian, oldMonitor])
+          oldRuns.push({ workflowId: old.workflowId, runId: old.firstExecutionRunId });
+        await Promise.all([firstTaskDone(oldGuardian), firstTaskDone(oldMonitor), firstTaskDone(ok)]);
+      }),
+    );
+
+    const logs: string[] = [];
+    const results = await replaceIncompatibleSingletons({
+      client: stack.client,
+      taskQueue: stack.taskQueue,
+      bundlePath: WORKFLOW_BUNDLE_PATH,
+      singletons: [
+        ...autonomySingletons(stack.pool, stack.taskQueue, o),
+        {
+          workflowId: okId,
+          type: GUARDIAN_WORKFLOW,
+          fresh: () => Promise.reject(new Error('a compatible run must not be replaced')),
+        },
+      ],
+      log: (line) => logs.push(line),
+    });
+    const build = await workflowBuildId(WORKFLOW_BUNDLE_PATH);
+
+    expect(results.map((r) => [r.workflowId, r.verdict])).toEqual([
+      [guardianId, 'replaced'],
+      [monitorId, 'replaced'],
+      [okId, 'kept'],
+    ]);
+    expect(results[2]?.runId).toBe(okRunId);
+    expect(logs).toHaveLength(2);
+    expect(logs[0]).toMatch(new RegExp(`^replaced ${guardianId} .*build ${build}`));
+    expect(logs[1]).toMatch(new RegExp(`^replaced ${monitorId} .*build ${build}`));
+
+    // The old runs were terminated, naming the build that replaced them.
+    expect(oldRuns).toHaveLength(2);
+    for (const old of oldRuns) {
+      const { events } = await stack.client.workflow.getHandle(old.workflowId, old.runId).fetchHistory();
+      expect(events?.at(-1)?.workflowExecutionTerminatedEventAttributes?.reason).toBe(`replaced by build ${build}`);
+    }
+
+    // The guardian's attempts and its (newer) engaged kill switch were carried.
+    const guardianInput = (await startInputOf(
+      stack.client.workflow.getHandle(guardianId, results[0]!.newRunId),
+    )) as unknown as GuardianInput;
+    expect(guardianInput.carry?.attempts).toEqual([attempt]);
+    expect(guardianInput.killSwitch).toEqual({ engaged: true, by: 'tester', at });
+    expect(guardianInput.carry?.killSwitch).toEqual({ engaged: true, by: 'tester', at });
+    // The monitor's counters were carried; its stale snapshot was not.
+    const monitorInput = (await startInputOf(
+      stack.client.workflow.getHandle(monitorId, results[1]!.newRunId),
+    )) as unknown as MonitorInput;
+    expect(monitorInput.carry).toEqual({ lastRun: {}, polls: 41, stepSeq: 7, failing: false });
+    expect(monitorInput.intervals).toEqual(o.config.intervals);
+
+    // The worker (which checks again at start, and keeps what now replays) comes up monitored.
+    await stack.startWorker();
+    const status = await eventually(
+      async () => {
+        const s = await stack.client.workflow.getHandle(monitorId).query(monitorStatusQuery);
+        return s.polls > 41 && s.lastObservedAt !== undefined ? s : undefined;
+      },
+      20_000,
+      100,
+    );
+    expect(status.failing).toBe(false);
+    expect((await stack.client.workflow.getHandle(monitorId).describe()).runId).toBe(results[1]!.newRunId);
+    await stack.client.workflow.getHandle(okId).terminate('test cleanup');
+  });
+});
