@@ -3,7 +3,6 @@ import { join } from 'node:path';
 import { defaultPayloadConverter } from '@temporalio/common';
 import { NativeConnection, Worker } from '@temporalio/worker';
 import {
-  autonomySingletons,
   guardianInputFor,
   monitorInputFor,
   replaceIncompatibleSingletons,
@@ -47,10 +46,15 @@ const startInputOf = async (handle: Handle): Promise<Record<string, unknown>> =>
 describe('singletons left running by an older build', () => {
   let stack: TestStack;
   let connection: NativeConnection;
+  const logs: string[] = [];
   const autonomy = (cluster: string) => fastAutonomy(cluster);
 
   beforeAll(async () => {
-    stack = await startStack({ worker: false, autonomy: autonomy(`old-${randomBytes(4).toString('hex')}`) });
+    stack = await startStack({
+      worker: false,
+      autonomy: autonomy(`old-${randomBytes(4).toString('hex')}`),
+      log: (line) => logs.push(line),
+    });
     connection = await NativeConnection.connect({ address: stack.temporalAddress });
   });
   afterAll(async () => {
@@ -135,32 +139,35 @@ describe('singletons left running by an older build', () => {
       }),
     );
 
-    const logs: string[] = [];
-    const results = await replaceIncompatibleSingletons({
+    // A compatible run is left alone: same run, no replacement, no log line.
+    const quiet: string[] = [];
+    const kept = await replaceIncompatibleSingletons({
       client: stack.client,
-      taskQueue: stack.taskQueue,
+      taskQueue: okQueue,
       bundlePath: WORKFLOW_BUNDLE_PATH,
       singletons: [
-        ...autonomySingletons(stack.pool, stack.taskQueue, o),
         {
           workflowId: okId,
           type: GUARDIAN_WORKFLOW,
           fresh: () => Promise.reject(new Error('a compatible run must not be replaced')),
         },
       ],
-      log: (line) => logs.push(line),
+      log: (line) => quiet.push(line),
     });
-    const build = await workflowBuildId(WORKFLOW_BUNDLE_PATH);
+    expect(kept).toEqual([{ workflowId: okId, verdict: 'kept', runId: okRunId }]);
+    expect(quiet).toEqual([]);
 
-    expect(results.map((r) => [r.workflowId, r.verdict])).toEqual([
-      [guardianId, 'replaced'],
-      [monitorId, 'replaced'],
-      [okId, 'kept'],
-    ]);
-    expect(results[2]?.runId).toBe(okRunId);
-    expect(logs).toHaveLength(2);
-    expect(logs[0]).toMatch(new RegExp(`^replaced ${guardianId} .*build ${build}`));
-    expect(logs[1]).toMatch(new RegExp(`^replaced ${monitorId} .*build ${build}`));
+    // The worker starts as the demo's does: it finds the older build's runs and replaces them.
+    await stack.startWorker();
+    const build = await workflowBuildId(WORKFLOW_BUNDLE_PATH);
+    await eventually(
+      () => Promise.resolve(logs.some((l) => l.startsWith('watching the cluster')) ? true : undefined),
+      20_000,
+    );
+    const replaced = logs.filter((l) => l.startsWith('replaced '));
+    expect(replaced).toHaveLength(2);
+    expect(replaced[0]).toMatch(new RegExp(`^replaced ${guardianId} \\(run ${oldRuns[0]!.runId}\\).*build ${build}`));
+    expect(replaced[1]).toMatch(new RegExp(`^replaced ${monitorId} \\(run ${oldRuns[1]!.runId}\\).*build ${build}`));
 
     // The old runs were terminated, naming the build that replaced them.
     expect(oldRuns).toHaveLength(2);
@@ -170,31 +177,29 @@ describe('singletons left running by an older build', () => {
     }
 
     // The guardian's attempts and its (newer) engaged kill switch were carried.
-    const guardianInput = (await startInputOf(
-      stack.client.workflow.getHandle(guardianId, results[0]!.newRunId),
-    )) as unknown as GuardianInput;
+    const guardian = stack.client.workflow.getHandle(guardianId);
+    expect((await guardian.describe()).runId).not.toBe(oldRuns[0]!.runId);
+    const guardianInput = (await startInputOf(guardian)) as unknown as GuardianInput;
     expect(guardianInput.carry?.attempts).toEqual([attempt]);
     expect(guardianInput.killSwitch).toEqual({ engaged: true, by: 'tester', at });
     expect(guardianInput.carry?.killSwitch).toEqual({ engaged: true, by: 'tester', at });
     // The monitor's counters were carried; its stale snapshot was not.
-    const monitorInput = (await startInputOf(
-      stack.client.workflow.getHandle(monitorId, results[1]!.newRunId),
-    )) as unknown as MonitorInput;
+    const monitor = stack.client.workflow.getHandle(monitorId);
+    expect((await monitor.describe()).runId).not.toBe(oldRuns[1]!.runId);
+    const monitorInput = (await startInputOf(monitor)) as unknown as MonitorInput;
     expect(monitorInput.carry).toEqual({ lastRun: {}, polls: 41, stepSeq: 7, failing: false });
     expect(monitorInput.intervals).toEqual(o.config.intervals);
 
-    // The worker (which checks again at start, and keeps what now replays) comes up monitored.
-    await stack.startWorker();
+    // And it comes up monitored: the new monitor answers and has looked at the cluster.
     const status = await eventually(
       async () => {
-        const s = await stack.client.workflow.getHandle(monitorId).query(monitorStatusQuery);
+        const s = await monitor.query(monitorStatusQuery);
         return s.polls > 41 && s.lastObservedAt !== undefined ? s : undefined;
       },
       20_000,
       100,
     );
     expect(status.failing).toBe(false);
-    expect((await stack.client.workflow.getHandle(monitorId).describe()).runId).toBe(results[1]!.newRunId);
     await stack.client.workflow.getHandle(okId).terminate('test cleanup');
   });
 });
