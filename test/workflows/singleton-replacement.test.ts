@@ -1,8 +1,11 @@
 import { randomBytes } from 'node:crypto';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { defaultPayloadConverter } from '@temporalio/common';
+import { historyToJSON } from '@temporalio/common/lib/proto-utils';
 import { NativeConnection, Worker } from '@temporalio/worker';
 import {
+  guardianBooksFromHistory,
   guardianInputFor,
   monitorInputFor,
   replaceIncompatibleSingletons,
@@ -12,6 +15,11 @@ import {
 import {
   GUARDIAN_WORKFLOW,
   guardianIdFor,
+  guardianStateQuery,
+  reportOutcomeUpdate,
+  requestPermitUpdate,
+  setKillSwitchUpdate,
+  type GuardianView,
   MONITOR_WORKFLOW,
   monitorIdFor,
   monitorStatusQuery,
@@ -22,6 +30,8 @@ import {
 import { fastAutonomy, terminateStack } from '../support/remediation.fixtures';
 import { startStack, type TestStack } from '../support/stack';
 import { eventually } from '../support/vm-action.fixtures';
+
+const GUARDIAN_FIXTURE = join(__dirname, '..', 'fixtures', 'histories', 'guardian-permits.json');
 
 type Handle = ReturnType<TestStack['client']['workflow']['getHandle']>;
 
@@ -114,6 +124,8 @@ describe('singletons left running by an older build', () => {
     const guardianId = guardianIdFor(stack.cluster);
     const monitorId = monitorIdFor(stack.cluster);
     let okRunId = '';
+    let okState!: GuardianView;
+    let okEvents: Awaited<ReturnType<Handle['fetchHistory']>>['events'] = [];
     const oldRuns: { workflowId: string; runId: string }[] = [];
     await oldWorker.runUntil(
       todayWorker.runUntil(async () => {
@@ -130,14 +142,55 @@ describe('singletons left running by an older build', () => {
         const ok = await stack.client.workflow.start(GUARDIAN_WORKFLOW, {
           workflowId: okId,
           taskQueue: okQueue,
-          args: [{ ...oldGuardianInput, cluster: `${stack.cluster}-ok` }],
+          args: [{ ...(await guardianInputFor(stack.pool, o)), cluster: `${stack.cluster}-ok` }],
         });
         okRunId = ok.firstExecutionRunId;
+        // Decisions made by today's guardian, to rebuild from its history below.
+        const permit = (requestId: string, vmid: number) =>
+          ok.executeUpdate(requestPermitUpdate, {
+            updateId: requestId,
+            args: [
+              {
+                requestId,
+                workflowId: `remediate:vm-crashed:${vmid}`,
+                incident: {
+                  key: `remediate:vm-crashed:${vmid}`,
+                  class: 'vm-crashed',
+                  severity: 'major',
+                  subject: { node: 'pve', vmid },
+                  evidence: {},
+                },
+                tier: 'YELLOW',
+              },
+            ],
+          });
+        const first = await permit('req-1', 101);
+        expect(first.kind).toBe('allow');
+        expect((await permit('req-2', 102)).kind).toBe('allow');
+        expect((await permit('req-1', 101)).attemptId).toBe(first.attemptId);
+        await ok.executeUpdate(reportOutcomeUpdate, {
+          updateId: 'report-1',
+          args: [{ attemptId: first.attemptId!, incidentKey: 'remediate:vm-crashed:101', outcome: 'failed' }],
+        });
+        await ok.executeUpdate(setKillSwitchUpdate, { args: [{ engaged: true, by: 'tester2' }] });
+        okState = await ok.query(guardianStateQuery);
+        const okHistory = await ok.fetchHistory();
+        okEvents = okHistory.events ?? [];
+        // The guardian's replay fixture: a running guardian that allowed, answered again, settled and stopped.
+        if (process.env['RECORD_HISTORIES'] === '1')
+          writeFileSync(GUARDIAN_FIXTURE, JSON.stringify(JSON.parse(historyToJSON(okHistory)), null, 1));
         for (const old of [oldGuardian, oldMonitor])
           oldRuns.push({ workflowId: old.workflowId, runId: old.firstExecutionRunId });
         await Promise.all([firstTaskDone(oldGuardian), firstTaskDone(oldMonitor), firstTaskDone(ok)]);
       }),
     );
+
+    // The books rebuilt from a guardian's history are the books the guardian itself keeps.
+    const books = guardianBooksFromHistory(okEvents ?? []);
+    expect(okState.attempts.map((a) => a.outcome)).toEqual(['failed', 'pending']);
+    expect(books.ledger).toEqual({ attempts: okState.attempts, inFlight: okState.inFlight });
+    expect(books.killSwitch).toEqual(okState.killSwitch);
+    expect(books.answers.map(([id]) => id)).toEqual(['req-1', 'req-2']);
 
     // A compatible run is left alone: same run, no replacement, no log line.
     const quiet: string[] = [];

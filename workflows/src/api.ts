@@ -8,3 +8,4 @@ export * from './remediation.messages';
 export type { GuardianActivities } from './guardian.activities';
 export * from './chat-turn.messages';
 export * from './workflow-title';
+export * from './guardian.ledger';

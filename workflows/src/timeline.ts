@@ -15,7 +15,8 @@ type HistoryEvent = temporal.api.history.v1.IHistoryEvent;
 
 const STEP_ACTIVITIES = new Set(['recordStep', 'recordSteps']);
 
-function decode(payload: temporal.api.common.v1.IPayload | null | undefined): unknown {
+/** One payload through the default converter; undefined when it cannot be read. */
+export function decodePayload(payload: temporal.api.common.v1.IPayload | null | undefined): unknown {
   if (!payload) return undefined;
   try {
     return defaultPayloadConverter.fromPayload(payload);
@@ -41,11 +42,11 @@ export function timelineFromHistory(events: readonly HistoryEvent[]): TimelineSt
   for (const event of events) {
     const marker = event.markerRecordedEventAttributes;
     if (!marker?.details) continue;
-    const data = decode(marker.details['data']?.payloads?.[0]) as
+    const data = decodePayload(marker.details['data']?.payloads?.[0]) as
       { activity_type?: string; activityType?: string } | undefined;
     const type = data?.activity_type ?? data?.activityType;
     if (!type || !STEP_ACTIVITIES.has(type)) continue;
-    const result = decode(marker.details['result']?.payloads?.[0]);
+    const result = decodePayload(marker.details['result']?.payloads?.[0]);
     for (const item of Array.isArray(result) ? (result as unknown[]) : [result]) {
       if (!isStep(item) || seen.has(item.key)) continue;
       seen.add(item.key);
@@ -80,13 +81,18 @@ export function stageTimings(steps: readonly TimelineStep[]): Record<string, num
 }
 
 /**
- * A proto timestamp as ISO. Its seconds may be a number or a Long from another copy of the long
+ * A history event's time in epoch ms. Its seconds may be a number or a Long from another copy of the long
  * library than @temporalio/common's (its tsToMs then throws), so only `toString` is relied on.
  */
-function isoOf(ts: temporal.api.history.v1.IHistoryEvent['eventTime']): string | undefined {
+export function eventTimeMs(ts: HistoryEvent['eventTime']): number | undefined {
   if (!ts || ts.seconds === null || ts.seconds === undefined) return undefined;
   const ms = Number(String(ts.seconds)) * 1000 + Math.floor((ts.nanos ?? 0) / 1e6);
-  return Number.isFinite(ms) ? new Date(ms).toISOString() : undefined;
+  return Number.isFinite(ms) ? ms : undefined;
+}
+
+function isoOf(ts: HistoryEvent['eventTime']): string | undefined {
+  const ms = eventTimeMs(ts);
+  return ms === undefined ? undefined : new Date(ms).toISOString();
 }
 
 const text = (v: unknown): string | undefined => (typeof v === 'string' && v ? v : undefined);
@@ -106,7 +112,7 @@ export function titleFactsFromHistory(
   const first = events[0];
   const started = first?.workflowExecutionStartedEventAttributes;
   const at = isoOf(first?.eventTime);
-  const input = record(decode(started?.input?.payloads?.[0]));
+  const input = record(decodePayload(started?.input?.payloads?.[0]));
   const incident = record(input['incident']);
   const subject = record(incident['subject']);
   const vmid = typeof input['vmid'] === 'number' ? input['vmid'] : subject['vmid'];

@@ -1,30 +1,50 @@
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { type Client } from '@temporalio/client';
-import { defaultPayloadConverter } from '@temporalio/common';
+import type { temporal } from '@temporalio/proto';
 import { Worker } from '@temporalio/worker';
 import {
+  decodePayload,
+  eventTimeMs,
   GUARDIAN_WORKFLOW,
   guardianIdFor,
+  ledgerAllow,
+  ledgerReport,
   MONITOR_WORKFLOW,
   monitorIdFor,
+  reportOutcomeUpdate,
+  requestPermitUpdate,
+  setKillSwitchUpdate,
+  type GuardianCarry,
   type GuardianInput,
+  type GuardianLedger,
   type KillSwitchView,
   type MonitorInput,
+  type OutcomeReport,
+  type PermitDecision,
+  type PermitRequest,
 } from '@jarvis/workflows/api';
 import { type Pool } from 'pg';
 import { guardianInputFor, monitorInputFor, type AutonomyOptions } from './autonomy';
 
+type HistoryEvent = temporal.api.history.v1.IHistoryEvent;
+
+/** The run being replaced: its start input (undefined when unreadable) and its history. */
+export interface OldRun {
+  readonly input: unknown;
+  readonly events: readonly HistoryEvent[];
+}
+
 /**
  * A long-running workflow this worker keeps one of (the monitor, the guardian). The demo keeps
  * Temporal's state between runs, so a run started by an older build may still be open when this
- * build starts; `fresh` says how a replacement starts, from what the old run was started with.
+ * build starts; `fresh` says how a replacement starts, from what the old run holds.
  */
 export interface SingletonSpec {
   readonly workflowId: string;
   readonly type: string;
-  /** The replacement's input, given the old run's start input (undefined when unreadable). */
-  fresh(oldInput: unknown): Promise<unknown>;
+  /** The replacement's input, carrying the old run's state. */
+  fresh(old: OldRun): Promise<unknown>;
 }
 
 export interface SingletonCheck {
@@ -94,14 +114,9 @@ export async function replaceIncompatibleSingletons(o: ReplaceOptions): Promise<
         continue;
       }
       const reason = (e.message.split('\n')[0] ?? e.name).slice(0, 300);
-      const payload = history.events?.[0]?.workflowExecutionStartedEventAttributes?.input?.payloads?.[0];
-      let oldInput: unknown;
-      try {
-        oldInput = payload ? defaultPayloadConverter.fromPayload(payload) : undefined;
-      } catch {
-        oldInput = undefined;
-      }
-      const input = await spec.fresh(oldInput);
+      const events = history.events ?? [];
+      const oldInput = decodePayload(events[0]?.workflowExecutionStartedEventAttributes?.input?.payloads?.[0]);
+      const input = await spec.fresh({ input: oldInput, events });
       await handle.terminate(`replaced by build ${build}`).catch((termErr: unknown) => {
         // Closed meanwhile (it continued as new, or someone ended it): the start below still applies.
         if (!isNotFound(termErr)) throw termErr;
@@ -141,28 +156,81 @@ function newerKillSwitch(a: KillSwitchView, b: KillSwitchView | undefined): Kill
   return a.engaged ? a : b;
 }
 
+/** What a guardian run decided since it started, on top of its start carry, read from its history. */
+export interface GuardianBooks {
+  readonly ledger: GuardianLedger;
+  readonly answers: readonly (readonly [string, PermitDecision])[];
+  readonly killSwitch?: KillSwitchView;
+}
+
 /**
- * A replacement guardian: today's limits and settings, and the old run's state: its attempts (the
- * rate limit and escalation count them), remediations in flight, waiters and recent answers. The
- * kill switch is the newer of the stored one and the old run's, so neither a release nor an
- * engagement is lost.
+ * Rebuilds a guardian's books from its history without running its code (which this build cannot
+ * replay): its start carry, then every completed update in order, through the same ledger
+ * functions the guardian uses. An allowed permit is a pending attempt holding its node; a report
+ * settles it; a kill-switch change is its newest state.
  */
-export function carryGuardian(fresh: GuardianInput, oldInput: unknown): GuardianInput {
-  const old = asRecord(oldInput) as Partial<GuardianInput> | undefined;
-  const carry = old?.carry;
-  const oldKillSwitch = carry?.killSwitch ?? old?.killSwitch;
-  const killSwitch = newerKillSwitch(fresh.killSwitch, oldKillSwitch);
-  if (!carry) return { ...fresh, killSwitch };
+export function guardianBooksFromHistory(events: readonly HistoryEvent[], carry?: GuardianCarry): GuardianBooks {
+  let ledger: GuardianLedger = { attempts: carry?.attempts ?? [], inFlight: carry?.inFlight ?? [] };
+  const answers = new Map<string, PermitDecision>(carry?.answers ?? []);
+  let killSwitch = carry?.killSwitch;
+  const accepted = new Map<string, { name: string; arg: unknown; at: number }>();
+  // The guardian's clock in an update handler is its workflow task's start.
+  let taskAt = 0;
+  for (const event of events) {
+    if (event.workflowTaskStartedEventAttributes) taskAt = eventTimeMs(event.eventTime) ?? taskAt;
+    const acc = event.workflowExecutionUpdateAcceptedEventAttributes?.acceptedRequest;
+    const accId = acc?.meta?.updateId;
+    if (accId && acc.input?.name) {
+      accepted.set(accId, {
+        name: acc.input.name,
+        arg: decodePayload(acc.input.args?.payloads?.[0]),
+        at: taskAt,
+      });
+      continue;
+    }
+    const done = event.workflowExecutionUpdateCompletedEventAttributes;
+    const update = done?.meta?.updateId ? accepted.get(done.meta.updateId) : undefined;
+    const payload = done?.outcome?.success?.payloads?.[0];
+    if (!update || !payload) continue;
+    const result = decodePayload(payload);
+    if (update.name === requestPermitUpdate.name) {
+      const req = update.arg as PermitRequest;
+      const decision = result as PermitDecision;
+      if (typeof req?.requestId !== 'string' || answers.has(req.requestId)) continue;
+      answers.set(req.requestId, decision);
+      if (decision?.kind === 'allow' && decision.attemptId)
+        ledger = ledgerAllow(ledger, req, decision.attemptId, update.at);
+    } else if (update.name === reportOutcomeUpdate.name) {
+      ledger = ledgerReport(ledger, update.arg as OutcomeReport).ledger;
+    } else if (update.name === setKillSwitchUpdate.name) {
+      killSwitch = result as KillSwitchView;
+    }
+  }
+  return { ledger, answers: [...answers.entries()], ...(killSwitch ? { killSwitch } : {}) };
+}
+
+/**
+ * A replacement guardian: today's limits and settings, and the old run's books: its attempts (the
+ * rate limit and escalation count them), remediations in flight, waiters and answers (a retried
+ * request gets the same answer, and counts once). The kill switch is the newer of the stored one
+ * and the old run's, so neither a release nor an engagement is lost.
+ */
+export function carryGuardian(fresh: GuardianInput, old: OldRun): GuardianInput {
+  const input = asRecord(old.input) as Partial<GuardianInput> | undefined;
+  const carry = input?.carry;
+  const books = guardianBooksFromHistory(old.events, carry);
+  const killSwitch = newerKillSwitch(fresh.killSwitch, books.killSwitch ?? input?.killSwitch);
   return {
     ...fresh,
     killSwitch,
     carry: {
-      attempts: carry.attempts ?? [],
-      inFlight: carry.inFlight ?? [],
-      waiters: carry.waiters ?? [],
-      answers: carry.answers ?? [],
+      attempts: books.ledger.attempts,
+      inFlight: books.ledger.inFlight,
+      waiters: carry?.waiters ?? [],
+      answers: books.answers,
       killSwitch,
-      autonomy: { ...carry.autonomy, ...fresh.autonomy },
+      // The stored levels win; the guardian fills in its defaults for any class missing here.
+      autonomy: { ...carry?.autonomy, ...fresh.autonomy } as GuardianCarry['autonomy'],
     },
   };
 }
@@ -173,8 +241,8 @@ export function carryGuardian(fresh: GuardianInput, oldInput: unknown): Guardian
  * demo's simulator starts afresh), so comparing against it would report stale changes as incidents;
  * the new run takes its first look as its baseline.
  */
-export function carryMonitor(fresh: MonitorInput, oldInput: unknown): MonitorInput {
-  const carry = (asRecord(oldInput) as Partial<MonitorInput> | undefined)?.carry;
+export function carryMonitor(fresh: MonitorInput, old: OldRun): MonitorInput {
+  const carry = (asRecord(old.input) as Partial<MonitorInput> | undefined)?.carry;
   if (!carry) return fresh;
   const { previous: _stale, ...kept } = carry;
   return { ...fresh, carry: kept };
