@@ -1,4 +1,5 @@
-import { clockTime, firstWords, workflowTitle } from '@jarvis/workflows/api';
+import { historyFromJSON } from '@temporalio/common/lib/proto-utils';
+import { clockTime, firstWords, titleFactsFromHistory, workflowTitle } from '@jarvis/workflows/api';
 
 const UTC = { timeZone: 'UTC' };
 const at = '2026-03-01T14:02:31.000Z';
@@ -67,5 +68,80 @@ describe('workflow titles, as an operator reads them', () => {
     expect(workflowTitle({ workflowId: 'remediate:vm-crashed:107', startedAt: 'garbage' }, UTC)).toBe(
       'Remediation: guest 107 crashed',
     );
+  });
+});
+
+describe("a timeline's title, from the run's history", () => {
+  const started = (input: unknown) =>
+    historyFromJSON({
+      events: [
+        {
+          eventId: '1',
+          eventTime: at,
+          eventType: 'EVENT_TYPE_WORKFLOW_EXECUTION_STARTED',
+          workflowExecutionStartedEventAttributes: {
+            workflowType: { name: 'chatTurnWorkflow' },
+            input: {
+              payloads: [
+                {
+                  metadata: { encoding: Buffer.from('json/plain').toString('base64') },
+                  data: Buffer.from(JSON.stringify(input)).toString('base64'),
+                },
+              ],
+            },
+          },
+        },
+      ],
+    }).events ?? [];
+
+  it('names a chat turn by its message, never by its session and turn ID', () => {
+    const id = 'chat:s01M8QZ3ABCDEF:14';
+    const facts = titleFactsFromHistory(
+      id,
+      'chatTurnWorkflow',
+      started({ sessionId: 's01M8QZ3ABCDEF', turn: 14, text: 'start vm 107' }),
+    );
+    expect(workflowTitle(facts, UTC)).toBe("Chat: 'start vm 107' · 14:02");
+  });
+
+  it('names a remediation by its incident, and a VM action by its target', () => {
+    const incident = { key: 'remediate:vm-crashed:107', class: 'vm-crashed', subject: { node: 'pve', vmid: 107 } };
+    expect(
+      workflowTitle(
+        titleFactsFromHistory('remediate:vm-crashed:107', 'remediationWorkflow', started({ incident })),
+        UTC,
+      ),
+    ).toBe('Remediation: guest 107 crashed · 14:02');
+    expect(
+      workflowTitle(
+        titleFactsFromHistory(
+          'vm-action:pve:107:stop:01J',
+          'vmActionWorkflow',
+          started({ node: 'pve', vmid: 107, action: 'stop' }),
+        ),
+        UTC,
+      ),
+    ).toBe('Stop guest 107 on pve · 14:02');
+  });
+
+  it('falls back to the workflow ID when the input cannot be read', () => {
+    expect(workflowTitle(titleFactsFromHistory('remediate:node-down:pve3', 'remediationWorkflow', []), UTC)).toBe(
+      'Remediation: node pve3 down',
+    );
+  });
+});
+
+describe('a remediation titled from its incident key alone', () => {
+  it.each([
+    ['remediate:vm-crashed:107', 'Remediation: guest 107 crashed'],
+    ['remediate:node-down:pve3', 'Remediation: node pve3 down'],
+    ['remediate:ram-high:pve3', 'Remediation: node pve3 short of memory'],
+    ['remediate:service-down:pve:nginx.service', 'Remediation: service nginx.service on pve down'],
+    ['remediate:service-down:pve:105:nginx.service', 'Remediation: service nginx.service on pve down'],
+    ['remediate:disk-high:pve:local-lvm', 'Remediation: storage local-lvm on pve filling up'],
+    ['remediate:disk-critical:cephfs', 'Remediation: storage cephfs nearly full'],
+    ['remediate:quorum-at-risk:cluster', 'Remediation: cluster quorum at risk'],
+  ])('%s → %s', (workflowId, title) => {
+    expect(workflowTitle({ workflowId })).toBe(title);
   });
 });

@@ -78,6 +78,29 @@ const INCIDENT_WORDING: Readonly<Record<IncidentClass, (f: WorkflowTitleFacts) =
   'quorum-at-risk': () => 'cluster quorum at risk',
 };
 
+/**
+ * What an incident key (`remediate:<class>:<parts>`, policies' keyOf) names, for a run whose
+ * facts are not at hand: the node, guest, service or storage in the order the detectors put them.
+ */
+function factsFromIncidentKey(cls: IncidentClass, parts: readonly string[]): Partial<WorkflowTitleFacts> {
+  const [a, b] = parts;
+  const last = parts.at(-1);
+  switch (cls) {
+    case 'vm-crashed':
+      return { ...(num(last) !== undefined ? { vmid: num(last)! } : {}) };
+    case 'node-down':
+    case 'ram-high':
+      return a ? { node: a } : {};
+    case 'service-down':
+      return { ...(a ? { node: a } : {}), ...(parts.length >= 2 && last ? { service: last } : {}) };
+    case 'disk-high':
+    case 'disk-critical':
+      return parts.length >= 2 ? { ...(a ? { node: a } : {}), ...(b ? { storage: b } : {}) } : a ? { storage: a } : {};
+    case 'quorum-at-risk':
+      return {};
+  }
+}
+
 /** The words before the time: what the run was about, from its facts or else its ID. */
 function subject(f: WorkflowTitleFacts): string {
   const parts = f.workflowId.split(':');
@@ -93,9 +116,7 @@ function subject(f: WorkflowTitleFacts): string {
   if (family === 'remediate' || f.kind === 'remediationWorkflow') {
     const cls = f.incidentClass ?? parts[1];
     if (!isIncidentClass(cls)) return 'Remediation';
-    const last = parts.at(-1);
-    const facts = { ...f, vmid: f.vmid ?? (cls === 'vm-crashed' ? num(last) : undefined) };
-    return `Remediation: ${INCIDENT_WORDING[cls](facts)}`;
+    return `Remediation: ${INCIDENT_WORDING[cls]({ ...factsFromIncidentKey(cls, parts.slice(2)), ...f })}`;
   }
   if (family === 'monitor') return `Monitor of ${parts.slice(1).join(':') || 'the cluster'}`;
   if (family === 'guardian') return `Guardrails of ${parts.slice(1).join(':') || 'the cluster'}`;
