@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { ArchiveRepository, ChatRepository } from '@jarvis/db';
+import { ArchiveRepository, AuditRepository, ChatRepository } from '@jarvis/db';
 import { chatTurnWorkflowId, clockTime } from '@jarvis/workflows/api';
 import { OPERATOR } from '../support/stack';
 import { startApi, type ApiHarness } from './api-harness';
@@ -134,6 +134,22 @@ describe('the audit list', () => {
     const everything = await get('kind=all&limit=500');
     expect(everything.filter((r) => r.workflowId.includes(session))).toHaveLength(2);
     expect(everything.some((r) => r.workflowId === incidentKey)).toBe(true);
+  });
+
+  it('names the workflow of each feed step by what it was, a chat turn by its message', async () => {
+    const workflowId = chatTurnWorkflowId(session, 1);
+    await new AuditRepository(api.stack.pool).record({
+      workflowId,
+      activityId: 'step-1',
+      kind: 'stage:received',
+      title: 'Message received',
+      at: new Date().toISOString(),
+    });
+    const res = await api.call<{ items: { workflowId: string; subject: string }[] }>('GET', '/api/feed?source=chat', {
+      token,
+    });
+    expect(res.status).toBe(200);
+    expect(res.json.items.find((i) => i.workflowId === workflowId)?.subject).toBe(`Chat: 'start vm ${vmid}'`);
   });
 
   it('titles an archived timeline by what it was, not by its workflow ID', async () => {

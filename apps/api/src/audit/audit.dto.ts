@@ -111,6 +111,11 @@ class FeedItemDto {
   @ApiProperty({ example: 'runbook', description: 'monitor, chat, operator or runbook' }) source!: string;
   @ApiProperty({ example: 'remediate', description: 'The workflow family' }) family!: string;
   @ApiProperty() workflowId!: string;
+  @ApiProperty({
+    example: 'Stop guest 107 on pve',
+    description: 'The workflow the step belongs to, as an operator reads it',
+  })
+  subject!: string;
   @ApiProperty({ example: 'approved' }) kind!: string;
   @ApiProperty() title!: string;
   @ApiPropertyOptional() actor?: string;

@@ -125,6 +125,8 @@ export interface FeedItem {
   readonly at: string;
   readonly source: string;
   readonly workflowId: string;
+  /** The workflow the step belongs to, as an operator reads it; absent on a live step until a reload. */
+  readonly subject?: string;
   readonly kind: string;
   readonly title: string;
   readonly actor?: string;

@@ -109,11 +109,14 @@ export const useActivityStore = defineStore('activity', () => {
       (f) => f.workflowId === step.workflowId && f.kind === step.kind && f.at === step.at,
     );
     if (duplicate) return;
+    // A live step names its workflow as the steps of the same workflow already listed do.
+    const subject = feed.value.find((f) => f.workflowId === step.workflowId)?.subject;
     const item: FeedItem = {
       id: `live-${++liveSeq}`,
       at: step.at,
       source: stepSource,
       workflowId: step.workflowId,
+      ...(subject ? { subject } : {}),
       kind: step.kind,
       title: step.title,
     };
