@@ -18,12 +18,19 @@ export interface ArchiveInput {
   readonly history: unknown;
 }
 
-export type ArchiveSummary = Omit<ArchiveInput, 'history'> & { readonly archivedAt: string };
+export type ArchiveSummary = Omit<ArchiveInput, 'history'> & {
+  readonly archivedAt: string;
+  /** A chat turn's message as the operator sent it (from the chat projection), to name the turn by. */
+  readonly chatText?: string;
+};
 
 export interface ArchiveFilter {
   readonly node?: string;
   readonly vmid?: number;
+  /** One workflow type. */
   readonly kind?: string;
+  /** Workflow types left out (the API leaves chat turns out unless asked for by kind). */
+  readonly excludeKinds?: readonly string[];
   readonly outcome?: string;
   /** A remediation's incident class (its archive summary's `incidentClass`). */
   readonly incidentClass?: string;
@@ -74,18 +81,27 @@ export class ArchiveRepository {
       params.push(value);
       conditions.push(sql.replace('?', `$${params.length}`));
     };
-    if (f.node) add('node = ?', f.node);
-    if (f.vmid !== undefined) add('vmid = ?', f.vmid);
-    if (f.kind) add('kind = ?', f.kind);
-    if (f.outcome) add('outcome = ?', f.outcome);
-    if (f.incidentClass) add("summary->>'incidentClass' = ?", f.incidentClass);
-    if (f.from) add('closed_at >= ?', f.from);
-    if (f.to) add('closed_at <= ?', f.to);
+    if (f.node) add('a.node = ?', f.node);
+    if (f.vmid !== undefined) add('a.vmid = ?', f.vmid);
+    if (f.kind) add('a.kind = ?', f.kind);
+    if (f.excludeKinds?.length) add('NOT (a.kind = ANY(?))', f.excludeKinds);
+    if (f.outcome) add('a.outcome = ?', f.outcome);
+    if (f.incidentClass) add("a.summary->>'incidentClass' = ?", f.incidentClass);
+    if (f.from) add('a.closed_at >= ?', f.from);
+    if (f.to) add('a.closed_at <= ?', f.to);
     const where = conditions.length ? `WHERE ${conditions.join(' AND ')}` : '';
+    // One row per run (a remediation's incident key recurs as its workflow ID), newest first; the
+    // run ID breaks ties so pages never reorder between requests.
     const { rows } = await this.pool.query(
-      `SELECT workflow_id, run_id, kind, status, outcome, node, vmid, action, requested_by, started_at, closed_at, summary,
-              archived_at, count(*) OVER () AS total
-         FROM workflow_archive ${where} ORDER BY closed_at DESC NULLS LAST LIMIT ${Math.min(Math.max(f.limit ?? 100, 1), 500)}`,
+      `SELECT a.workflow_id, a.run_id, a.kind, a.status, a.outcome, a.node, a.vmid, a.action, a.requested_by,
+              a.started_at, a.closed_at, a.summary, a.archived_at, m.text AS chat_text, count(*) OVER () AS total
+         FROM workflow_archive a
+         LEFT JOIN LATERAL (
+           SELECT text FROM chat_messages c WHERE c.workflow_id = a.workflow_id AND c.role = 'user' ORDER BY c.id LIMIT 1
+         ) m ON true
+         ${where}
+        ORDER BY a.closed_at DESC NULLS LAST, a.started_at DESC NULLS LAST, a.run_id DESC
+        LIMIT ${Math.min(Math.max(f.limit ?? 100, 1), 500)}`,
       params,
     );
     const first = rows[0] as Record<string, unknown> | undefined;
@@ -127,5 +143,6 @@ function toSummary(r: Record<string, unknown>): ArchiveSummary {
     ...opt('closedAt', iso(r['closed_at'])),
     summary: r['summary'] as Record<string, unknown>,
     archivedAt: iso(r['archived_at']) ?? '',
+    ...opt('chatText', r['chat_text'] as string | null | undefined),
   };
 }

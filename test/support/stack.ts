@@ -66,6 +66,8 @@ export async function startStack(
     /** Monitoring and remediation for the in-process worker (started at boot unless `start: false`). */
     autonomy?: AutonomyOptions & { start?: boolean };
     notify?: NotifyDeps;
+    /** The in-process worker's log lines. */
+    log?: (message: string) => void;
     /** Chat models for the in-process worker (the fake LLM servers in tests). */
     llm?: LlmSettings;
     /** Start the simulator's SSH servers and give the in-process worker an SSH pool to them. */
@@ -148,6 +150,7 @@ export async function startStack(
         archiverPollMs: 200,
         ...(opts.autonomy ? { autonomy: { start: true, ...opts.autonomy } } : {}),
         ...(opts.notify ? { notify: opts.notify } : {}),
+        ...(opts.log ? { log: opts.log } : {}),
         ...(opts.llm ? { llm: opts.llm } : {}),
         ...(ssh ? { ssh } : {}),
       });

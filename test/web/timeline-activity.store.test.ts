@@ -96,7 +96,9 @@ describe('timeline presentation', () => {
     const views = steps.map(stepView);
     expect(views.map((v) => v.label)).toEqual(['Requested', 'Tier', 'Waiting', 'Approved', 'Proxmox task', 'Verified']);
     expect(views.map((v) => v.tone)).toEqual(['info', 'info', 'wait', 'ok', 'info', 'ok']);
-    expect(views[3]?.by).toBe('second');
+    expect(views[0]?.by).toBe('operator');
+    // "approved by second" already says who: no "· by second" after it.
+    expect(views[3]?.by).toBeUndefined();
     expect(views[4]?.upid).toMatch(/^UPID:pve:/);
     expect(stepView({ at: 'x', kind: 'some-new-kind', title: 't' }, 0).label).toBe('some new kind');
   });

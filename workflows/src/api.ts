@@ -8,3 +8,5 @@ export * from './monitor.messages';
 export * from './remediation.messages';
 export type { GuardianActivities } from './guardian.activities';
 export * from './chat-turn.messages';
+export * from './workflow-title';
+export * from './guardian.ledger';

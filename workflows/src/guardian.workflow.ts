@@ -34,6 +34,7 @@ import {
   type PermitDecision,
   type PermitRequest,
 } from './guardian.messages';
+import { ledgerAllow, ledgerReport } from './guardian.ledger';
 
 const MAX_ANSWERS = 200;
 /** Longer than any runbook step takes (a node boot is minutes): past it, a silent holder is presumed gone. */
@@ -123,20 +124,9 @@ export async function guardianWorkflow(input: GuardianInput): Promise<void> {
       };
       if (kind === 'allow') {
         const attemptId = `attempt-${++attemptSeq}`;
-        attempts.push({
-          incidentKey: req.incident.key,
-          at: now,
-          outcome: 'pending',
-          attemptId,
-          workflowId: req.workflowId,
-        });
-        inFlight = inFlight.filter((f) => f.incidentKey !== req.incident.key);
-        inFlight.push({
-          incidentKey: req.incident.key,
-          node: req.incident.subject.node,
-          workflowId: req.workflowId,
-          since: now,
-        });
+        const next = ledgerAllow({ attempts, inFlight }, req, attemptId, now);
+        attempts = [...next.attempts];
+        inFlight = [...next.inFlight];
         answer = { ...answer, attemptId, attemptsInWindow: mine.length + 1 };
         waiters.delete(req.workflowId);
       } else if (kind === 'wait') {
@@ -165,16 +155,10 @@ export async function guardianWorkflow(input: GuardianInput): Promise<void> {
 
   setHandler(reportOutcomeUpdate, (report) => {
     handled++;
-    const found = attempts.find((a) => a.attemptId === report.attemptId);
-    if (found && found.outcome === 'pending') {
-      attempts =
-        report.outcome === 'cancelled'
-          ? attempts.filter((a) => a !== found)
-          : attempts.map((a) => (a === found ? { ...a, outcome: report.outcome as 'succeeded' | 'failed' } : a));
-    }
-    const before = inFlight.length;
-    inFlight = inFlight.filter((f) => f.incidentKey !== report.incidentKey);
-    if (inFlight.length !== before) wakeAll();
+    const { ledger, freed } = ledgerReport({ attempts, inFlight }, report);
+    attempts = [...ledger.attempts];
+    inFlight = [...ledger.inFlight];
+    if (freed) wakeAll();
   });
 
   setHandler(checkGateUpdate, (req) => {

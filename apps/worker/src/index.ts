@@ -5,3 +5,4 @@ export * from './bundle-path';
 export * from './replay.activities';
 export * from './autonomy';
 export * from './guardian.activities';
+export * from './singletons';

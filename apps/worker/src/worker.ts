@@ -13,6 +13,7 @@ import { createJarvisActivities } from './activities';
 import { WorkflowArchiver } from './archiver';
 import { guardianInputFor, startAutonomy, type AutonomyOptions } from './autonomy';
 import { WORKFLOW_BUNDLE_PATH } from './bundle-path';
+import { autonomySingletons, replaceIncompatibleSingletons } from './singletons';
 
 export interface JarvisWorkerOptions {
   readonly connection: NativeConnection;
@@ -80,10 +81,22 @@ export async function createJarvisWorker(opts: JarvisWorkerOptions): Promise<Jar
     async run() {
       archiver.start();
       if (opts.autonomy?.start) {
-        void startAutonomy(opts.client, opts.pool, opts.taskQueue, opts.autonomy).then(
-          ({ guardianId, monitorId }) => opts.log?.(`watching the cluster: ${monitorId}, ${guardianId}`),
-          (err: unknown) => opts.log?.(`could not start the monitor: ${(err as Error).message}`),
-        );
+        const autonomy = opts.autonomy;
+        // A monitor or guardian left running by an older build is replaced first if this build
+        // cannot replay it; then both are started unless they run.
+        void replaceIncompatibleSingletons({
+          client: opts.client,
+          taskQueue: opts.taskQueue,
+          bundlePath: opts.bundlePath ?? WORKFLOW_BUNDLE_PATH,
+          singletons: autonomySingletons(opts.pool, opts.taskQueue, autonomy),
+          ...(opts.log ? { log: opts.log } : {}),
+        })
+          .catch((err: unknown) => opts.log?.(`could not check the running monitor: ${(err as Error).message}`))
+          .then(() => startAutonomy(opts.client, opts.pool, opts.taskQueue, autonomy))
+          .then(
+            ({ guardianId, monitorId }) => opts.log?.(`watching the cluster: ${monitorId}, ${guardianId}`),
+            (err: unknown) => opts.log?.(`could not start the monitor: ${(err as Error).message}`),
+          );
       }
       try {
         await worker.run();

@@ -8,11 +8,10 @@ import {
   ApiTags,
   ApiUnauthorizedResponse,
 } from '@nestjs/swagger';
-import { type ArchiveSummary } from '@jarvis/db';
 import { ErrorEnvelopeDto } from '../common/error.dto';
 import { RunIdQueryDto, WorkflowIdParamDto } from '../workflows/timeline.dto';
 import { AuditListDto, AuditQueryDto, FeedListDto, FeedQueryDto, ReplayResultDto } from './audit.dto';
-import { AuditService } from './audit.service';
+import { AuditService, type AuditItem } from './audit.service';
 import { type FeedItem } from './feed.repository';
 
 @ApiTags('audit')
@@ -24,9 +23,12 @@ export class AuditController {
   constructor(private readonly audit: AuditService) {}
 
   @Get('audit')
-  @ApiOperation({ summary: 'Archived workflows, newest first, filterable by node, guest, kind, outcome and date' })
+  @ApiOperation({
+    summary:
+      'Archived workflow runs, one row per run, newest first, filterable by node, guest, kind, outcome and date; chat turns only with a kind filter',
+  })
   @ApiOkResponse({ type: AuditListDto })
-  list(@Query() q: AuditQueryDto): Promise<{ items: ArchiveSummary[]; total: number }> {
+  list(@Query() q: AuditQueryDto): Promise<{ items: AuditItem[]; total: number }> {
     return this.audit.list(q);
   }
 

@@ -17,7 +17,10 @@ export class AuditQueryDto {
   @Max(VMID_MAX, { message: VMID_MESSAGE })
   vmid?: number;
 
-  @ApiPropertyOptional({ example: 'vmActionWorkflow', description: 'Workflow type' })
+  @ApiPropertyOptional({
+    example: 'vmActionWorkflow',
+    description: 'Workflow type, or `all`; without it, chat turns (`chatTurnWorkflow`) are left out',
+  })
   @IsOptional()
   @Matches(/^[A-Za-z0-9_.:-]{1,100}$/, { message: 'kind may contain only letters, digits and _.:-' })
   kind?: string;
@@ -81,7 +84,9 @@ export class FeedQueryDto {
 
 class ArchiveSummaryDto {
   @ApiProperty() workflowId!: string;
-  @ApiProperty() runId!: string;
+  @ApiProperty({ description: 'Each run of a workflow ID is its own row' }) runId!: string;
+  @ApiProperty({ example: 'Stop guest 107 on pve · 14:02', description: 'What the run was, as an operator reads it' })
+  title!: string;
   @ApiProperty({ example: 'vmActionWorkflow' }) kind!: string;
   @ApiProperty({ example: 'COMPLETED' }) status!: string;
   @ApiPropertyOptional({ example: 'done' }) outcome?: string;
@@ -106,6 +111,11 @@ class FeedItemDto {
   @ApiProperty({ example: 'runbook', description: 'monitor, chat, operator or runbook' }) source!: string;
   @ApiProperty({ example: 'remediate', description: 'The workflow family' }) family!: string;
   @ApiProperty() workflowId!: string;
+  @ApiProperty({
+    example: 'Stop guest 107 on pve',
+    description: 'The workflow the step belongs to, as an operator reads it',
+  })
+  subject!: string;
   @ApiProperty({ example: 'approved' }) kind!: string;
   @ApiProperty() title!: string;
   @ApiPropertyOptional() actor?: string;

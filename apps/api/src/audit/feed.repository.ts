@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import { workflowTitle } from '@jarvis/workflows/api';
 import { DatabaseService } from '../infra/database.service';
 import { familiesFor, feedSourceOf } from './feed-source';
 
@@ -10,6 +11,8 @@ export interface FeedItem {
   /** The workflow family: the workflow ID up to its first colon. */
   readonly family: string;
   readonly workflowId: string;
+  /** The workflow the step belongs to, as an operator reads it: "Chat: 'start vm 107'", "Stop guest 107 on pve". */
+  readonly subject: string;
   readonly kind: string;
   readonly title: string;
   readonly actor?: string;
@@ -29,10 +32,11 @@ export class FeedRepository {
 
   async recent(limit: number, source?: string): Promise<FeedItem[]> {
     const { rows } = await this.db.pool.query<Record<string, unknown>>(
-      `SELECT id, workflow_id, kind, title, actor, node, vmid, detail, at
-         FROM audit_events
-        WHERE ($2::text[] IS NULL OR split_part(workflow_id, ':', 1) = ANY($2))
-        ORDER BY at DESC, id DESC LIMIT $1`,
+      `SELECT e.id, e.workflow_id, e.kind, e.title, e.actor, e.node, e.vmid, e.detail, e.at, m.text AS chat_text
+         FROM audit_events e
+         LEFT JOIN chat_messages m ON m.workflow_id = e.workflow_id AND m.role = 'user'
+        WHERE ($2::text[] IS NULL OR split_part(e.workflow_id, ':', 1) = ANY($2))
+        ORDER BY e.at DESC, e.id DESC LIMIT $1`,
       [limit, source ? familiesFor(source) : null],
     );
     return rows.map((r) => {
@@ -43,6 +47,10 @@ export class FeedRepository {
         source: feedSourceOf(workflowId),
         family: workflowId.split(':')[0] ?? workflowId,
         workflowId,
+        subject: workflowTitle({
+          workflowId,
+          ...(typeof r['chat_text'] === 'string' ? { chatText: r['chat_text'] } : {}),
+        }),
         kind: r['kind'] as string,
         title: r['title'] as string,
         ...(r['actor'] ? { actor: r['actor'] as string } : {}),

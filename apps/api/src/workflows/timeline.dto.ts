@@ -31,6 +31,8 @@ class TimelineStepDto {
 export class TimelineDto {
   @ApiProperty() workflowId!: string;
   @ApiProperty({ description: 'The run these steps belong to' }) runId!: string;
+  @ApiProperty({ example: "Chat: 'start vm 107' · 14:02", description: 'What the run was, as an operator reads it' })
+  title!: string;
   @ApiProperty({ example: 'vmActionWorkflow', description: 'The workflow type' }) kind!: string;
   @ApiProperty({ example: 'COMPLETED', description: "Temporal's execution status (RUNNING, COMPLETED, FAILED, …)" })
   status!: string;

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { historyFromJSON } from '@temporalio/common/lib/proto-utils';
 import { ArchiveRepository } from '@jarvis/db';
-import { timelineFromHistory, type TimelineStep } from '@jarvis/workflows/api';
+import { timelineFromHistory, titleFactsFromHistory, workflowTitle, type TimelineStep } from '@jarvis/workflows/api';
 import { ApiError } from '../errors/api-error';
 import { isTemporalUnavailable, isWorkflowNotFound } from '../infra/temporal-errors';
 import { TemporalService } from '../infra/temporal.service';
@@ -9,6 +9,8 @@ import { TemporalService } from '../infra/temporal.service';
 export interface Timeline {
   readonly workflowId: string;
   readonly runId: string;
+  /** What the run was, as an operator reads it: "Stop guest 107 on pve · 14:02". */
+  readonly title: string;
   readonly kind: string;
   readonly status: string;
   readonly source: 'temporal' | 'archive';
@@ -36,13 +38,15 @@ export class TimelineService {
         const description = await handle.describe();
         return { description, history: await handle.fetchHistory() };
       });
+      const events = history.events ?? [];
       return {
         workflowId,
         runId: description.runId,
+        title: workflowTitle(titleFactsFromHistory(workflowId, description.type, events)),
         kind: description.type,
         status: description.status.name,
         source: 'temporal',
-        steps: timelineFromHistory(history.events ?? []),
+        steps: timelineFromHistory(events),
       };
     } catch (err) {
       if (isWorkflowNotFound(err)) return this.fromArchive(workflowId, runId);
@@ -65,13 +69,15 @@ export class TimelineService {
       throw new ApiError('WORKFLOW_NOT_FOUND', `no workflow ${workflowId}${runId ? ` run ${runId}` : ''}`);
     }
     const history = historyFromJSON(archived.history);
+    const events = history.events ?? [];
     return {
       workflowId,
       runId: archived.summary.runId,
+      title: workflowTitle(titleFactsFromHistory(workflowId, archived.summary.kind, events)),
       kind: archived.summary.kind,
       status: archived.summary.status,
       source: 'archive',
-      steps: timelineFromHistory(history.events ?? []),
+      steps: timelineFromHistory(events),
     };
   }
 }

@@ -112,6 +112,8 @@ export interface TimelineStep {
 
 export interface Timeline {
   readonly workflowId: string;
+  /** What the run was, as an operator reads it: "Stop guest 107 on pve · 14:02". */
+  readonly title?: string;
   readonly kind: string;
   readonly status: string;
   readonly source?: 'temporal' | 'archive';
@@ -123,6 +125,8 @@ export interface FeedItem {
   readonly at: string;
   readonly source: string;
   readonly workflowId: string;
+  /** The workflow the step belongs to, as an operator reads it; absent on a live step until a reload. */
+  readonly subject?: string;
   readonly kind: string;
   readonly title: string;
   readonly actor?: string;
@@ -132,7 +136,10 @@ export interface FeedItem {
 
 export interface AuditItem {
   readonly workflowId: string;
-  readonly runId?: string;
+  /** A workflow ID can run more than once (a recurring incident): each run is its own item. */
+  readonly runId: string;
+  /** "Remediation: guest 107 crashed · 14:02" */
+  readonly title?: string;
   readonly kind: string;
   readonly status: string;
   readonly outcome?: string;

@@ -47,7 +47,15 @@ const TONES: Readonly<Record<string, StepTone>> = {
   failed: 'bad',
 };
 
-/** A domain step as the timeline shows it: a readable label, a tone, and the UPID when there is one. */
+/** Whether a step's title already says who did it ("approved by operator"), so "· by operator" would repeat it. */
+function namesActor(title: string, by: string): boolean {
+  return title.toLowerCase().includes(`by ${by.toLowerCase()}`);
+}
+
+/**
+ * A domain step as the timeline shows it: a readable label, a tone, the UPID when there is one,
+ * and who did it unless the title already says so.
+ */
 export function stepView(step: TimelineStep, index: number): StepView {
   const upid = typeof step.detail?.['upid'] === 'string' ? step.detail['upid'] : undefined;
   return {
@@ -56,7 +64,7 @@ export function stepView(step: TimelineStep, index: number): StepView {
     label: LABELS[step.kind] ?? step.kind.replace(/-/g, ' '),
     title: step.title,
     at: step.at,
-    ...(step.by ? { by: step.by } : {}),
+    ...(step.by && !namesActor(step.title, step.by) ? { by: step.by } : {}),
     ...(step.durationMs !== undefined ? { durationMs: step.durationMs } : {}),
     ...(upid ? { upid } : {}),
     tone: TONES[step.kind] ?? 'info',

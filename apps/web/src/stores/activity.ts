@@ -25,6 +25,8 @@ export interface AuditFilter {
   readonly guest: string;
   readonly incidentClass: string;
   readonly outcome: string;
+  /** A workflow type, or `all`; empty: every type but chat turns (the API leaves them out). */
+  readonly kind: string;
   /** A day, `YYYY-MM-DD`: entries closed on or after it. */
   readonly from: string;
 }
@@ -34,6 +36,7 @@ export const NO_AUDIT_FILTER: AuditFilter = Object.freeze({
   guest: '',
   incidentClass: '',
   outcome: '',
+  kind: '',
   from: '',
 });
 
@@ -44,6 +47,7 @@ export function auditQuery(f: AuditFilter, limit = 50): string {
   if (/^\d{3,9}$/.test(f.guest.trim())) q.set('guest', f.guest.trim());
   if (f.incidentClass.trim()) q.set('incidentClass', f.incidentClass.trim());
   if (f.outcome.trim()) q.set('outcome', f.outcome.trim());
+  if (f.kind.trim()) q.set('kind', f.kind.trim());
   if (/^\d{4}-\d{2}-\d{2}$/.test(f.from)) q.set('from', new Date(`${f.from}T00:00:00`).toISOString());
   return q.toString();
 }
@@ -105,11 +109,14 @@ export const useActivityStore = defineStore('activity', () => {
       (f) => f.workflowId === step.workflowId && f.kind === step.kind && f.at === step.at,
     );
     if (duplicate) return;
+    // A live step names its workflow as the steps of the same workflow already listed do.
+    const subject = feed.value.find((f) => f.workflowId === step.workflowId)?.subject;
     const item: FeedItem = {
       id: `live-${++liveSeq}`,
       at: step.at,
       source: stepSource,
       workflowId: step.workflowId,
+      ...(subject ? { subject } : {}),
       kind: step.kind,
       title: step.title,
     };

@@ -10,6 +10,8 @@ import { type Timeline } from '../lib/api-types';
  */
 export const useTimelineStore = defineStore('timeline', () => {
   const workflowId = ref<string | null>(null);
+  /** One run of the workflow ID (an audit row); null: its latest run. */
+  const runId = ref<string | null>(null);
   const timeline = shallowRef<Timeline | null>(null);
   const loading = ref(false);
   const error = ref<string | null>(null);
@@ -19,7 +21,8 @@ export const useTimelineStore = defineStore('timeline', () => {
 
   async function fetchOnce(id: string, gen: number): Promise<void> {
     try {
-      const t = await http.get<Timeline>(`/api/workflows/${id}/timeline`);
+      const run = runId.value ? `?runId=${encodeURIComponent(runId.value)}` : '';
+      const t = await http.get<Timeline>(`/api/workflows/${id}/timeline${run}`);
       if (gen !== generation) return;
       timeline.value = Object.freeze(t);
       error.value = null;
@@ -53,12 +56,13 @@ export const useTimelineStore = defineStore('timeline', () => {
     return inFlight;
   }
 
-  function select(id: string | null): Promise<void> {
-    if (id === workflowId.value) return refresh();
+  function select(id: string | null, run: string | null = null): Promise<void> {
+    if (id === workflowId.value && run === runId.value) return refresh();
     generation++;
     inFlight = null;
     again = false;
     workflowId.value = id;
+    runId.value = run;
     replay.value = null;
     timeline.value = null;
     error.value = null;
@@ -124,6 +128,7 @@ export const useTimelineStore = defineStore('timeline', () => {
     generation++;
     inFlight = null;
     workflowId.value = null;
+    runId.value = null;
     timeline.value = null;
     error.value = null;
     loading.value = false;
@@ -131,6 +136,7 @@ export const useTimelineStore = defineStore('timeline', () => {
 
   return {
     workflowId,
+    runId,
     timeline,
     loading,
     error,
