@@ -7,3 +7,4 @@ export * from './monitor.messages';
 export * from './remediation.messages';
 export type { GuardianActivities } from './guardian.activities';
 export * from './chat-turn.messages';
+export * from './tool-dispatch';

@@ -1,7 +1,12 @@
 import { ApplicationFailure } from '@temporalio/common';
 import { Context } from '@temporalio/activity';
 import { type IncidentsRepository, type IncidentView } from '@jarvis/db';
-import { type ClusterSnapshot as PolicySnapshot, type ExplainedStop, type WatchedService } from '@jarvis/policies';
+import {
+  isServiceUnit,
+  type ClusterSnapshot as PolicySnapshot,
+  type ExplainedStop,
+  type WatchedService,
+} from '@jarvis/policies';
 import { type ClusterState } from '../proxmox/normalize';
 import { isProxmoxError } from '../proxmox/proxmox.errors';
 import { toPolicySnapshot } from './cluster-view';
@@ -42,7 +47,6 @@ function serviceState(exitCode: number | null, stdout: string): WatchedService['
   return 'unknown';
 }
 
-const UNIT_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,99}$/;
 /** One check's bound; the monitor's local activity must end well inside its own timeout. */
 const SERVICE_CHECK_TIMEOUT_MS = 5_000;
 
@@ -108,7 +112,7 @@ export function createRemediationActivities({ cluster, incidents, ssh }: Remedia
           .filter((node) => !reachable || reachable.has(node))
           .map(async (node) => {
             const units = [...new Set([...(input.watch['*'] ?? []), ...(input.watch[node] ?? [])])].filter(
-              (u) => UNIT_NAME.test(u) && !u.includes('..'),
+              isServiceUnit,
             );
             const out: WatchedService[] = [];
             // One at a time per node: the pool holds one connection per node; nodes run in parallel.
@@ -149,7 +153,7 @@ export function createRemediationActivities({ cluster, incidents, ssh }: Remedia
           'SSH_NOT_CONFIGURED',
         );
       }
-      if (!/^[A-Za-z0-9][A-Za-z0-9_.@-]{0,99}$/.test(input.service)) {
+      if (!isServiceUnit(input.service)) {
         throw ApplicationFailure.nonRetryable('invalid service name', 'BAD_REQUEST');
       }
       try {
