@@ -103,7 +103,7 @@ const policy = { tiers: defaultTierTable(), protected: DEFAULT_PROTECTED };
 interface Case<N extends ToolName> {
   readonly args: ToolArgs[N];
   /** Sets the cluster up for the call (a paused guest to resume, an offline node to wake). */
-  readonly arrange?: () => Promise<unknown>;
+  readonly arrange?: () => Promise<{ readonly ok: boolean }>;
   /** What the first line must say. */
   readonly says: RegExp;
 }
@@ -135,13 +135,17 @@ const CASES: { readonly [N in ToolName]: Case<N> } = {
     arrange: () => dispatchTool('guest.suspend', { node: 'pve', vmid: 100, kind: 'qemu' }, deps),
     says: /^guest 100 on pve is running \(verified\)/,
   },
+  // Sent by the node serving the API (home, the simulator's first), as PVE does; a node never wakes itself.
   'node.wake': {
-    args: { node: 'home' },
-    arrange: () => simControl('POST', '/faults', { kind: 'node-offline', node: 'home' }),
-    says: /^wake-on-LAN packet sent to "home"/,
+    args: { node: 'pve' },
+    arrange: () => simControl('POST', '/faults', { kind: 'node-offline', node: 'pve' }).then(() => ({ ok: true })),
+    says: /^wake-on-LAN packet sent to "pve"/,
   },
   'service.restart': { args: { node: 'pve', service: 'pveproxy' }, says: /^"pveproxy" on "pve": restarted/ },
-  'guest.snapshot': { args: { node: 'pve', vmid: 100, name: 'contract1' }, says: /^snapshot contract1 of guest 100 taken/ },
+  'guest.snapshot': {
+    args: { node: 'pve', vmid: 100, name: 'contract1' },
+    says: /^snapshot contract1 of guest 100 taken/,
+  },
   'guest.rollback': {
     args: { node: 'pve', vmid: 100, snapshot: 'contract1' },
     arrange: () => dispatchTool('guest.snapshot', { node: 'pve', vmid: 100, name: 'contract1' }, deps),
@@ -158,7 +162,7 @@ describe('every catalog tool through the dispatcher', () => {
     const c = CASES[name] as Case<ToolName>;
     // The sample is a call the policy lets through (schema, allowlist): what a model could ask for.
     expect(evaluateAction({ tool: name, args: c.args }, {}, policy).kind).not.toBe('deny');
-    if (c.arrange) expect(await c.arrange()).not.toMatchObject({ ok: false });
+    if (c.arrange) expect(await c.arrange()).toMatchObject({ ok: true });
     const result = await dispatchTool(name, c.args as Record<string, unknown>, deps);
     expect(isToolResult(result)).toBe(true);
     expect(result).toMatchObject({ ok: true });
@@ -178,7 +182,10 @@ describe('the dispatcher never lets a tool hang a caller', () => {
     ['undefined', () => Promise.resolve(undefined)],
   ])('an answer of the wrong shape (%s) is a failed tool', async (_what, answer) => {
     const result = await dispatchTool('guest.describe', { node: 'home', vmid: 101 }, broken(answer));
-    expect(result).toEqual({ ok: false, lines: ['guest.describe returned an unexpected result; nothing is known of its outcome'] });
+    expect(result).toEqual({
+      ok: false,
+      lines: ['guest.describe returned an unexpected result; nothing is known of its outcome'],
+    });
   });
 
   it('a handler that throws is a failed tool naming the cause', async () => {
