@@ -239,10 +239,11 @@ export const TOOL_CATALOG: readonly ToolSpec[] = deepFreeze<ToolSpec[]>([
     kind: 'snapshot',
     effect: 'change',
     target: 'guest',
-    schema: closed(
-      { ...guestTarget, name: snapshotName, description: { type: 'string', maxLength: 200 } },
-      ['node', 'vmid', 'name'],
-    ),
+    schema: closed({ ...guestTarget, name: snapshotName, description: { type: 'string', maxLength: 200 } }, [
+      'node',
+      'vmid',
+      'name',
+    ]),
   },
   {
     name: 'guest.rollback',

@@ -17,14 +17,7 @@ export interface ToolResult {
 
 /** How a tool is carried out; the dispatcher switches on it exhaustively. */
 export type ToolKind =
-  | 'read'
-  | 'ssh-read'
-  | 'guest-power'
-  | 'node-power'
-  | 'node-wake'
-  | 'service'
-  | 'snapshot'
-  | 'rollback';
+  'read' | 'ssh-read' | 'guest-power' | 'node-power' | 'node-wake' | 'service' | 'snapshot' | 'rollback';
 
 export interface NodeArgs {
   readonly node: string;

@@ -232,7 +232,10 @@ export async function chatTurnWorkflow(input: ChatTurnInput): Promise<ChatTurnRe
           // The facts decide the tier: without them nothing runs, and the model is told why.
           step('tool-failed', `${call.tool}: guest ${args['vmid']} could not be read`, target);
           toolRuns.push({ tool: call.tool, tier: 'n/a', outcome: 'failed' });
-          return { ok: false, text: `FAILED: guest ${String(args['vmid'])} could not be read just now; nothing was done` };
+          return {
+            ok: false,
+            text: `FAILED: guest ${String(args['vmid'])} could not be read just now; nothing was done`,
+          };
         }
         step('tool-not-found', `${call.tool}: guest ${args['vmid']} is not on ${args['node']}`, target);
         toolRuns.push({ tool: call.tool, tier: 'n/a', outcome: 'not-found' });

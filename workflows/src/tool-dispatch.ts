@@ -55,7 +55,8 @@ export async function dispatchTool(
   } catch (err) {
     return failed(`${spec.name} failed: ${describeError(err)}`);
   }
-  if (!isToolResult(result)) return failed(`${spec.name} returned an unexpected result; nothing is known of its outcome`);
+  if (!isToolResult(result))
+    return failed(`${spec.name} returned an unexpected result; nothing is known of its outcome`);
   return result;
 }
 

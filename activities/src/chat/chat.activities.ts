@@ -260,9 +260,11 @@ export function createChatActivities({ pve, chat, audit, approvals, ssh, summary
     const decision = evaluateSshCommand(command);
     if (decision.kind === 'deny') return { ok: false, lines: [`refused: ${decision.reason}`] };
     if (!ssh) return { ok: false, lines: ['SSH is not configured: service status needs SSH access to the node.'] };
-    const result = await ssh.exec(input.node, command, { signal: signal(), timeoutMs: 15_000 }).catch((err: unknown) => {
-      throw sshFailure(err);
-    });
+    const result = await ssh
+      .exec(input.node, command, { signal: signal(), timeoutMs: 15_000 })
+      .catch((err: unknown) => {
+        throw sshFailure(err);
+      });
     return {
       ok: true,
       lines: [
