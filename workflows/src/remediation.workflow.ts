@@ -431,8 +431,15 @@ export async function remediationWorkflow(input: RemediationInput): Promise<Reme
       actionName: 'restart-service',
       resourceName: service,
       args: { node, service },
-      tier: () =>
-        Promise.resolve(evaluateAction({ tool: 'service.restart', args: { node, service } }, {}, input.policy).tier),
+      tier() {
+        const decision = evaluateAction({ tool: 'service.restart', args: { node, service } }, {}, input.policy);
+        // A restart the SSH allowlist refuses can never run: say why before the guardrails stop it.
+        if (decision.ruleId === 'ssh-allowlist')
+          step('refused', `Restarting ${service} on ${node} can never run: ${decision.reason}`, {
+            detail: { tier: decision.tier, ruleId: decision.ruleId, reason: decision.reason },
+          });
+        return Promise.resolve(decision.tier);
+      },
       async recheck() {
         try {
           const { active } = await once.checkService({ node, service });
