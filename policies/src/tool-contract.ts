@@ -51,7 +51,14 @@ export interface ToolArgs {
   };
   'metrics.history': NodeArgs & { readonly timeframe?: 'hour' | 'day' | 'week' };
   'approval.list': { readonly state?: 'pending' | 'decided' };
-  'ssh.run': NodeArgs & { readonly command: string };
+  'ssh.run': NodeArgs & {
+    readonly command: string;
+    /**
+     * Set by the dispatcher, never by a caller (the schema refuses it): the policy has judged the
+     * command, and a YELLOW shape has its approval, so the SSH layer may run it.
+     */
+    readonly allowYellow?: boolean;
+  };
   'service.status': ServiceArgs;
   'node.reboot': NodeArgs & { readonly reason?: string };
   'node.shutdown': NodeArgs & { readonly reason?: string };

@@ -170,6 +170,22 @@ describe('every catalog tool through the dispatcher', () => {
   });
 });
 
+describe('SSH-backed tools through the dispatcher', () => {
+  it('an approved YELLOW ssh.run runs: judged at request time, never refused after its approval', async () => {
+    const args = { node: 'pve', command: 'systemctl restart pveproxy' };
+    expect(evaluateAction({ tool: 'ssh.run', args }, {}, policy)).toMatchObject({ tier: 'YELLOW' });
+    const result = await dispatchTool('ssh.run', args, deps);
+    expect(result).toMatchObject({ ok: true });
+    expect(result.lines[0]).toBe('$ systemctl restart pveproxy (exit 0)');
+  });
+
+  it('a command off the allowlist is refused by the handler too: the last line of defence holds', async () => {
+    const result = await dispatchTool('ssh.run', { node: 'pve', command: 'systemctl restart nginx' }, deps);
+    expect(result).toMatchObject({ ok: false });
+    expect(result.lines[0]).toContain('nginx is not on the restart allowlist');
+  });
+});
+
 describe('the dispatcher never lets a tool hang a caller', () => {
   const broken = (answer: () => Promise<unknown>): ToolDispatchDeps => ({
     ...deps,

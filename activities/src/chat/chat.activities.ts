@@ -232,7 +232,7 @@ export function createChatActivities({ pve, chat, audit, approvals, ssh, summary
   }
 
   /** The ssh.run tool: one allowlisted command (a YELLOW shape only after the turn's approval). */
-  async function sshRun(input: ToolArgs['ssh.run'] & { allowYellow?: boolean }): Promise<ToolResult> {
+  async function sshRun(input: ToolArgs['ssh.run']): Promise<ToolResult> {
     const decision = evaluateSshCommand(input.command);
     if (decision.kind === 'deny') return { ok: false, lines: [`refused: ${decision.reason}`] };
     if (!ssh) return { ok: false, lines: ['SSH is not configured: Jarvis has no SSH access to the nodes.'] };
