@@ -85,7 +85,8 @@ export interface AutonomyConfig {
   /**
    * WATCHED_SERVICES: systemd units the monitor checks over SSH on its important interval, by
    * node name; `*` applies to every node. Default {@link DEFAULT_WATCHED_SERVICES}; `{}` watches
-   * none. Without SSH configured nothing is checked.
+   * none. Without SSH configured nothing is checked. Each must be a unit the SSH allowlist may
+   * restart (the service runbook's action), or the boot fails naming it.
    */
   readonly watchedServices?: Readonly<Record<string, readonly string[]>>;
 }

@@ -260,11 +260,6 @@ export function findTool(name: string): ToolSpec | undefined {
   return TOOL_CATALOG.find((tool) => tool.name === name);
 }
 
-/** The catalog entry of a tool known by name at compile time. */
-export function toolSpec<N extends ToolName>(name: N): ToolSpec<N> {
-  return findTool(name) as ToolSpec<N>;
-}
-
 /** The default tier table: the catalog's tiers, as data the operator can override. */
 export function defaultTierTable(): Record<string, Tier> {
   return Object.fromEntries(TOOL_CATALOG.map((tool) => [tool.name, tool.tier]));

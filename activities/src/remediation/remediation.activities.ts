@@ -3,6 +3,7 @@ import { Context } from '@temporalio/activity';
 import { type IncidentsRepository, type IncidentView } from '@jarvis/db';
 import {
   isServiceUnit,
+  sshToolCommand,
   type ClusterSnapshot as PolicySnapshot,
   type ExplainedStop,
   type WatchedService,
@@ -119,7 +120,7 @@ export function createRemediationActivities({ cluster, incidents, ssh }: Remedia
             for (const name of units) {
               let state: WatchedService['state'] = 'unknown';
               try {
-                const r = await ssh.exec(node, `systemctl is-active ${name}`, {
+                const r = await ssh.exec(node, sshToolCommand('service.status', { service: name }) ?? '', {
                   timeoutMs: SERVICE_CHECK_TIMEOUT_MS,
                   signal,
                 });
@@ -157,7 +158,7 @@ export function createRemediationActivities({ cluster, incidents, ssh }: Remedia
         throw ApplicationFailure.nonRetryable('invalid service name', 'BAD_REQUEST');
       }
       try {
-        const result = await ssh.exec(input.node, `systemctl restart ${input.service}`, {
+        const result = await ssh.exec(input.node, sshToolCommand('service.restart', input) ?? '', {
           allowYellow: true,
           timeoutMs: 60_000,
           signal: Context.current().cancellationSignal,
@@ -177,7 +178,7 @@ export function createRemediationActivities({ cluster, incidents, ssh }: Remedia
     /** Whether a watched service is active, for the service runbook's verification. */
     async checkService(input: { node: string; service: string }): Promise<{ active: boolean }> {
       if (!ssh) throw ApplicationFailure.nonRetryable('SSH is not configured', 'SSH_NOT_CONFIGURED');
-      const result = await ssh.exec(input.node, `systemctl is-active ${input.service}`, {
+      const result = await ssh.exec(input.node, sshToolCommand('service.status', input) ?? '', {
         signal: Context.current().cancellationSignal,
       });
       return { active: result.exitCode === 0 && result.stdout.trim() === 'active' };
