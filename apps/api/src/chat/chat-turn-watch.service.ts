@@ -9,6 +9,8 @@ interface WatchedTurn {
 }
 
 const SWEEP_MS = 1_000;
+/** After this long a turn is most likely waiting for an approval: it is looked at every fifth sweep. */
+const SETTLED_AFTER_MS = 60_000;
 /** A turn is watched this long at most; one waiting for an approval is answered by its own timers. */
 const WATCH_FOR_MS = 30 * 60_000;
 
@@ -23,6 +25,7 @@ export class ChatTurnWatchService implements OnApplicationShutdown {
   private readonly turns = new Map<string, WatchedTurn>();
   private timer?: NodeJS.Timeout;
   private sweeping = false;
+  private sweeps = 0;
 
   constructor(
     private readonly stuck: StuckWorkflowsService,
@@ -45,10 +48,13 @@ export class ChatTurnWatchService implements OnApplicationShutdown {
   private async sweep(): Promise<void> {
     if (this.sweeping) return;
     this.sweeping = true;
+    const sweep = ++this.sweeps;
     try {
       await Promise.all(
         [...this.turns].map(async ([workflowId, t]) => {
-          if (Date.now() - t.since > WATCH_FOR_MS) return void this.turns.delete(workflowId);
+          const age = Date.now() - t.since;
+          if (age > WATCH_FOR_MS) return void this.turns.delete(workflowId);
+          if (age > SETTLED_AFTER_MS && sweep % 5 !== 0) return;
           const state = await this.stuck.check(workflowId).catch(() => undefined);
           if (state === undefined) return;
           this.turns.delete(workflowId);
