@@ -1,4 +1,5 @@
 import { isIP } from 'node:net';
+import { evaluateSshCommand, isServiceUnit, sshToolCommand } from '@jarvis/policies';
 
 /**
  * Jarvis's configuration, validated once at boot into a typed object (CONTRACT.md,
@@ -84,7 +85,8 @@ export interface AutonomyConfig {
   /**
    * WATCHED_SERVICES: systemd units the monitor checks over SSH on its important interval, by
    * node name; `*` applies to every node. Default {@link DEFAULT_WATCHED_SERVICES}; `{}` watches
-   * none. Without SSH configured nothing is checked.
+   * none. Without SSH configured nothing is checked. Each must be a unit the SSH allowlist may
+   * restart (the service runbook's action), or the boot fails naming it.
    */
   readonly watchedServices?: Readonly<Record<string, readonly string[]>>;
 }
@@ -121,8 +123,6 @@ const FINGERPRINT = /^([0-9A-Fa-f]{2}:){31}[0-9A-Fa-f]{2}$/;
 const PVE_TOKEN = /^[^@\s]+@[^!\s]+![^=\s]+=\S+$/;
 /** PVE's node name format (pve-node in PVE::JSONSchema). */
 const NODE_NAME = /^[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?$/;
-/** A systemd unit name as the incident policy accepts it (no template `@`, no `..`). */
-const UNIT_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,99}$/;
 const MAX_WATCHED_PER_NODE = 50;
 const UNIX_USER = /^[A-Za-z_][A-Za-z0-9_.-]{0,31}$/;
 const HOSTNAME =
@@ -307,17 +307,20 @@ export function loadConfig(env: Env = process.env): JarvisConfig {
           problems.push(`WATCHED_SERVICES: "${node.slice(0, 64)}" is not a node name or "*"`);
           continue;
         }
-        const valid =
-          Array.isArray(units) &&
-          units.length <= MAX_WATCHED_PER_NODE &&
-          units.every((u) => typeof u === 'string' && UNIT_NAME.test(u) && !u.includes('..'));
+        const valid = Array.isArray(units) && units.length <= MAX_WATCHED_PER_NODE && units.every(isServiceUnit);
         if (!valid) {
           problems.push(
-            `WATCHED_SERVICES.${node.slice(0, 64)} must be an array of at most ${MAX_WATCHED_PER_NODE} unit names (letters, digits, _.-)`,
+            `WATCHED_SERVICES.${node.slice(0, 64)} must be an array of at most ${MAX_WATCHED_PER_NODE} service names (lower-case letters, digits, _ and -)`,
           );
           continue;
         }
-        watchedServices[node] = [...new Set(units as string[])];
+        // The service-down runbook restarts what it watches: a unit the allowlist refuses could only burn attempts.
+        for (const unit of units) {
+          const refused = evaluateSshCommand(sshToolCommand('service.restart', { service: unit }) ?? '');
+          if (refused.kind === 'deny')
+            problems.push(`WATCHED_SERVICES.${node.slice(0, 64)}: ${unit} cannot be watched: ${refused.reason}`);
+        }
+        watchedServices[node] = [...new Set(units)];
       }
     }
   }

@@ -1,6 +1,7 @@
 import { findTool, type ToolSpec } from './catalog';
 import { validateJson } from './json-schema';
 import { findProtected, type ProtectedResources, type ResourceId } from './protected';
+import { evaluateSshCommand, sshToolCommand, type SshCommandOptions } from './ssh-command.policy';
 import { isTier, kindForTier, maxTier, type DecisionKind, type Tier } from './tiers';
 
 export interface ActionRequest {
@@ -17,10 +18,19 @@ export interface PolicyData {
   /** Operator-editable tier per tool; a tool missing from the table is BLACK. */
   readonly tiers: Readonly<Record<string, unknown>>;
   readonly protected: ProtectedResources;
+  /** The SSH allowlist's operator additions (restartable units); absent: the defaults. */
+  readonly ssh?: SshCommandOptions;
 }
 
 export type RuleId =
-  'unknown-tool' | 'invalid-args' | 'protected-resource' | 'tier-missing' | 'tier-table' | 'ha-managed';
+  | 'unknown-tool'
+  | 'invalid-args'
+  | 'protected-resource'
+  | 'tier-missing'
+  | 'tier-table'
+  | 'ha-managed'
+  | 'ssh-allowlist'
+  | 'ssh-yellow-shape';
 
 export interface PolicyDecision {
   readonly kind: DecisionKind;
@@ -69,6 +79,14 @@ export function evaluateAction(request: ActionRequest, facts: TargetFacts, polic
     ? policy.tiers[tool.name]
     : undefined;
   if (!isTier(configured)) return decide('BLACK', 'tier-missing', `no valid tier is configured for ${tool.name}`);
+
+  // An SSH-backed tool is judged by the allowlist now: a command that can never run is never asked about.
+  const command = sshToolCommand(tool.name, args);
+  if (command !== undefined) {
+    const ssh = evaluateSshCommand(command, policy.ssh);
+    if (ssh.kind === 'deny') return decide('BLACK', 'ssh-allowlist', ssh.reason);
+    if (maxTier(ssh.tier, configured) !== configured) return decide(ssh.tier, 'ssh-yellow-shape', ssh.reason);
+  }
 
   if (tool.target === 'guest' && tool.effect !== 'read' && facts.haManaged === true) {
     const tier = maxTier(configured, 'RED');

@@ -1,19 +1,21 @@
 import { type JsonSchema } from './json-schema';
-import { NODE_NAME_PATTERN, VMID_MAX, VMID_MIN } from './identifiers';
+import { NODE_NAME_PATTERN, SNAPSHOT_NAME_PATTERN, VMID_MAX, VMID_MIN } from './identifiers';
+import { SERVICE_UNIT_MAX_LENGTH, SERVICE_UNIT_PATTERN } from './service-unit';
 import { type Tier } from './tiers';
+import { type ToolKind, type ToolName } from './tool-contract';
 
 /** What a tool does to the cluster; protected resources may be read but never changed. */
 export type ToolEffect = 'read' | 'change' | 'destroy';
 export type ToolTarget = 'cluster' | 'node' | 'guest';
 
-export interface ToolSpec {
-  readonly name: string;
+export interface ToolSpec<N extends ToolName = ToolName> {
+  readonly name: N;
   readonly description: string;
   readonly schema: JsonSchema & { type: 'object' };
   /** The default tier; the operator may override it in the tier table. */
   readonly tier: Tier;
-  /** The activity that carries the tool out (a key of the worker's registered activities). */
-  readonly handler: string;
+  /** How the tool is carried out: the dispatcher's exhaustive switch (tool-dispatch.ts in workflows). */
+  readonly kind: ToolKind;
   readonly effect: ToolEffect;
   readonly target: ToolTarget;
 }
@@ -31,7 +33,7 @@ const powerTool = (action: PowerAction, description: string): ToolSpec => ({
   name: `guest.${action}`,
   description,
   tier: 'YELLOW',
-  handler: 'issuePowerAction',
+  kind: 'guest-power',
   effect: 'change',
   target: 'guest',
   schema: {
@@ -54,32 +56,45 @@ const closed = (properties: Record<string, JsonSchema>, required: readonly strin
 });
 
 const readTool = (
-  name: string,
-  handler: string,
+  name: ToolName,
+  kind: 'read' | 'ssh-read',
   target: ToolTarget,
   description: string,
   schema: ToolSpec['schema'],
-): ToolSpec => ({ name, description, tier: 'GREEN', handler, effect: 'read', target, schema });
+): ToolSpec => ({ name, description, tier: 'GREEN', kind, effect: 'read', target, schema });
+
+const serviceUnit = {
+  type: 'string',
+  pattern: SERVICE_UNIT_PATTERN,
+  maxLength: SERVICE_UNIT_MAX_LENGTH,
+  description: 'The systemd service name, e.g. pveproxy',
+} as const satisfies JsonSchema;
+const snapshotName = {
+  type: 'string',
+  pattern: SNAPSHOT_NAME_PATTERN,
+  maxLength: 40,
+  description: 'The snapshot name: a letter, then letters, digits, _ and -',
+} as const satisfies JsonSchema;
 
 /** The chat's read-only tools (GREEN: every read) and the allowlisted system reads over SSH. */
 const readTools = (): ToolSpec[] => [
   readTool(
     'cluster.status',
-    'clusterStatus',
+    'read',
     'cluster',
     'Read the whole cluster: quorum, nodes, guests and storage, summarised.',
     closed({}),
   ),
   readTool(
     'node.status',
-    'nodeStatus',
+    'read',
     'node',
     'Read one node: status, CPU, memory, disk, uptime and its guests.',
     closed({ node: guestTarget.node }, ['node']),
   ),
   readTool(
     'guest.list',
-    'listGuests',
+    'read',
     'cluster',
     'List guests (VMs and containers), optionally only those on one node or in one state.',
     closed({
@@ -89,14 +104,14 @@ const readTools = (): ToolSpec[] => [
   ),
   readTool(
     'storage.list',
-    'listStorage',
+    'read',
     'cluster',
     'List storage pools with their usage, optionally on one node.',
     closed({ node: guestTarget.node }),
   ),
   readTool(
     'task.recent',
-    'recentTasks',
+    'read',
     'node',
     'Recent Proxmox tasks and events on a node (or every node), newest first, failures marked.',
     closed({
@@ -108,34 +123,34 @@ const readTools = (): ToolSpec[] => [
   ),
   readTool(
     'metrics.history',
-    'metricsHistory',
+    'read',
     'node',
     'CPU, memory and load history of a node over the last hour, day or week (min, mean, max).',
     closed({ node: guestTarget.node, timeframe: { type: 'string', enum: ['hour', 'day', 'week'] } }, ['node']),
   ),
   readTool(
     'approval.list',
-    'listApprovals',
+    'read',
     'cluster',
     'List approvals waiting for an operator (or recently decided ones).',
     closed({ state: { type: 'string', enum: ['pending', 'decided'] } }),
   ),
   readTool(
     'ssh.run',
-    'runSshCommand',
+    'ssh-read',
     'node',
     'Run one read-only, allowlisted command on a node over SSH (e.g. uptime, df -h, journalctl -u pveproxy -n 50). Anything off the allowlist is refused.',
     closed({ node: guestTarget.node, command: { type: 'string', minLength: 1, maxLength: 300 } }, ['node', 'command']),
   ),
   readTool(
     'service.status',
-    'serviceStatus',
+    'ssh-read',
     'node',
     'Whether a systemd service on a node is active (systemctl is-active), over SSH.',
     closed(
       {
         node: guestTarget.node,
-        service: { type: 'string', pattern: '^[A-Za-z0-9][A-Za-z0-9_.@-]{0,99}$', maxLength: 100 },
+        service: serviceUnit,
       },
       ['node', 'service'],
     ),
@@ -145,10 +160,10 @@ const readTools = (): ToolSpec[] => [
 /** Node reboot and shutdown are RED by default: everything on the node goes down with it. */
 const nodePowerTools = (): ToolSpec[] =>
   (['reboot', 'shutdown'] as const).map((command) => ({
-    name: `node.${command}`,
+    name: `node.${command}` as const,
     description: `${command === 'reboot' ? 'Reboot' : 'Shut down'} a whole node, and every guest on it.`,
     tier: 'RED',
-    handler: 'nodePowerCommand',
+    kind: 'node-power',
     effect: 'change',
     target: 'node',
     schema: closed({ node: guestTarget.node, reason: { type: 'string', maxLength: 500 } }, ['node']),
@@ -164,12 +179,12 @@ function deepFreeze<T>(value: T): T {
 }
 
 /** Every tool Jarvis can use, declared once. Anything not listed here is BLACK. */
-export const TOOL_CATALOG: readonly ToolSpec[] = deepFreeze([
+export const TOOL_CATALOG: readonly ToolSpec[] = deepFreeze<ToolSpec[]>([
   {
     name: 'guest.describe',
     description: 'Read one guest: its status, HA state, lock and tags.',
     tier: 'GREEN',
-    handler: 'describeGuest',
+    kind: 'read',
     effect: 'read',
     target: 'guest',
     schema: { type: 'object', additionalProperties: false, required: ['node', 'vmid'], properties: { ...guestTarget } },
@@ -186,7 +201,7 @@ export const TOOL_CATALOG: readonly ToolSpec[] = deepFreeze([
     name: 'node.wake',
     description: 'Wake a powered-off node with a wake-on-LAN packet sent by an online node.',
     tier: 'YELLOW',
-    handler: 'wakeNode',
+    kind: 'node-wake',
     effect: 'change',
     target: 'node',
     schema: {
@@ -203,7 +218,7 @@ export const TOOL_CATALOG: readonly ToolSpec[] = deepFreeze([
     name: 'service.restart',
     description: 'Restart an allowlisted systemd service on a node over SSH.',
     tier: 'YELLOW',
-    handler: 'restartService',
+    kind: 'service',
     effect: 'change',
     target: 'node',
     schema: {
@@ -212,15 +227,32 @@ export const TOOL_CATALOG: readonly ToolSpec[] = deepFreeze([
       required: ['node', 'service'],
       properties: {
         node: { ...guestTarget.node, description: 'The node the service runs on' },
-        service: {
-          type: 'string',
-          pattern: '^[A-Za-z0-9][A-Za-z0-9_.@-]{0,99}$',
-          maxLength: 100,
-          description: 'The systemd unit name, e.g. pveproxy',
-        },
+        service: serviceUnit,
         reason: { type: 'string', maxLength: 500 },
       },
     },
+  },
+  {
+    name: 'guest.snapshot',
+    description: 'Take a disk snapshot of a VM, so that a risky step can be undone.',
+    tier: 'YELLOW',
+    kind: 'snapshot',
+    effect: 'change',
+    target: 'guest',
+    schema: closed({ ...guestTarget, name: snapshotName, description: { type: 'string', maxLength: 200 } }, [
+      'node',
+      'vmid',
+      'name',
+    ]),
+  },
+  {
+    name: 'guest.rollback',
+    description: 'Roll a VM back to one of its snapshots; what happened since is lost.',
+    tier: 'RED',
+    kind: 'rollback',
+    effect: 'change',
+    target: 'guest',
+    schema: closed({ ...guestTarget, snapshot: snapshotName }, ['node', 'vmid', 'snapshot']),
   },
 ]);
 

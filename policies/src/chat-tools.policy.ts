@@ -1,12 +1,11 @@
 /**
- * How a chat turn's tool call is judged: the same action policy as every other request, plus
- * the SSH allowlist for `ssh.run`, plus the override passkey's narrow exception. Also the
+ * How a chat turn's tool call is judged: the same action policy as every other request (which
+ * composes the SSH allowlist for SSH-backed tools), plus the override passkey's narrow exception. Also the
  * Anthropic tool definitions, generated from the catalog so each tool stays declared once.
  */
-import { TOOL_CATALOG, findTool } from './catalog';
+import { TOOL_CATALOG } from './catalog';
 import { evaluateAction, type PolicyData, type PolicyDecision, type TargetFacts } from './action.policy';
-import { evaluateSshCommand } from './ssh-command.policy';
-import { maxTier, kindForTier, type DecisionKind, type Tier } from './tiers';
+import { type DecisionKind, type Tier } from './tiers';
 
 export interface AnthropicToolDefinition {
   readonly name: string;
@@ -31,7 +30,7 @@ export function anthropicTools(tiers: Readonly<Record<string, unknown>>): Anthro
   }));
 }
 
-export type ChatRuleId = PolicyDecision['ruleId'] | 'ssh-allowlist' | 'ssh-yellow-shape';
+export type ChatRuleId = PolicyDecision['ruleId'];
 
 export interface ChatToolDecision {
   readonly kind: DecisionKind;
@@ -54,16 +53,8 @@ export function evaluateToolCall(
   policy: PolicyData,
   opts: { overrideActive?: boolean } = {},
 ): ChatToolDecision {
-  let decision: ChatToolDecision = evaluateAction({ tool: call.tool, args: call.args }, facts, policy);
-  if (decision.kind !== 'deny' && findTool(call.tool)?.name === 'ssh.run') {
-    const command = (call.args as { command?: unknown }).command;
-    const ssh = evaluateSshCommand(typeof command === 'string' ? command : '');
-    if (ssh.kind === 'deny') decision = { kind: 'deny', tier: 'BLACK', ruleId: 'ssh-allowlist', reason: ssh.reason };
-    else if (ssh.kind === 'ask') {
-      const tier = maxTier(decision.tier, 'YELLOW');
-      decision = { kind: kindForTier(tier), tier, ruleId: 'ssh-yellow-shape', reason: ssh.reason };
-    }
-  }
+  // The action policy composes the SSH allowlist for every SSH-backed tool (ssh.run, service.*).
+  const decision: ChatToolDecision = evaluateAction({ tool: call.tool, args: call.args }, facts, policy);
   if (!opts.overrideActive) return decision;
   if (decision.tier === 'RED')
     return {

@@ -17,3 +17,10 @@ export function isVmid(value: unknown): value is number {
 export function isEntityId(value: unknown): value is string {
   return typeof value === 'string' && new RegExp(ENTITY_ID_PATTERN).test(value) && !value.includes('..');
 }
+
+/** PVE's snapshot name format (`pve-configid`): a letter, then letters, digits, `_` and `-`. */
+export const SNAPSHOT_NAME_PATTERN = '^[A-Za-z][A-Za-z0-9_-]{1,39}$';
+
+export function isSnapshotName(value: unknown): value is string {
+  return typeof value === 'string' && new RegExp(SNAPSHOT_NAME_PATTERN).test(value);
+}

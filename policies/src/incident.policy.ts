@@ -9,6 +9,7 @@
  * name travels only as evidence, never into a key or a reason.
  */
 import { isEntityId, isNodeName, isVmid } from './identifiers';
+import { isServiceUnit } from './service-unit';
 
 /** Most severe first: the order is the tie-breaker when two incidents claim one subject. */
 export const INCIDENT_CLASSES = [
@@ -164,7 +165,6 @@ export interface CheckOptions {
 // ---- Parsing: own properties only, every entry validated, ambiguity dropped ----
 
 const STORAGE_ID = /^[A-Za-z][A-Za-z0-9_.-]{0,99}$/;
-const SERVICE_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,99}$/;
 /** Guest names are free text from the cluster; evidence keeps them, cut to a bounded size. */
 const MAX_TEXT = 256;
 /** More expected votes than any real cluster has: a value above it is corrupt, not a cluster. */
@@ -198,8 +198,7 @@ const text = (value: unknown): string | undefined => (typeof value === 'string' 
 
 const isStorageId = (value: unknown): value is string =>
   typeof value === 'string' && STORAGE_ID.test(value) && !value.includes('..');
-const isServiceName = (value: unknown): value is string =>
-  typeof value === 'string' && SERVICE_NAME.test(value) && !value.includes('..');
+const isServiceName = isServiceUnit;
 
 const NODE_STATUSES = ['online', 'offline', 'unknown'] as const;
 const GUEST_STATUSES = ['running', 'stopped', 'paused', 'unknown'] as const;

@@ -2,6 +2,8 @@ export * from './tiers';
 export * from './json-schema';
 export * from './identifiers';
 export * from './catalog';
+export * from './tool-contract';
+export * from './service-unit';
 export * from './protected';
 export * from './action.policy';
 export * from './approval.policy';

@@ -9,6 +9,7 @@
  */
 import { POWER_ACTIONS } from './catalog';
 import { VMID_MAX, VMID_MIN } from './identifiers';
+import { isServiceUnit, serviceUnitName } from './service-unit';
 import { splitShellWords, type ShellWordsRuleId } from './shell-words';
 
 export type SshShapeTier = 'GREEN' | 'YELLOW';
@@ -123,19 +124,12 @@ export const DF_PATHS: readonly string[] = Object.freeze([
 
 export const JOURNAL_MAX_LINES = 500;
 
-/** systemd service names, without dots: that rules out `reboot.target`, sockets, mounts and slices. */
-const UNIT_NAME = /^[a-z0-9](?:[a-z0-9_-]{0,62}[a-z0-9])?$/;
-const SERVICE_SUFFIX = '.service';
 /** PVE's `pve-storage-id` format. */
 const MNT_PVE_PATH = /^\/mnt\/pve\/[a-z][a-z0-9_.-]{0,62}[a-z0-9]$/;
 /** Whole disks only: SATA/SAS `sdX` and NVMe namespaces `nvmeXnY`. */
 const BLOCK_DEVICE = /^\/dev\/(?:sd[a-z]{1,2}|nvme[0-9]{1,2}n[0-9]{1,2})$/;
 const ZFS_POOL = /^[A-Za-z][A-Za-z0-9_.-]{0,63}$/;
 const DIGITS = /^[0-9]{1,12}$/;
-
-export function isUnitName(value: unknown): value is string {
-  return typeof value === 'string' && UNIT_NAME.test(value);
-}
 
 function deepFreeze<T>(value: T): T {
   if (typeof value === 'object' && value !== null && !Object.isFrozen(value)) {
@@ -319,16 +313,13 @@ const deny = (ruleId: SshCommandDenyRuleId, reason: string): SshCommandDenied =>
 /** Words reaching a reason have passed the tokenizer, so they are plain ASCII; long ones are cut. */
 const quote = (word: string): string => JSON.stringify(word.length > 40 ? `${word.slice(0, 40)}...` : word);
 
-const withoutServiceSuffix = (word: string): string =>
-  word.endsWith(SERVICE_SUFFIX) ? word.slice(0, -SERVICE_SUFFIX.length) : word;
-
 /** Operator additions can only widen the restart list with plain service names; anything else is inert. */
 function unitLists(options: SshCommandOptions | undefined): UnitLists {
   const extras: unknown = options?.extraRestartableUnits;
   const added = (Array.isArray(extras) ? (extras as unknown[]) : [])
-    .filter((unit): unit is string => typeof unit === 'string')
-    .map(withoutServiceSuffix)
-    .filter((unit) => isUnitName(unit) && !NEVER_RESTARTED.has(unit));
+    .filter(isServiceUnit)
+    .map(serviceUnitName)
+    .filter((unit) => !NEVER_RESTARTED.has(unit));
   return {
     restartable: new Set([...DEFAULT_RESTARTABLE_UNITS, ...added]),
     observable: new Set([...DEFAULT_OBSERVABLE_UNITS, ...added]),
@@ -372,8 +363,8 @@ function matchInteger(word: string, label: string, min: number, max: number): Sl
 }
 
 function matchUnit(word: string, scope: 'observable' | 'restartable', units: UnitLists): SlotResult {
-  const name = withoutServiceSuffix(word);
-  if (!isUnitName(name)) return slotFails('invalid-argument', `${quote(word)} is not a plain service name`);
+  if (!isServiceUnit(word)) return slotFails('invalid-argument', `${quote(word)} is not a plain service name`);
+  const name = serviceUnitName(word);
   if (scope === 'restartable') {
     const never = NEVER_RESTARTED.get(name);
     if (never !== undefined) return slotFails('unit-not-allowed', `${name} is never restarted over SSH: ${never}`);
@@ -511,4 +502,26 @@ export function evaluateSshCommand(command: string, options?: SshCommandOptions)
     misses.push(result);
   }
   return explainMiss(words, misses);
+}
+
+/**
+ * The command an SSH-backed catalog tool sends, or undefined for a tool that does not use SSH.
+ * The action policy judges this command at request time and the activity sends the same words,
+ * so a tool call the allowlist would refuse is BLACK before anyone is asked to approve it.
+ */
+export function sshToolCommand(
+  tool: string,
+  args: { readonly command?: unknown; readonly service?: unknown },
+): string | undefined {
+  const word = (value: unknown): string => (typeof value === 'string' ? value : '');
+  switch (tool) {
+    case 'ssh.run':
+      return word(args.command);
+    case 'service.status':
+      return `systemctl is-active ${word(args.service)}`;
+    case 'service.restart':
+      return `systemctl restart ${word(args.service)}`;
+    default:
+      return undefined;
+  }
 }

@@ -3,6 +3,7 @@ import {
   TOOL_CATALOG,
   defaultTierTable,
   evaluateAction,
+  findTool,
   type DecisionKind,
   type PolicyData,
   type PolicyDecision,
@@ -18,6 +19,12 @@ const withTiers = (tiers: Record<string, unknown>, p: ProtectedResources = DEFAU
   protected: p,
 });
 const ok = { node: 'pve1', vmid: 200 };
+/** A guest tool's arguments: the snapshot tools also name their snapshot. */
+const guestCall = (tool: string, target: { node: string; vmid: number }): Record<string, unknown> => ({
+  ...target,
+  ...(tool === 'guest.snapshot' ? { name: 'before_upgrade' } : {}),
+  ...(tool === 'guest.rollback' ? { snapshot: 'before_upgrade' } : {}),
+});
 
 /** Every decision must be internally consistent, whatever the rule that produced it. */
 function expectTier(decision: PolicyDecision, tier: Tier, ruleId?: PolicyDecision['ruleId']): void {
@@ -52,6 +59,8 @@ describe('evaluateAction: every catalog tool at its default tier', () => {
     ['node.shutdown', 'RED'],
     ['node.wake', 'YELLOW'],
     ['service.restart', 'YELLOW'],
+    ['guest.snapshot', 'YELLOW'],
+    ['guest.rollback', 'RED'],
   ];
   /** Valid arguments for each tool's own schema: guest tools take a guest, node tools a node, cluster reads nothing. */
   const argsFor = (tool: string, vmid = 200): Record<string, unknown> => {
@@ -62,6 +71,8 @@ describe('evaluateAction: every catalog tool at its default tier', () => {
       ...('vmid' in props ? { vmid } : {}),
       ...('command' in props ? { command: 'uptime' } : {}),
       ...('service' in props ? { service: 'pveproxy' } : {}),
+      ...('name' in props ? { name: 'before_upgrade' } : {}),
+      ...('snapshot' in props ? { snapshot: 'before_upgrade' } : {}),
     };
   };
 
@@ -107,7 +118,7 @@ describe('evaluateAction: unknown tools are BLACK', () => {
     ['combining mark', 'gue\u0301st.stop'],
     ['destroy', 'guest.destroy'],
     ['delete', 'guest.delete'],
-    ['snapshot rollback (not in catalog)', 'guest.rollback'],
+    ['migrate (not in catalog)', 'guest.migrate'],
     ['node destroy (not in catalog)', 'node.destroy'],
     ['shell', 'shell.exec'],
     ['shell metacharacters', 'guest.stop;reboot'],
@@ -295,14 +306,14 @@ describe('evaluateAction: protected resources', () => {
   });
 
   it.each(changes)("%s on Jarvis's VM 103 → BLACK", (tool) => {
-    const decision = evaluateAction({ tool, args: { node: 'agent1', vmid: 103 } }, {}, defaults());
+    const decision = evaluateAction({ tool, args: guestCall(tool, { node: 'agent1', vmid: 103 }) }, {}, defaults());
     expectTier(decision, 'BLACK', 'protected-resource');
     expect(decision.reason).toContain('guest:103');
   });
 
   it.each(changes)('%s on VM 103 → BLACK whatever node the request names', (tool) => {
     expectTier(
-      evaluateAction({ tool, args: { node: 'pve9', vmid: 103 } }, {}, defaults()),
+      evaluateAction({ tool, args: guestCall(tool, { node: 'pve9', vmid: 103 }) }, {}, defaults()),
       'BLACK',
       'protected-resource',
     );
@@ -311,23 +322,32 @@ describe('evaluateAction: protected resources', () => {
   it.each(changes)('%s on VM 103 → BLACK even with an all-GREEN tier table', (tool) => {
     const allGreen = Object.fromEntries(TOOL_CATALOG.map((t) => [t.name, 'GREEN']));
     expectTier(
-      evaluateAction({ tool, args: { node: 'agent1', vmid: 103 } }, {}, withTiers(allGreen)),
+      evaluateAction({ tool, args: guestCall(tool, { node: 'agent1', vmid: 103 }) }, {}, withTiers(allGreen)),
       'BLACK',
       'protected-resource',
     );
   });
 
   it.each(changes)('%s on VM 103 → BLACK even when HA-managed', (tool) => {
-    const decision = evaluateAction({ tool, args: { node: 'agent1', vmid: 103 } }, { haManaged: true }, defaults());
+    const decision = evaluateAction(
+      { tool, args: guestCall(tool, { node: 'agent1', vmid: 103 }) },
+      { haManaged: true },
+      defaults(),
+    );
     expectTier(decision, 'BLACK', 'protected-resource');
   });
 
   it.each(reads)("%s on Jarvis's VM 103 is still GREEN", (tool) => {
-    expectTier(evaluateAction({ tool, args: { node: 'agent1', vmid: 103 } }, {}, defaults()), 'GREEN', 'tier-table');
+    expectTier(
+      evaluateAction({ tool, args: guestCall(tool, { node: 'agent1', vmid: 103 }) }, {}, defaults()),
+      'GREEN',
+      'tier-table',
+    );
   });
 
   it.each(changes)('%s on another guest of the protected node is not blocked by the node', (tool) => {
-    expectTier(evaluateAction({ tool, args: { node: 'agent1', vmid: 104 } }, {}, defaults()), 'YELLOW', 'tier-table');
+    const decision = evaluateAction({ tool, args: guestCall(tool, { node: 'agent1', vmid: 104 }) }, {}, defaults());
+    expectTier(decision, findTool(tool)!.tier, 'tier-table');
   });
 
   const custom: ProtectedResources = {
@@ -449,7 +469,11 @@ describe('evaluateAction: HA-managed guests', () => {
   const changes = TOOL_CATALOG.filter((t) => t.effect !== 'read' && t.target === 'guest').map((t) => t.name);
 
   it.each(changes)('%s on an HA-managed guest: YELLOW → RED', (tool) => {
-    expectTier(evaluateAction({ tool, args: ok }, { haManaged: true }, defaults()), 'RED', 'ha-managed');
+    expectTier(
+      evaluateAction({ tool, args: guestCall(tool, ok) }, { haManaged: true }, defaults()),
+      'RED',
+      'ha-managed',
+    );
   });
 
   it.each([

@@ -30,7 +30,9 @@ describe('TOOL_CATALOG', () => {
     expect(tool.schema.additionalProperties).toBe(false);
     expect(isTier(tool.tier)).toBe(true);
     expect(tool.description.trim().length).toBeGreaterThan(0);
-    expect(tool.handler).toMatch(/^[a-zA-Z]+$/);
+    expect(['read', 'ssh-read', 'guest-power', 'node-power', 'node-wake', 'service', 'snapshot', 'rollback']).toContain(
+      tool.kind,
+    );
     expect(['read', 'change', 'destroy']).toContain(tool.effect);
     expect(['cluster', 'node', 'guest']).toContain(tool.target);
     for (const key of tool.schema.required ?? []) expect(Object.keys(tool.schema.properties)).toContain(key);
@@ -62,7 +64,14 @@ describe('TOOL_CATALOG', () => {
     '%s: its schema accepts a minimal valid call and rejects an extra field',
     (_name, tool) => {
       // The required fields, each with a valid value: a guest, a node, a command or a service.
-      const sample: Record<string, unknown> = { node: 'pve1', vmid: 200, command: 'uptime', service: 'pveproxy' };
+      const sample: Record<string, unknown> = {
+        node: 'pve1',
+        vmid: 200,
+        command: 'uptime',
+        service: 'pveproxy',
+        name: 'before_upgrade',
+        snapshot: 'before_upgrade',
+      };
       const minimal = Object.fromEntries((tool.schema.required ?? []).map((k) => [k, sample[k]]));
       expect(validateJson(tool.schema, minimal)).toEqual({ ok: true });
       expect(validateJson(tool.schema, { ...minimal, extra: 1 }).ok).toBe(false);

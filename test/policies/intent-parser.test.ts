@@ -1,14 +1,6 @@
-import { needsTools, parseIntent, type IntentCluster } from '@jarvis/policies';
+import { EXAMPLE_CLUSTER, needsTools, parseIntent, type IntentCluster } from '@jarvis/policies';
 
-const cluster: IntentCluster = {
-  nodes: ['home', 'pve', 'agent1', 'agent'],
-  guests: [
-    { vmid: 100, name: 'web-01', node: 'pve', type: 'qemu' },
-    { vmid: 101, name: 'dns', node: 'home', type: 'lxc' },
-    { vmid: 103, name: 'jarvis', node: 'agent1', type: 'qemu' },
-    { vmid: 107, name: 'win11', node: 'pve', type: 'qemu' },
-  ],
-};
+const cluster: IntentCluster = EXAMPLE_CLUSTER;
 
 describe('parseIntent', () => {
   it.each<[string, string, { tool: string; args: Record<string, unknown> }[]]>([

@@ -22,7 +22,9 @@ describe('node.wake and service.restart', () => {
     ['node.wake', {}, 'BLACK'],
     ['node.wake', { node: 'pve', extra: 1 }, 'BLACK'],
     ['service.restart', { node: 'pve', service: 'pveproxy' }, 'YELLOW'],
-    ['service.restart', { node: 'pve', service: 'getty@tty1' }, 'YELLOW'],
+    ['service.restart', { node: 'pve', service: 'pveproxy.service' }, 'YELLOW'],
+    ['service.restart', { node: 'pve', service: 'getty@tty1' }, 'BLACK'], // not a plain service name
+    ['service.restart', { node: 'pve', service: 'nginx' }, 'BLACK'], // off the restart allowlist
     ['service.restart', { node: 'pve', service: 'pveproxy && rm -rf /' }, 'BLACK'],
     ['service.restart', { node: 'pve', service: '$(reboot)' }, 'BLACK'],
     ['service.restart', { node: 'pve', service: '`id`' }, 'BLACK'],
@@ -35,16 +37,16 @@ describe('node.wake and service.restart', () => {
     expect(evaluateAction({ tool, args }, {}, policy).tier).toBe(tier);
   });
 
-  it('are declared as node-targeted changes with a handler', () => {
+  it('are declared as node-targeted changes of their kind', () => {
     expect(findTool('node.wake')).toMatchObject({
       tier: 'YELLOW',
-      handler: 'wakeNode',
+      kind: 'node-wake',
       effect: 'change',
       target: 'node',
     });
     expect(findTool('service.restart')).toMatchObject({
       tier: 'YELLOW',
-      handler: 'restartService',
+      kind: 'service',
       effect: 'change',
       target: 'node',
     });

@@ -7,7 +7,8 @@
  *   - `sensors` prints realistic `sensors -j` JSON (left out on nodes in `withoutSensors`, so
  *     the shell answers "command not found", exit 127, as on a node without lm-sensors);
  *   - `journalctl` prints the journal header and then blocks like a read from a slow disk, so
- *     that timeout and cancellation tests have an allowlisted command that runs until killed.
+ *     that timeout and cancellation tests have an allowlisted command that runs until killed;
+ *   - `systemctl` answers `is-active` with `active` and `restart` with success, as on a healthy node.
  */
 import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -142,6 +143,7 @@ export async function startSshHosts(nodes: readonly string[], options: SshHostsO
       writeScript(join(bin, 'sensors'), `exec cat ${join(nodeDir, 'sensors.json')}`);
     }
     writeScript(join(bin, 'journalctl'), `echo "-- Journal begins at $(date) --"\nsleep 600\necho "-- No entries --"`);
+    writeScript(join(bin, 'systemctl'), 'case "$1" in is-active) echo active ;; restart) ;; *) exit 1 ;; esac');
 
     const port = await freePort();
     const config = join(nodeDir, 'sshd_config');

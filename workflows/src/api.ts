@@ -10,3 +10,4 @@ export type { GuardianActivities } from './guardian.activities';
 export * from './chat-turn.messages';
 export * from './workflow-title';
 export * from './guardian.ledger';
+export * from './tool-dispatch';

@@ -1,6 +1,7 @@
 import {
   allHandlersFinished,
   condition,
+  isCancellation,
   proxyActivities,
   proxyLocalActivities,
   setHandler,
@@ -21,7 +22,6 @@ import {
   routeTurn,
   type LlmProvider,
   type ParsedIntent,
-  type PowerAction,
   type ToolCall,
 } from '@jarvis/policies';
 import {
@@ -33,7 +33,7 @@ import {
   type ChatTurnResult,
 } from './chat-turn.messages';
 import { createApprovalGate } from './approval-gate';
-import { EXPECTED_STATUS } from './vm-action.messages';
+import { dispatchTool } from './tool-dispatch';
 
 type Acts = activities.ProxmoxActivities &
   activities.DbActivities &
@@ -47,7 +47,6 @@ type Card = activities.ChatCard;
 // Must match LLM_FAILURE in @jarvis/activities (workflows import activities' types only).
 const FALLBACK_TYPES = ['LLM_UNAVAILABLE', 'LLM_NOT_CONFIGURED', 'LLM_AUTH', 'LLM_BUDGET'];
 const NON_RETRYABLE_LLM = ['LLM_NOT_CONFIGURED', 'LLM_AUTH', 'LLM_BAD_REQUEST', 'LLM_BUDGET'];
-const POWER = new Set(['start', 'stop', 'shutdown', 'reboot', 'suspend', 'resume']);
 
 const local = proxyLocalActivities<Acts>({
   startToCloseTimeout: '15s',
@@ -142,6 +141,23 @@ export async function chatTurnWorkflow(input: ChatTurnInput): Promise<ChatTurnRe
       by: input.requestedBy,
     });
 
+  /**
+   * A tool call that goes wrong in any way is a failed tool the model (or the parser's reply) is
+   * told about, and the turn goes on: never a workflow task that fails and retries for ever.
+   */
+  async function runToolSafely(call: ToolCall): Promise<{ ok: boolean; text: string }> {
+    try {
+      return await runTool(call);
+    } catch (err) {
+      if (isCancellation(err)) throw err;
+      const why = String((err as { message?: unknown } | undefined)?.message ?? err).slice(0, 200);
+      step('tool-failed', `${call.tool} failed: ${why}`, { detail: { tool: call.tool } });
+      toolRuns.push({ tool: call.tool, tier: 'n/a', outcome: 'failed' });
+      await flush();
+      return { ok: false, text: `FAILED: ${call.tool} could not be carried out (${why}); nothing more is known.` };
+    }
+  }
+
   /** Runs one tool call through the tier policy; returns what the model (or the parser's reply) is told. */
   async function runTool(call: ToolCall): Promise<{ ok: boolean; text: string }> {
     phase = 'tools';
@@ -157,14 +173,22 @@ export async function chatTurnWorkflow(input: ChatTurnInput): Promise<ChatTurnRe
       try {
         facts = await local.describeGuest({ node: args['node'], vmid: args['vmid'] });
       } catch (err) {
-        if (failureType(err) !== 'NOT_FOUND') throw err;
+        if (failureType(err) !== 'NOT_FOUND') {
+          // The facts decide the tier: without them nothing runs, and the model is told why.
+          step('tool-failed', `${call.tool}: guest ${args['vmid']} could not be read`, target);
+          toolRuns.push({ tool: call.tool, tier: 'n/a', outcome: 'failed' });
+          return {
+            ok: false,
+            text: `FAILED: guest ${String(args['vmid'])} could not be read just now; nothing was done`,
+          };
+        }
         step('tool-not-found', `${call.tool}: guest ${args['vmid']} is not on ${args['node']}`, target);
         toolRuns.push({ tool: call.tool, tier: 'n/a', outcome: 'not-found' });
         return { ok: false, text: `guest ${String(args['vmid'])} is not on node ${String(args['node'])}` };
       }
     }
     // The model does not choose the guest's kind: the cluster does.
-    const callArgs = facts && tool && POWER.has(tool.name.split('.')[1] ?? '') ? { ...args, kind: facts.kind } : args;
+    const callArgs = facts && tool?.kind === 'guest-power' ? { ...args, kind: facts.kind } : args;
     const decision = evaluateToolCall(
       { tool: call.tool, args: callArgs },
       { ...(facts ? { haManaged: facts.haManaged } : {}) },
@@ -220,7 +244,19 @@ export async function chatTurnWorkflow(input: ChatTurnInput): Promise<ChatTurnRe
       }
     }
     phase = 'tools';
-    const result = await execute(tool!.name, tool!.handler, callArgs);
+    const result = await dispatchTool(tool!.name, callArgs, {
+      handlers: tools,
+      steps: {
+        issuePowerAction: tools.issuePowerAction,
+        followPowerTask: follower.followPowerTask,
+        issueSnapshot: tools.issueSnapshot,
+        issueRollback: tools.issueRollback,
+        waitForTask: follower.waitForTask,
+      },
+      now: () => Date.now(),
+      alongside: () => flush(),
+      onStep: (kind, title, detail) => step(kind, title, { ...target, detail }),
+    });
     toolRuns.push({ tool: call.tool, tier: decision.tier, outcome: result.ok ? 'done' : 'failed' });
     step(
       result.ok ? 'tool-done' : 'tool-failed',
@@ -301,59 +337,6 @@ export async function chatTurnWorkflow(input: ChatTurnInput): Promise<ChatTurnRe
     return asked.status;
   }
 
-  async function execute(
-    name: string,
-    handler: string,
-    args: Record<string, unknown>,
-  ): Promise<{ ok: boolean; lines: string[] }> {
-    const action = name.split('.')[1] as PowerAction;
-    try {
-      if (name.startsWith('guest.') && POWER.has(action)) {
-        const node = args['node'] as string;
-        const vmid = args['vmid'] as number;
-        const kind = args['kind'] as 'qemu' | 'lxc';
-        const notBeforeMs = Date.now();
-        const [issued] = await Promise.all([
-          tools.issuePowerAction({ node, vmid, kind, action, notBeforeMs }),
-          flush(),
-        ]);
-        step('task', `Proxmox task ${issued.adopted ? 'found after a retry' : 'started'}`, {
-          node,
-          vmid,
-          detail: { upid: issued.upid, adopted: issued.adopted },
-        });
-        const expected = EXPECTED_STATUS[action];
-        const [{ task, verification }] = await Promise.all([
-          follower.followPowerTask({ node, vmid, kind, upid: issued.upid, expected }),
-          flush(),
-        ]);
-        if (!task.ok || !verification)
-          return { ok: false, lines: [`guest ${vmid}: ${action} failed: ${task.exitstatus}`] };
-        return {
-          ok: verification.verified,
-          lines: [
-            verification.verified
-              ? `guest ${vmid} on ${node} is ${verification.status} (verified)`
-              : `guest ${vmid} on ${node} is ${verification.status}, expected ${expected}`,
-          ],
-        };
-      }
-      if (name === 'node.wake') {
-        const r = await tools.wakeNode({ node: args['node'] as string });
-        return { ok: true, lines: [`wake-on-LAN packet sent to ${r.node} (${r.mac})`] };
-      }
-      if (name === 'node.reboot' || name === 'node.shutdown')
-        return await tools.nodePowerCommand({ node: args['node'] as string, command: action as 'reboot' | 'shutdown' });
-      const run = (tools as unknown as Record<string, (a: unknown) => Promise<{ ok: boolean; lines: string[] }>>)[
-        handler
-      ]!;
-      return await run(args);
-    } catch (err) {
-      const cause = (err as { cause?: { message?: string } }).cause?.message ?? (err as Error).message;
-      return { ok: false, lines: [`failed: ${String(cause).slice(0, 300)}`] };
-    }
-  }
-
   /** The Claude tool loop: call, run each tool_use through the policy, feed the results back; capped. */
   async function claudeLoop(): Promise<string> {
     const system = claudeSystemPrompt({
@@ -372,7 +355,7 @@ export async function chatTurnWorkflow(input: ChatTurnInput): Promise<ChatTurnRe
       messages.push({ role: 'assistant', text: result.text, toolCalls: result.toolCalls });
       const results: { id: string; content: string; isError?: boolean }[] = [];
       for (const call of result.toolCalls) {
-        const outcome = await runTool({
+        const outcome = await runToolSafely({
           tool: catalogToolName(call.name),
           args: call.input as Record<string, unknown>,
         });
@@ -420,7 +403,7 @@ export async function chatTurnWorkflow(input: ChatTurnInput): Promise<ChatTurnRe
         : intent.hint;
     const parts: string[] = [];
     for (const call of intent.calls) {
-      const r = await runTool(call);
+      const r = await runToolSafely(call);
       // The operator reads these, not a model: the data block's fences are dropped, the sanitised lines kept.
       parts.push(
         r.text

@@ -1,6 +1,7 @@
 import {
   allHandlersFinished,
   condition,
+  patched,
   proxyActivities,
   proxyLocalActivities,
   setHandler,
@@ -20,11 +21,16 @@ import {
   type RemediationPhase,
   type RemediationResult,
 } from './remediation.messages';
+import { dispatchTool, type ToolDispatchDeps } from './tool-dispatch';
 
 type Acts = activities.ProxmoxActivities &
   activities.DbActivities &
   activities.RemediationActivities &
-  activities.NotifyActivities;
+  activities.NotifyActivities &
+  activities.ChatActivities;
+
+/** Snapshot and rollback tiers come from the catalog and the operator's tier table. */
+const TOOL_TIERS_FROM_CATALOG = 'remediation-tool-tiers-from-catalog';
 type Step = activities.WorkflowStep;
 
 const local = proxyLocalActivities<Acts>({
@@ -101,6 +107,21 @@ export async function remediationWorkflow(input: RemediationInput): Promise<Reme
     heartbeatTimeout: settings.heartbeatTimeoutMs ?? 30_000,
     retry: { initialInterval: '1s', maximumInterval: '10s', maximumAttempts: 20 },
   });
+
+  // Snapshot and rollback go through the one tool dispatcher; its other tools are not used here.
+  const toolDeps: ToolDispatchDeps = {
+    handlers: once,
+    steps: {
+      issuePowerAction: once.issuePowerAction,
+      followPowerTask: follower.followPowerTask,
+      issueSnapshot: once.issueSnapshot,
+      issueRollback: once.issueRollback,
+      waitForTask: follower.waitForTask,
+    },
+    now: () => Date.now(),
+    alongside: () => flush(),
+    ...(settings.taskTimeoutMs ? { taskTimeoutMs: settings.taskTimeoutMs } : {}),
+  };
 
   let phase: RemediationPhase = 'starting';
   let attempts = 0;
@@ -298,35 +319,41 @@ export async function remediationWorkflow(input: RemediationInput): Promise<Reme
     };
   }
 
-  /** A disk snapshot of the VM before restart attempt `n`, and how to roll back to it (RED: it always asks). */
+  /**
+   * A disk snapshot of the VM before restart attempt `n`, and how to roll back to it: both are
+   * catalog tools (guest.snapshot YELLOW, run on the runbook's standing approval; guest.rollback
+   * RED, always asked for), carried out by the one tool dispatcher.
+   */
   async function snapshotBeforeRestart(vmid: number, n: number): Promise<AttemptResult> {
     const name = `jarvis_${runTag}_${n}`;
     const node = subject.node;
+    // Before this patch the tiers were literals here; histories recorded then replay without the checks.
+    const tiersFromCatalog = patched(TOOL_TIERS_FROM_CATALOG);
+    if (tiersFromCatalog) {
+      const tier = evaluateAction({ tool: 'guest.snapshot', args: { node, vmid, name } }, {}, input.policy).tier;
+      if (tier !== 'GREEN' && tier !== 'YELLOW')
+        return { ok: false, detail: `no restart without its snapshot: guest.snapshot is ${tier} in the tier table` };
+    }
     step('snapshotting', `Taking snapshot ${name} of guest ${vmid} before restarting it (attempt ${n})`, {
       detail: { snapshot: name, attempt: n },
     });
-    try {
-      const [{ upid }] = await Promise.all([
-        once.issueSnapshot({ node, vmid, name, description: `Jarvis, before restart attempt ${n} (${incident.key})` }),
-        flush(),
-      ]);
-      const task = await follower.waitForTask({
-        node,
-        upid,
-        ...(settings.taskTimeoutMs ? { timeoutMs: settings.taskTimeoutMs } : {}),
+    const taken = await dispatchTool(
+      'guest.snapshot',
+      { node, vmid, name, description: `Jarvis, before restart attempt ${n} (${incident.key})` },
+      toolDeps,
+    );
+    if (!taken.ok) {
+      step('snapshot-failed', `Snapshot ${name} failed: ${taken.lines[0] ?? ''}`.slice(0, 300), {
+        detail: { ...taken.data },
       });
-      if (!task.ok) {
-        step('snapshot-failed', `Snapshot ${name} failed: ${task.exitstatus}`, {
-          detail: { upid, exitstatus: task.exitstatus },
-        });
-        return { ok: false, detail: `no restart without its snapshot: ${task.exitstatus}` };
-      }
-      step('snapshot', `Snapshot ${name} taken`, { detail: { upid, snapshot: name } });
-    } catch (err) {
-      const type = failureType(err);
-      if (!type) throw err;
-      return { ok: false, detail: `no restart without its snapshot: ${type}: ${failureMessage(err)}` };
+      return { ok: false, detail: `no restart without its snapshot: ${taken.lines[0] ?? 'failed'}` };
     }
+    step('snapshot', `Snapshot ${name} taken`, { detail: { upid: taken.data?.['upid'], snapshot: name } });
+    const rollbackTier = tiersFromCatalog
+      ? evaluateAction({ tool: 'guest.rollback', args: { node, vmid, snapshot: name } }, {}, input.policy).tier
+      : 'RED';
+    // A rollback the tier table forbids is not offered; the snapshot stays for the operator.
+    if (rollbackTier === 'BLACK') return { ok: true, detail: `snapshot ${name}` };
     return {
       ok: true,
       detail: `snapshot ${name}`,
@@ -335,19 +362,16 @@ export async function remediationWorkflow(input: RemediationInput): Promise<Reme
         actionName: 'rollback',
         resourceName: `${vmid}@${name}`,
         args: { node, vmid, snapshot: name },
-        tier: 'RED',
+        tier: rollbackTier === 'RED' ? 'RED' : 'YELLOW',
         description: `roll guest ${vmid} back to snapshot ${name}`,
         async run() {
-          const [{ upid }] = await Promise.all([once.issueRollback({ node, vmid, name }), flush()]);
-          step('task', `Proxmox task started: rollback of guest ${vmid} to ${name}`, { detail: { upid } });
-          const task = await follower.waitForTask({
-            node,
-            upid,
-            ...(settings.taskTimeoutMs ? { timeoutMs: settings.taskTimeoutMs } : {}),
-          });
-          return task.ok
-            ? { ok: true, detail: `rolled back to snapshot ${name} (${upid})` }
-            : { ok: false, detail: `the rollback to ${name} failed: ${task.exitstatus}` };
+          const rolled = await dispatchTool('guest.rollback', { node, vmid, snapshot: name }, toolDeps);
+          const upid = rolled.data?.['upid'];
+          if (upid !== undefined)
+            step('task', `Proxmox task started: rollback of guest ${vmid} to ${name}`, { detail: { upid } });
+          return rolled.ok
+            ? { ok: true, detail: `rolled back to snapshot ${name} (${String(upid)})` }
+            : { ok: false, detail: rolled.lines[0] ?? `the rollback to ${name} failed` };
         },
       },
     };
@@ -396,8 +420,15 @@ export async function remediationWorkflow(input: RemediationInput): Promise<Reme
       actionName: 'restart-service',
       resourceName: service,
       args: { node, service },
-      tier: () =>
-        Promise.resolve(evaluateAction({ tool: 'service.restart', args: { node, service } }, {}, input.policy).tier),
+      tier() {
+        const decision = evaluateAction({ tool: 'service.restart', args: { node, service } }, {}, input.policy);
+        // A restart the SSH allowlist refuses can never run: say why before the guardrails stop it.
+        if (decision.ruleId === 'ssh-allowlist')
+          step('refused', `Restarting ${service} on ${node} can never run: ${decision.reason}`, {
+            detail: { tier: decision.tier, ruleId: decision.ruleId, reason: decision.reason },
+          });
+        return Promise.resolve(decision.tier);
+      },
       async recheck() {
         try {
           const { active } = await once.checkService({ node, service });

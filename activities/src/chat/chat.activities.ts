@@ -6,22 +6,21 @@ import {
   evaluateSshCommand,
   quoteData,
   sanitiseDataText,
+  sshToolCommand,
   type ChatLine,
   type IntentCluster,
+  type ToolArgs,
+  type ToolHandlers,
+  type ToolResult,
 } from '@jarvis/policies';
 import { ClusterSnapshot } from '../proxmox/cluster-snapshot';
 import { type ProxmoxClient } from '../proxmox/proxmox.client';
-import { toApplicationFailure } from '../proxmox/proxmox.activities';
+import { createProxmoxActivities, toApplicationFailure } from '../proxmox/proxmox.activities';
+import { sshFailure } from '../ssh/ssh.activities';
 import { type SshRunner } from '../ssh/types';
 import { type ChatStreamEvent } from '../llm/llm.types';
 
-/** What a read tool hands back to the turn: sanitised lines (they reach a model), and whether it worked. */
 export type { ChatCard } from '@jarvis/db';
-
-export interface ToolResult {
-  readonly ok: boolean;
-  readonly lines: string[];
-}
 
 export interface ChatContext {
   readonly history: ChatLine[];
@@ -56,12 +55,15 @@ async function mapped<T>(fn: () => Promise<T>): Promise<T> {
 
 /**
  * The chat turn's side of the world: its context (cached cluster summary, recent events, the
- * conversation so far), the read tools' handlers, the chat projection and its live events.
+ * conversation so far), the catalog tools' handlers (one per tool, `satisfies ToolHandlers`),
+ * the chat projection and its live events.
  */
 export function createChatActivities({ pve, chat, audit, approvals, ssh, summaryTtlMs = 30_000 }: ChatActivityDeps) {
   // The prompt's summary is cached ~30 s so building a prompt costs milliseconds; tools read fresh.
   const promptSnapshot = new ClusterSnapshot({ client: pve, ttlMs: summaryTtlMs });
   const signal = (): AbortSignal => Context.current().cancellationSignal;
+  // describeGuest and wakeNode as the VM action and the runbooks use them: one implementation.
+  const proxmox = createProxmoxActivities({ pve });
 
   async function loadChatContext(input: { sessionId: string; turn: number }): Promise<ChatContext> {
     const [messages, state, recent] = await Promise.all([
@@ -85,7 +87,7 @@ export function createChatActivities({ pve, chat, audit, approvals, ssh, summary
     };
   }
 
-  async function clusterStatus(): Promise<ToolResult> {
+  async function clusterStatus(_input: ToolArgs['cluster.status']): Promise<ToolResult> {
     return mapped(async () => {
       const [status, resources] = await Promise.all([
         pve.clusterStatus({ signal: signal() }),
@@ -102,7 +104,7 @@ export function createChatActivities({ pve, chat, audit, approvals, ssh, summary
     });
   }
 
-  async function nodeStatus(input: { node: string }): Promise<ToolResult> {
+  async function nodeStatus(input: ToolArgs['node.status']): Promise<ToolResult> {
     return mapped(async () => {
       const [s, resources] = await Promise.all([
         pve.nodeStatus(input.node, { signal: signal() }),
@@ -120,7 +122,7 @@ export function createChatActivities({ pve, chat, audit, approvals, ssh, summary
     });
   }
 
-  async function listGuests(input: { node?: string; status?: string }): Promise<ToolResult> {
+  async function guestList(input: ToolArgs['guest.list']): Promise<ToolResult> {
     return mapped(async () => {
       const { guests } = await pve.clusterResources('vm', { signal: signal() });
       const shown = guests
@@ -138,7 +140,7 @@ export function createChatActivities({ pve, chat, audit, approvals, ssh, summary
     });
   }
 
-  async function listStorage(input: { node?: string }): Promise<ToolResult> {
+  async function storageList(input: ToolArgs['storage.list']): Promise<ToolResult> {
     return mapped(async () => {
       const { storage } = await pve.clusterResources('storage', { signal: signal() });
       return {
@@ -153,12 +155,7 @@ export function createChatActivities({ pve, chat, audit, approvals, ssh, summary
     });
   }
 
-  async function recentTasks(input: {
-    node?: string;
-    vmid?: number;
-    limit?: number;
-    errorsOnly?: boolean;
-  }): Promise<ToolResult> {
+  async function taskRecent(input: ToolArgs['task.recent']): Promise<ToolResult> {
     return mapped(async () => {
       const nodes = input.node
         ? [input.node]
@@ -210,7 +207,7 @@ export function createChatActivities({ pve, chat, audit, approvals, ssh, summary
     });
   }
 
-  async function metricsHistory(input: { node: string; timeframe?: 'hour' | 'day' | 'week' }): Promise<ToolResult> {
+  async function metricsHistory(input: ToolArgs['metrics.history']): Promise<ToolResult> {
     return mapped(async () => {
       const rows = await pve.nodeRrd(input.node, input.timeframe ?? 'hour', 'AVERAGE', { signal: signal() });
       const stat = (key: string, scale: (v: number) => number): string => {
@@ -234,19 +231,20 @@ export function createChatActivities({ pve, chat, audit, approvals, ssh, summary
     });
   }
 
-  /**
-   * The ssh.run tool without an SSH layer wired in. When the SSH activities (createSshActivities)
-   * are registered they provide `runSshCommand` themselves and take precedence in the worker.
-   */
-  async function runSshCommand(input: { node: string; command: string; allowYellow?: boolean }): Promise<ToolResult> {
+  /** The ssh.run tool: one allowlisted command (a YELLOW shape only after the turn's approval). */
+  async function sshRun(input: ToolArgs['ssh.run']): Promise<ToolResult> {
     const decision = evaluateSshCommand(input.command);
     if (decision.kind === 'deny') return { ok: false, lines: [`refused: ${decision.reason}`] };
     if (!ssh) return { ok: false, lines: ['SSH is not configured: Jarvis has no SSH access to the nodes.'] };
-    const result = await ssh.exec(input.node, input.command, {
-      signal: signal(),
-      timeoutMs: 30_000,
-      allowYellow: input.allowYellow === true,
-    });
+    const result = await ssh
+      .exec(input.node, input.command, {
+        signal: signal(),
+        timeoutMs: 30_000,
+        allowYellow: input.allowYellow === true,
+      })
+      .catch((err: unknown) => {
+        throw sshFailure(err);
+      });
     const out = result.stdout
       .split('\n')
       .slice(-40)
@@ -257,12 +255,16 @@ export function createChatActivities({ pve, chat, audit, approvals, ssh, summary
     };
   }
 
-  async function serviceStatus(input: { node: string; service: string }): Promise<ToolResult> {
-    const command = `systemctl is-active ${input.service}`;
+  async function serviceStatus(input: ToolArgs['service.status']): Promise<ToolResult> {
+    const command = sshToolCommand('service.status', input) ?? '';
     const decision = evaluateSshCommand(command);
     if (decision.kind === 'deny') return { ok: false, lines: [`refused: ${decision.reason}`] };
     if (!ssh) return { ok: false, lines: ['SSH is not configured: service status needs SSH access to the node.'] };
-    const result = await ssh.exec(input.node, command, { signal: signal(), timeoutMs: 15_000 });
+    const result = await ssh
+      .exec(input.node, command, { signal: signal(), timeoutMs: 15_000 })
+      .catch((err: unknown) => {
+        throw sshFailure(err);
+      });
     return {
       ok: true,
       lines: [
@@ -271,7 +273,7 @@ export function createChatActivities({ pve, chat, audit, approvals, ssh, summary
     };
   }
 
-  async function listApprovals(input: { state?: 'pending' | 'decided' }): Promise<ToolResult> {
+  async function approvalList(input: ToolArgs['approval.list']): Promise<ToolResult> {
     const items = await approvals.list({ state: input.state ?? 'pending', limit: 20 });
     return {
       ok: true,
@@ -285,12 +287,82 @@ export function createChatActivities({ pve, chat, audit, approvals, ssh, summary
   }
 
   /** node.reboot / node.shutdown, after the policy and the operator's approval. */
-  async function nodePowerCommand(input: { node: string; command: 'reboot' | 'shutdown' }): Promise<ToolResult> {
+  async function nodePowerCommand(node: string, command: 'reboot' | 'shutdown'): Promise<ToolResult> {
     return mapped(async () => {
-      await pve.nodeCommand(input.node, input.command, { signal: signal() });
-      return { ok: true, lines: [`node ${quoteData(input.node)}: ${input.command} requested`] };
+      await pve.nodeCommand(node, command, { signal: signal() });
+      return { ok: true, lines: [`node ${quoteData(node)}: ${command} requested`], data: { node, command } };
     });
   }
+
+  /** guest.describe: the same fresh read the VM action decides on, as lines and a few facts. */
+  async function guestDescribe(input: ToolArgs['guest.describe']): Promise<ToolResult> {
+    const g = await proxmox.describeGuest(input);
+    const details = [
+      g.haManaged ? `HA managed${g.haState ? ` (${sanitiseDataText(g.haState, 24)})` : ''}` : 'not HA managed',
+      ...(g.template ? ['a template'] : []),
+      ...(g.lock ? [`lock ${quoteData(g.lock, 24)}`] : []),
+      ...(g.tags.length ? [`tags ${g.tags.map((t) => quoteData(t, 32)).join(',')}`] : []),
+    ];
+    return {
+      ok: true,
+      lines: [
+        `guest ${g.vmid} ${g.kind} ${quoteData(g.name, 64)} on ${quoteData(g.node)} is ${g.status}`,
+        details.join(', '),
+      ],
+      data: { vmid: g.vmid, node: g.node, kind: g.kind, status: g.status, haManaged: g.haManaged },
+    };
+  }
+
+  /** node.wake: a wake-on-LAN packet from an online node. */
+  async function nodeWake(input: ToolArgs['node.wake']): Promise<ToolResult> {
+    const r = await proxmox.wakeNode({ node: input.node });
+    return {
+      ok: true,
+      lines: [`wake-on-LAN packet sent to ${quoteData(r.node)} (${sanitiseDataText(r.mac, 17)})`],
+      data: { node: r.node, mac: r.mac },
+    };
+  }
+
+  /** service.restart, after the policy (which already ran the allowlist) and the operator's approval. */
+  async function serviceRestart(input: ToolArgs['service.restart']): Promise<ToolResult> {
+    if (!ssh) return { ok: false, lines: ['SSH is not configured: services cannot be restarted.'] };
+    const command = sshToolCommand('service.restart', input) ?? '';
+    const result = await ssh
+      .exec(input.node, command, { signal: signal(), timeoutMs: 60_000, allowYellow: true })
+      .catch((err: unknown) => {
+        throw sshFailure(err);
+      });
+    const ok = result.exitCode === 0;
+    return {
+      ok,
+      lines: [
+        `${quoteData(input.service)} on ${quoteData(input.node)}: ${ok ? 'restarted' : `systemctl exited with ${result.exitCode ?? result.signal ?? '?'}`}`,
+        ...result.stdout
+          .split('\n')
+          .filter((l) => l.trim() !== '')
+          .slice(-5)
+          .map((l) => sanitiseDataText(l, 200)),
+      ],
+      data: { node: input.node, service: input.service, exitCode: result.exitCode ?? -1 },
+    };
+  }
+
+  const toolHandlers = {
+    clusterStatus,
+    nodeStatus,
+    guestDescribe,
+    guestList,
+    storageList,
+    taskRecent,
+    metricsHistory,
+    approvalList,
+    sshRun,
+    serviceStatus,
+    nodeReboot: (input: ToolArgs['node.reboot']) => nodePowerCommand(input.node, 'reboot'),
+    nodeShutdown: (input: ToolArgs['node.shutdown']) => nodePowerCommand(input.node, 'shutdown'),
+    nodeWake,
+    serviceRestart,
+  } satisfies ToolHandlers;
 
   /** The reply joins the conversation (idempotent per turn) and goes to the browser. */
   async function saveChatReply(input: {
@@ -327,16 +399,7 @@ export function createChatActivities({ pve, chat, audit, approvals, ssh, summary
 
   return {
     loadChatContext,
-    clusterStatus,
-    nodeStatus,
-    listGuests,
-    listStorage,
-    recentTasks,
-    metricsHistory,
-    runSshCommand,
-    serviceStatus,
-    listApprovals,
-    nodePowerCommand,
+    ...toolHandlers,
     saveChatReply,
     publishChatEvent,
   };

@@ -1,4 +1,5 @@
 import { inspect } from 'node:util';
+import { isSnapshotName } from '@jarvis/policies';
 import { parseList } from './coerce';
 import { HttpTransport, type CallOptions, type Query, type TransportOptions } from './http-transport';
 import {
@@ -283,7 +284,7 @@ function malformed(method: string, path: string): ProxmoxError {
 
 /** PVE's snapshot name (pve-configid): a letter, then letters, digits, `_` or `-`; at most 40. */
 function assertSnapname(name: string): string {
-  if (typeof name !== 'string' || !/^[A-Za-z][A-Za-z0-9_-]{1,39}$/.test(name)) {
+  if (!isSnapshotName(name)) {
     throw new ProxmoxError('BAD_REQUEST', 'invalid snapshot name');
   }
   return name;

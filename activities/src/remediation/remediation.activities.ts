@@ -1,7 +1,13 @@
 import { ApplicationFailure } from '@temporalio/common';
 import { Context } from '@temporalio/activity';
 import { type IncidentsRepository, type IncidentView } from '@jarvis/db';
-import { type ClusterSnapshot as PolicySnapshot, type ExplainedStop, type WatchedService } from '@jarvis/policies';
+import {
+  isServiceUnit,
+  sshToolCommand,
+  type ClusterSnapshot as PolicySnapshot,
+  type ExplainedStop,
+  type WatchedService,
+} from '@jarvis/policies';
 import { type ClusterState } from '../proxmox/normalize';
 import { isProxmoxError } from '../proxmox/proxmox.errors';
 import { toPolicySnapshot } from './cluster-view';
@@ -42,7 +48,6 @@ function serviceState(exitCode: number | null, stdout: string): WatchedService['
   return 'unknown';
 }
 
-const UNIT_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,99}$/;
 /** One check's bound; the monitor's local activity must end well inside its own timeout. */
 const SERVICE_CHECK_TIMEOUT_MS = 5_000;
 
@@ -108,14 +113,14 @@ export function createRemediationActivities({ cluster, incidents, ssh }: Remedia
           .filter((node) => !reachable || reachable.has(node))
           .map(async (node) => {
             const units = [...new Set([...(input.watch['*'] ?? []), ...(input.watch[node] ?? [])])].filter(
-              (u) => UNIT_NAME.test(u) && !u.includes('..'),
+              isServiceUnit,
             );
             const out: WatchedService[] = [];
             // One at a time per node: the pool holds one connection per node; nodes run in parallel.
             for (const name of units) {
               let state: WatchedService['state'] = 'unknown';
               try {
-                const r = await ssh.exec(node, `systemctl is-active ${name}`, {
+                const r = await ssh.exec(node, sshToolCommand('service.status', { service: name }) ?? '', {
                   timeoutMs: SERVICE_CHECK_TIMEOUT_MS,
                   signal,
                 });
@@ -149,11 +154,11 @@ export function createRemediationActivities({ cluster, incidents, ssh }: Remedia
           'SSH_NOT_CONFIGURED',
         );
       }
-      if (!/^[A-Za-z0-9][A-Za-z0-9_.@-]{0,99}$/.test(input.service)) {
+      if (!isServiceUnit(input.service)) {
         throw ApplicationFailure.nonRetryable('invalid service name', 'BAD_REQUEST');
       }
       try {
-        const result = await ssh.exec(input.node, `systemctl restart ${input.service}`, {
+        const result = await ssh.exec(input.node, sshToolCommand('service.restart', input) ?? '', {
           allowYellow: true,
           timeoutMs: 60_000,
           signal: Context.current().cancellationSignal,
@@ -173,7 +178,7 @@ export function createRemediationActivities({ cluster, incidents, ssh }: Remedia
     /** Whether a watched service is active, for the service runbook's verification. */
     async checkService(input: { node: string; service: string }): Promise<{ active: boolean }> {
       if (!ssh) throw ApplicationFailure.nonRetryable('SSH is not configured', 'SSH_NOT_CONFIGURED');
-      const result = await ssh.exec(input.node, `systemctl is-active ${input.service}`, {
+      const result = await ssh.exec(input.node, sshToolCommand('service.status', input) ?? '', {
         signal: Context.current().cancellationSignal,
       });
       return { active: result.exitCode === 0 && result.stdout.trim() === 'active' };

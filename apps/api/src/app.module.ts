@@ -10,6 +10,7 @@ import { AuthController } from './auth/auth.controller';
 import { ChatEventsListener } from './chat/chat-events.listener';
 import { ChatController, CostsController } from './chat/chat.controller';
 import { ChatService } from './chat/chat.service';
+import { ChatTurnWatchService } from './chat/chat-turn-watch.service';
 import { AuthGuard } from './auth/auth.guard';
 import { AuthService } from './auth/auth.service';
 import { LoginRateLimiter } from './auth/login-rate-limiter';
@@ -24,6 +25,7 @@ import { GuestsController } from './guests/guests.controller';
 import { PolicyDataService } from './guests/policy-data.service';
 import { HealthController } from './health/health.controller';
 import { HealthService } from './health/health.service';
+import { StuckWorkflowsService } from './health/stuck-workflows.service';
 import { IncidentsController } from './incidents/incidents.controller';
 import { INCIDENTS_REPOSITORY_PROVIDER, IncidentsService } from './incidents/incidents.service';
 import { DATABASE_PROVIDERS } from './infra/database.providers';
@@ -73,6 +75,7 @@ export class AppModule {
         ...PROXMOX_PROVIDERS,
         ...SSH_PROVIDERS,
         HealthService,
+        StuckWorkflowsService,
         NodeTemperatures,
         ClusterService,
         PolicyDataService,
@@ -88,6 +91,7 @@ export class AppModule {
         EventsListener,
         LiveGateway,
         ChatService,
+        ChatTurnWatchService,
         ChatEventsListener,
         ChatGateway,
         TerminalGateway,

@@ -9,6 +9,7 @@ import { ApiError } from '../errors/api-error';
 import { ulid } from '../guests/workflow-id';
 import { PolicyDataService } from '../guests/policy-data.service';
 import { TemporalService } from '../infra/temporal.service';
+import { ChatTurnWatchService } from './chat-turn-watch.service';
 
 const START_TIMEOUT_MS = 5000;
 const PERIOD_DAYS = { day: 1, week: 7, month: 30 } as const;
@@ -22,6 +23,7 @@ export class ChatService {
     private readonly costs: LlmCostsRepository,
     private readonly temporal: TemporalService,
     private readonly policies: PolicyDataService,
+    private readonly turns: ChatTurnWatchService,
   ) {}
 
   async createSession(user: AuthUser): Promise<{ id: string }> {
@@ -63,6 +65,7 @@ export class ChatService {
         workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
       }),
     );
+    this.turns.watch(workflowId, id, turn);
     return { workflowId };
   }
 

@@ -11,9 +11,25 @@ export class HealthReportDto {
   @ApiProperty({
     type: 'object',
     additionalProperties: { $ref: '#/components/schemas/ComponentHealthDto' },
-    description: 'temporal, database, proxmox, llm, tts',
+    description: 'temporal, database, proxmox, monitor, workflows, llm, tts',
   })
   components!: Record<string, ComponentHealthDto>;
+
+  @ApiPropertyOptional({
+    description: 'Only with a bearer token: workflows whose workflow task keeps failing',
+    type: 'array',
+    items: {
+      type: 'object',
+      properties: {
+        workflowId: { type: 'string' },
+        runId: { type: 'string' },
+        type: { type: 'string' },
+        attempt: { type: 'integer' },
+        failure: { type: 'string' },
+      },
+    },
+  })
+  stuckWorkflows?: unknown[];
 }
 
 export { ComponentHealthDto };

@@ -4,6 +4,7 @@ import { monitorIdFor, monitorStatusQuery } from '@jarvis/workflows/api';
 import { API_CONFIG, type ApiConfig } from '../api-config';
 import { DatabaseService } from '../infra/database.service';
 import { TemporalService } from '../infra/temporal.service';
+import { StuckWorkflowsService, type StuckWorkflow } from './stuck-workflows.service';
 
 export type ComponentStatus = 'ok' | 'degraded' | 'down';
 
@@ -16,6 +17,8 @@ export interface ComponentHealth {
 export interface HealthReport {
   readonly status: ComponentStatus;
   readonly components: Record<string, ComponentHealth>;
+  /** Only for an authenticated caller: the workflows stuck on a failing workflow task. */
+  readonly stuckWorkflows?: readonly StuckWorkflow[];
 }
 
 const PROBE_TIMEOUT_MS = 2000;
@@ -59,7 +62,14 @@ export class HealthService {
     private readonly temporal: TemporalService,
     private readonly database: DatabaseService,
     private readonly proxmox: ProxmoxClient,
+    private readonly stuck: StuckWorkflowsService,
   ) {}
+
+  /** The report with, for an operator, which workflows are stuck (IDs stay out of the public answer). */
+  async detailed(): Promise<HealthReport> {
+    const [report, stuckWorkflows] = await Promise.all([this.check(), this.stuck.list().catch(() => [])]);
+    return { ...report, stuckWorkflows };
+  }
 
   check(): Promise<HealthReport> {
     const now = Date.now();
@@ -68,7 +78,7 @@ export class HealthService {
   }
 
   private async run(): Promise<HealthReport> {
-    const [temporal, database, proxmox, monitor] = await Promise.all([
+    const [temporal, database, proxmox, monitor, workflows] = await Promise.all([
       probe(
         () => this.temporal.ping(TEMPORAL_DEADLINE_MS),
         () => `unreachable at ${this.config.temporal.address}`,
@@ -82,6 +92,7 @@ export class HealthService {
         (err) => err.message.slice(0, 200),
       ),
       this.monitor(),
+      this.workflows(),
     ]);
     const llmConfigured = Boolean(this.config.anthropic ?? this.config.localLlm);
     const components: Record<string, ComponentHealth> = {
@@ -89,6 +100,7 @@ export class HealthService {
       database,
       proxmox,
       monitor,
+      workflows,
       // Not probed: no LLM client lives in the API yet; configured means the router may use it.
       llm: llmConfigured
         ? {
@@ -107,6 +119,23 @@ export class HealthService {
         ? 'ok'
         : 'degraded';
     return { status, components };
+  }
+
+  /** Workflows stuck on a failing workflow task: a bug that must surface, never a silent retry loop. */
+  private async workflows(): Promise<ComponentHealth> {
+    const started = performance.now();
+    const ms = (): number => Math.round(performance.now() - started);
+    try {
+      const stuck = await this.stuck.list();
+      if (stuck.length === 0) return { status: 'ok', latencyMs: ms() };
+      return {
+        status: 'degraded',
+        latencyMs: ms(),
+        detail: `${stuck.length} workflow${stuck.length === 1 ? ' is' : 's are'} stuck on a failing workflow task`,
+      };
+    } catch (err) {
+      return { status: 'degraded', latencyMs: ms(), detail: `not checked: ${(err as Error).message.slice(0, 160)}` };
+    }
   }
 
   /** Whether the monitor workflow runs and has looked at the cluster (asked of the worker that hosts it). */
