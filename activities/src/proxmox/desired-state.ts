@@ -121,7 +121,10 @@ export class ClusterTaskWatch {
  * wishes were recorded before they were issued), failed tasks (nothing changed) and tasks that are
  * not power actions say nothing.
  */
-export function outsideIntent(task: PveTaskListEntry, apiUser: string): Omit<DesiredStateIntent, 'cluster'> | undefined {
+export function outsideIntent(
+  task: PveTaskListEntry,
+  apiUser: string,
+): Omit<DesiredStateIntent, 'cluster'> | undefined {
   if (task.user === apiUser) return undefined;
   const desired = desiredFromTaskType(task.type);
   if (!desired) return undefined;

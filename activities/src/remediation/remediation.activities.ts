@@ -111,7 +111,9 @@ export function createRemediationActivities({
       await tasks.visibility(Context.current().cancellationSignal);
       // A stop right after a look that saw the guest running may be another user's, made in
       // Proxmox's UI: the task list is read now, before that stop is judged.
-      const force = lastStatuses === undefined || guests.some((g) => g.status === 'stopped' && lastStatuses?.get(g.vmid) === 'running');
+      const force =
+        lastStatuses === undefined ||
+        guests.some((g) => g.status === 'stopped' && lastStatuses?.get(g.vmid) === 'running');
       try {
         await tasks.sync(force, Context.current().cancellationSignal);
       } catch (err) {
