@@ -1,7 +1,7 @@
 import { bool, int, NODE_PARAM, str, VMID_PARAM, type ParamSchema, type Params } from './params';
 import { handlerDie, paramError } from './pve-errors';
 import { type PveRoute, type RouteContext } from './router';
-import { splitTokenUser, type SimTask } from './tasks';
+import { splitTokenUser, taskListFields, type SimTask } from './tasks';
 import { decodeUpid } from './upid';
 
 const UPID_PATH: ParamSchema = { node: NODE_PARAM, upid: { type: 'string' } };
@@ -67,13 +67,7 @@ function clusterTasksView(sim: RouteContext['sim'], caller: string): Record<stri
       .slice(0, CLUSTER_TASKS_PER_NODE);
     for (const t of recent) {
       out.push({
-        upid: t.upid,
-        node: t.node,
-        pid: t.pid,
-        pstart: t.pstart,
-        starttime: t.starttime,
-        type: t.type,
-        id: t.id,
+        ...taskListFields(t),
         ...splitTokenUser(t.user),
         ...(t.running ? {} : { endtime: t.endtime, status: t.exitstatus }),
         saved: t.running ? '0' : '1',
