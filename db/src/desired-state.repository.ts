@@ -1,10 +1,11 @@
 import { type Pool } from 'pg';
+import { type SettingsRepository } from './settings.repository';
 
 /** Kept in step with `DesiredState` in @jarvis/policies (this package has no dependency on it). */
 export type DesiredStateValue = 'running' | 'stopped';
 
-/** The settings key under which the worker keeps the last `TaskVisibility` check, for the API. */
-export const TASK_VISIBILITY_SETTING = 'task_visibility';
+/** The settings key under which the worker keeps its last `TaskVisibility` check of a cluster, for the API. */
+export const taskVisibilitySetting = (cluster: string): string => `task_visibility:${cluster}`;
 
 /** Whether Jarvis can tell a stop made in Proxmox's own UI from a crash. */
 export interface TaskVisibility {
@@ -12,6 +13,20 @@ export interface TaskVisibility {
   readonly othersVisible: boolean;
   readonly reason: string;
   readonly checkedAt: string;
+}
+
+/** The worker's last visibility check, as stored; null before its first one or when malformed. */
+export async function readTaskVisibility(
+  settings: Pick<SettingsRepository, 'get'>,
+  cluster: string,
+): Promise<TaskVisibility | null> {
+  const raw = await settings.get<Record<string, unknown>>(taskVisibilitySetting(cluster));
+  if (typeof raw?.['othersVisible'] !== 'boolean' || typeof raw['reason'] !== 'string') return null;
+  return {
+    othersVisible: raw['othersVisible'],
+    reason: raw['reason'],
+    checkedAt: typeof raw['checkedAt'] === 'string' ? raw['checkedAt'] : '',
+  };
 }
 
 /** A wish to record: who asked (`source`) and when (`setAt`, ISO). */

@@ -16,6 +16,7 @@ import { LoginRateLimiter } from './auth/login-rate-limiter';
 import { OperatorDirectory } from './auth/operators';
 import { ClusterController } from './cluster/cluster.controller';
 import { ClusterService } from './cluster/cluster.service';
+import { GuestDesiredStates } from './cluster/guest-desired-states.service';
 import { NodeTemperatures } from './cluster/node-temperatures.service';
 import { GuardrailsController } from './guardrails/guardrails.controller';
 import { GuardrailsService } from './guardrails/guardrails.service';
@@ -75,6 +76,7 @@ export class AppModule {
         HealthService,
         NodeTemperatures,
         ClusterService,
+        GuestDesiredStates,
         PolicyDataService,
         GuestActionsService,
         ApprovalsService,

@@ -24,7 +24,7 @@ import {
   IncidentsRepository,
   LlmCostsRepository,
   SettingsRepository,
-  TASK_VISIBILITY_SETTING,
+  taskVisibilitySetting,
 } from '@jarvis/db';
 import { type GuardianInput } from '@jarvis/workflows/api';
 import { type Pool } from 'pg';
@@ -73,7 +73,7 @@ export function createJarvisActivities({
     store: desired,
     minIntervalMs: tasksEveryMs,
     // The API reads it from here for /api/guardrails and /api/health.
-    onVisibility: (v) => new SettingsRepository(pool).set(TASK_VISIBILITY_SETTING, v, 'worker'),
+    onVisibility: (v) => new SettingsRepository(pool).set(taskVisibilitySetting(cluster), v, 'worker'),
   });
   return {
     ...createProxmoxActivities({ pve, desired }),

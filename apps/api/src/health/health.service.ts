@@ -1,5 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { ProxmoxClient } from '@jarvis/activities';
+import { readTaskVisibility, SettingsRepository } from '@jarvis/db';
 import { monitorIdFor, monitorStatusQuery } from '@jarvis/workflows/api';
 import { API_CONFIG, type ApiConfig } from '../api-config';
 import { DatabaseService } from '../infra/database.service';
@@ -59,6 +60,7 @@ export class HealthService {
     private readonly temporal: TemporalService,
     private readonly database: DatabaseService,
     private readonly proxmox: ProxmoxClient,
+    private readonly settings: SettingsRepository,
   ) {}
 
   check(): Promise<HealthReport> {
@@ -68,7 +70,7 @@ export class HealthService {
   }
 
   private async run(): Promise<HealthReport> {
-    const [temporal, database, proxmox, monitor] = await Promise.all([
+    const [temporal, database, proxmox, monitor, proxmoxTasks] = await Promise.all([
       probe(
         () => this.temporal.ping(TEMPORAL_DEADLINE_MS),
         () => `unreachable at ${this.config.temporal.address}`,
@@ -82,6 +84,7 @@ export class HealthService {
         (err) => err.message.slice(0, 200),
       ),
       this.monitor(),
+      this.proxmoxTasks(),
     ]);
     const llmConfigured = Boolean(this.config.anthropic ?? this.config.localLlm);
     const components: Record<string, ComponentHealth> = {
@@ -89,6 +92,7 @@ export class HealthService {
       database,
       proxmox,
       monitor,
+      proxmoxTasks,
       // Not probed: no LLM client lives in the API yet; configured means the router may use it.
       llm: llmConfigured
         ? {
@@ -107,6 +111,23 @@ export class HealthService {
         ? 'ok'
         : 'degraded';
     return { status, components };
+  }
+
+  /**
+   * Whether Jarvis sees other users' Proxmox tasks (the token's Sys.Audit, as the worker last
+   * checked): without it a stop made in Proxmox's UI looks like a crash, and the crashed-VM
+   * runbook asks instead of acting.
+   */
+  private async proxmoxTasks(): Promise<ComponentHealth> {
+    const started = performance.now();
+    const ms = (): number => Math.round(performance.now() - started);
+    try {
+      const v = await readTaskVisibility(this.settings, this.config.autonomy.cluster);
+      if (!v) return { status: 'degraded', latencyMs: ms(), detail: 'not checked yet (no worker has looked)' };
+      return { status: v.othersVisible ? 'ok' : 'degraded', latencyMs: ms(), detail: v.reason };
+    } catch {
+      return { status: 'degraded', latencyMs: ms(), detail: 'unknown: the database could not be read' };
+    }
   }
 
   /** Whether the monitor workflow runs and has looked at the cluster (asked of the worker that hosts it). */
