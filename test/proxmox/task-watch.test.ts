@@ -118,20 +118,19 @@ describe('ClusterTaskWatch: one request for the whole cluster, at a bounded cade
 });
 
 describe('capCrashAutonomy: without Sys.Audit the crashed-VM runbook asks', () => {
-  const request = (over: Partial<PermitRequest> = {}): PermitRequest =>
-    ({
-      requestId: 'r1',
-      workflowId: 'remediate:vm-crashed:100',
-      incident: {
-        key: 'remediate:vm-crashed:100',
-        class: 'vm-crashed',
-        severity: 'major',
-        subject: { node: 'pve', vmid: 100 },
-        evidence: {},
-      },
-      tier: 'YELLOW',
-      ...over,
-    }) as PermitRequest;
+  const request = (over: Partial<PermitRequest> = {}): PermitRequest => ({
+    requestId: 'r1',
+    workflowId: 'remediate:vm-crashed:100',
+    incident: {
+      key: 'remediate:vm-crashed:100',
+      class: 'vm-crashed',
+      severity: 'major',
+      subject: { node: 'pve', vmid: 100 },
+      evidence: {},
+    },
+    tier: 'YELLOW',
+    ...over,
+  });
   const allow: PermitDecision = {
     kind: 'allow',
     ruleId: 'autonomy-act-and-report',
