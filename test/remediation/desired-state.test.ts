@@ -2,23 +2,19 @@ import { MockActivityEnvironment } from '@temporalio/testing';
 import { DefaultLogger } from '@temporalio/worker';
 import { clusterDesiredStates, createProxmoxActivities } from '@jarvis/activities';
 import { DesiredStateRepository } from '@jarvis/db';
-import {
-  decideUpdate,
-  monitorIdFor,
-  monitorStatusQuery,
-  progressQuery,
-  remediationProgressQuery,
-} from '@jarvis/workflows/api';
+import { decideUpdate, progressQuery, remediationProgressQuery } from '@jarvis/workflows/api';
 import { startStack, type TestStack } from '../support/stack';
+import { eventually, simControl, startVmAction, vmActionInput } from '../support/vm-action.fixtures';
 import {
-  eventually,
-  ledger,
-  powerCalls,
-  simControl,
-  startVmAction,
-  vmActionInput,
-} from '../support/vm-action.fixtures';
-import { fastAutonomy, monitorHasLooked, remediationResult, terminateStack } from '../support/remediation.fixtures';
+  afterPolls,
+  dataShows,
+  fastAutonomy,
+  monitorHasLooked,
+  remediatedSince,
+  remediationResult,
+  startsSince,
+  terminateStack,
+} from '../support/remediation.fixtures';
 
 /**
  * A stop the operator asked for is never "remediated" (issue 10, defect 1). Every power action
@@ -32,40 +28,6 @@ import { fastAutonomy, monitorHasLooked, remediationResult, terminateStack } fro
 const MODES = { fresh: 100, lagging: 1_500 } as const;
 /** How many monitor polls a guest that must stay stopped is watched for, once the stop is visible. */
 const WATCH_POLLS = 5;
-
-async function pollsOf(stack: TestStack): Promise<number> {
-  return (await stack.client.workflow.getHandle(monitorIdFor(stack.cluster)).query(monitorStatusQuery)).polls;
-}
-
-async function afterPolls(stack: TestStack, n: number): Promise<void> {
-  const start = await pollsOf(stack);
-  await eventually(async () => ((await pollsOf(stack)) >= start + n ? true : undefined), 60_000, 100);
-}
-
-/** The VMID's remediation runs that started at or after `since`: none, or the one. */
-async function remediatedSince(stack: TestStack, vmid: number, since: number): Promise<boolean> {
-  try {
-    const d = await stack.client.workflow.getHandle(`remediate:vm-crashed:${vmid}`).describe();
-    return d.startTime.getTime() >= since - 50;
-  } catch (err) {
-    if ((err as Error).name === 'WorkflowNotFoundError') return false;
-    throw err;
-  }
-}
-
-const startsSince = async (stack: TestStack, vmid: number, since: number) =>
-  powerCalls(await ledger(stack), vmid, 'start').filter((e) => e.atMs >= since - 50);
-
-/** Until the cluster data (what the monitor's cache reads) shows the guest in this state. */
-const dataShows = (stack: TestStack, vmid: number, status: string) =>
-  eventually(
-    async () =>
-      (await stack.pve.clusterResources('vm')).guests.find((g) => g.vmid === vmid)?.status === status
-        ? true
-        : undefined,
-    30_000,
-    50,
-  );
 
 describe('desired state: an operator stop is not a crash, at a fast poll', () => {
   let stack: TestStack;
