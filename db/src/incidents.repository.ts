@@ -24,17 +24,6 @@ export interface IncidentView {
   readonly resolvedAt?: string;
 }
 
-/** A stop that an operator's (or a chat turn's) power action explains, for the monitor. */
-export interface OperatorStop {
-  readonly vmid: number;
-  readonly node: string;
-  readonly action: string;
-  /** Epoch ms when the action was requested. */
-  readonly since: number;
-}
-
-const STOPPING_ACTIONS = new Set(['stop', 'shutdown', 'reboot', 'suspend']);
-
 export class IncidentsRepository {
   constructor(private readonly pool: Pool) {}
 
@@ -88,41 +77,7 @@ export class IncidentsRepository {
     const { rows } = await this.pool.query<Record<string, unknown>>('SELECT * FROM incidents WHERE id = $1', [id]);
     return rows[0] ? toView(rows[0]) : undefined;
   }
-
-  /**
-   * Guest power actions operators (or chat turns) asked for since `sinceIso` that stop a guest:
-   * the vm-action workflows record a `requested` step first, and their workflow ID names the
-   * node, guest and action (`vm-action:<node>:<vmid>:<action>:<id>`).
-   */
-  /**
-   * Stopping actions operators requested since `sinceIso`. With `settledBeforeIso`, an action that
-   * had already reached its end (verified, failed, refused, …) before then is left out: the guest
-   * was seen running after it, so it cannot explain a stop seen later.
-   */
-  async operatorStops(sinceIso: string, settledBeforeIso?: string): Promise<OperatorStop[]> {
-    const { rows } = await this.pool.query<{ workflow_id: string; at: Date }>(
-      `SELECT r.workflow_id, r.at FROM audit_events r
-        WHERE r.kind = 'requested' AND r.workflow_id LIKE 'vm-action:%' AND r.at >= $1
-          AND ($2::timestamptz IS NULL OR NOT EXISTS (
-                SELECT 1 FROM audit_events e
-                 WHERE e.workflow_id = r.workflow_id AND e.kind = ANY($3::text[]) AND e.at < $2::timestamptz))
-        ORDER BY r.at LIMIT 1000`,
-      [sinceIso, settledBeforeIso ?? null, SETTLED_KINDS],
-    );
-    const out: OperatorStop[] = [];
-    for (const r of rows) {
-      const [, node, vmid, action] = r.workflow_id.split(':');
-      if (!node || !vmid || !action || !STOPPING_ACTIONS.has(action)) continue;
-      const n = Number(vmid);
-      if (!Number.isSafeInteger(n)) continue;
-      out.push({ vmid: n, node, action, since: r.at.getTime() });
-    }
-    return out;
-  }
 }
-
-/** The vm-action steps after which the action has played out. */
-const SETTLED_KINDS = ['verified', 'not-verified', 'failed', 'rejected', 'expired', 'blocked', 'not-found'];
 
 const iso = (v: unknown): string | undefined => (v instanceof Date ? v.toISOString() : undefined);
 

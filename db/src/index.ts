@@ -8,3 +8,4 @@ export * from './settings.repository';
 export * from './archive-queue.repository';
 export * from './incidents.repository';
 export * from './chat.repository';
+export * from './desired-state.repository';

@@ -8,6 +8,7 @@
  * ambiguous entry is ignored (never a throw, never a guess), and free text such as a guest's
  * name travels only as evidence, never into a key or a reason.
  */
+import { desiredFromHaState, indexDesiredStates, type GuestDesiredState } from './desired-state.policy';
 import { isEntityId, isNodeName, isVmid } from './identifiers';
 import { isServiceUnit } from './service-unit';
 
@@ -117,9 +118,10 @@ export interface ClusterSnapshot {
 }
 
 /**
- * A stop that a Jarvis or operator action explains: a guest (`vmid`) or a whole node (`node`).
- * `since` is when the action began (epoch ms). The caller passes the actions of the recent past;
- * an explanation that began after the current snapshot was taken cannot explain it.
+ * A stop that an action explains: a guest (`vmid`) or a whole node (`node`). `since` is when the
+ * action began (epoch ms); one that began after the current snapshot was taken cannot explain it.
+ * Guests' stops are judged by their desired state now (`DetectInput.desired`); this input stays
+ * for node-level explanations and for monitor histories recorded before desired states existed.
  */
 export type ExplainedStop =
   | { readonly vmid: number; readonly since: number; readonly by?: string }
@@ -151,7 +153,12 @@ export const DEFAULT_THRESHOLDS: IncidentThresholds = Object.freeze({
 export interface DetectInput {
   readonly previous: ClusterSnapshot;
   readonly current: ClusterSnapshot;
-  readonly explainedStops: readonly ExplainedStop[];
+  readonly explainedStops?: readonly ExplainedStop[];
+  /**
+   * Each guest's desired state (what the operator last asked for). A running → stopped guest is a
+   * crash only when its desired state is not `stopped`; a guest with none recorded wants to run.
+   */
+  readonly desired?: readonly GuestDesiredState[];
   readonly watchedServices?: readonly WatchedService[];
   readonly thresholds?: Partial<IncidentThresholds>;
 }
@@ -470,18 +477,43 @@ function detectNodeDown(prev: ParsedSnapshot, cur: ParsedSnapshot, explainedNode
 }
 
 /** Why a running → stopped guest is not a crash, or undefined when nothing explains it. */
-function stopExplanation(before: ParsedGuest, now: ParsedGuest, explained: ReadonlySet<number>): string | undefined {
+function stopExplanation(
+  before: ParsedGuest,
+  now: ParsedGuest,
+  explained: ReadonlySet<number>,
+  desired: GuestDesiredState | undefined,
+  previousAt: number | undefined,
+): string | undefined {
+  // The operator wants it stopped: through Jarvis or Proxmox's UI, or, for an HA guest, the HA
+  // manager's request state, which is its desired state and wins over any recorded one.
+  const ha = desiredFromHaState(now.hastate);
+  if (ha === 'stopped') return 'ha-request';
+  if (ha === undefined && desired?.desired === 'stopped') return 'desired-stopped';
+  // A stop wish was still in effect after the previous look, then a start replaced it: a lagging
+  // snapshot can show the wished stop after the start was asked for (the mirror case). Without
+  // the previous look's time there is no telling, and a crash is the safe reading.
+  if (
+    ha === undefined &&
+    desired?.stoppedUntil !== undefined &&
+    previousAt !== undefined &&
+    desired.stoppedUntil > previousAt
+  ) {
+    return 'desired-stopped-since-last-look';
+  }
   if (explained.has(now.vmid)) return 'action';
   // PVE itself stops guests under a lock (a stop-mode backup, an offline migration).
   if (before.locked || now.locked) return 'lock';
-  // HA was asked to keep it stopped.
-  if (now.hastate === 'stopped' || now.hastate === 'disabled') return 'ha-request';
   // A crash does not move a guest; something deliberate did.
   if (before.node !== now.node) return 'moved';
   return undefined;
 }
 
-function detectVmCrashed(prev: ParsedSnapshot, cur: ParsedSnapshot, explained: ReadonlySet<number>): Candidate[] {
+function detectVmCrashed(
+  prev: ParsedSnapshot,
+  cur: ParsedSnapshot,
+  explained: ReadonlySet<number>,
+  desired: ReadonlyMap<number, GuestDesiredState>,
+): Candidate[] {
   const out: Candidate[] = [];
   for (const now of cur.guests.values()) {
     // `unknown` is not `stopped`: PVE says unknown when it cannot see the guest at all.
@@ -491,7 +523,7 @@ function detectVmCrashed(prev: ParsedSnapshot, cur: ParsedSnapshot, explained: R
     if (before.template || now.template) continue;
     // A guest whose node is not (confirmed) online is the node's incident, not the guest's.
     if (cur.nodes.get(now.node)?.status !== 'online') continue;
-    if (stopExplanation(before, now, explained) !== undefined) continue;
+    if (stopExplanation(before, now, explained, desired.get(now.vmid), prev.observedAt) !== undefined) continue;
     const c = candidate('vm-crashed', [now.vmid], { node: now.node, vmid: now.vmid }, `guest:${now.vmid}`, {
       vmid: now.vmid,
       node: now.node,
@@ -678,13 +710,14 @@ export function detectIncidents(input: DetectInput): Incident[] {
     attempt(() => own(input, 'explainedStops')),
     cur.observedAt,
   );
+  const desired = indexDesiredStates(attempt(() => own(input, 'desired')));
 
   // Every detector below the node's own skips what sits on a node that is not online: a node that
   // went down covers its guests, storage, memory and services, and stale numbers from it prove nothing.
   const candidates = [
     ...detectNodeDown(prev, cur, explained.nodes),
     ...detectQuorum(cur),
-    ...detectVmCrashed(prev, cur, explained.vmids),
+    ...detectVmCrashed(prev, cur, explained.vmids, desired),
     ...detectServices(
       attempt(() => own(input, 'watchedServices')),
       cur,

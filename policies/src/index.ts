@@ -10,6 +10,7 @@ export * from './approval.policy';
 export * from './sha256';
 export * from './shell-words';
 export * from './ssh-command.policy';
+export * from './desired-state.policy';
 export * from './incident.policy';
 export * from './guardrails.policy';
 export * from './llm-router.policy';

@@ -202,6 +202,129 @@ describe('detectIncidents: vm-crashed', () => {
     expect(crash(before, after, extra)).toEqual(expected);
   });
 
+  /**
+   * Desired states: a stop is a crash only when the guest is not desired stopped. The previous
+   * look is 2 s before the current one (T0), so `stoppedUntil` can fall either side of it.
+   */
+  const CRASH = ['remediate:vm-crashed:101'];
+  const judged = (desired: unknown, over: { after?: Loose; previousAt?: unknown } = {}): string[] =>
+    keys({
+      previous: healthy({
+        guests: [guest(101)],
+        observedAt: 'previousAt' in over ? over.previousAt : T0 - 2000,
+      }),
+      current: healthy({ guests: [guest(101, { status: 'stopped', ...over.after })] }),
+      desired,
+    } as Loose);
+  it.each<[string, unknown, { after?: Loose; previousAt?: unknown }, string[]]>([
+    ['no desired state recorded: a stop nobody asked for is a crash', [], {}, CRASH],
+    [
+      'desired stopped (an approved stop, a chat shutdown, a Proxmox-UI stop)',
+      [{ vmid: 101, desired: 'stopped' }],
+      {},
+      [],
+    ],
+    ['desired stopped, set long ago and not used up', [{ vmid: 101, desired: 'stopped', setAt: 0 }], {}, []],
+    ['desired running', [{ vmid: 101, desired: 'running', setAt: T0 - 60_000 }], {}, CRASH],
+    ['desired stopped for another guest', [{ vmid: 102, desired: 'stopped' }], {}, CRASH],
+    [
+      'a start replaced a stop wish after the previous look (the mirror case, a lagging cache)',
+      [{ vmid: 101, desired: 'running', setAt: T0 - 500, stoppedUntil: T0 - 500 }],
+      {},
+      [],
+    ],
+    [
+      'a start replaced a stop wish after the current look was taken',
+      [{ vmid: 101, desired: 'running', setAt: T0 + 5000, stoppedUntil: T0 + 5000 }],
+      {},
+      [],
+    ],
+    [
+      'a stop wish used up before the previous look: stopped again on its own is a crash',
+      [{ vmid: 101, desired: 'running', setAt: T0 - 2000, stoppedUntil: T0 - 2000 }],
+      {},
+      CRASH,
+    ],
+    [
+      'a stop wish that ended, with no time for the previous look, cannot excuse the stop',
+      [{ vmid: 101, desired: 'running', stoppedUntil: T0 - 500 }],
+      { previousAt: undefined },
+      CRASH,
+    ],
+    [
+      'HA wants it started: the request state wins over a recorded stop',
+      [{ vmid: 101, desired: 'stopped' }],
+      { after: { hastate: 'started' } },
+      CRASH,
+    ],
+    [
+      'HA disabled it: not a crash, whatever was recorded',
+      [{ vmid: 101, desired: 'running' }],
+      { after: { hastate: 'disabled' } },
+      [],
+    ],
+    ['desired in upper case is no wish', [{ vmid: 101, desired: 'STOPPED' }], {}, CRASH],
+    ['the vmid as a string is no wish', [{ vmid: '101', desired: 'stopped' }], {}, CRASH],
+    ['a vmid out of range is no wish', [{ vmid: 101.5, desired: 'stopped' }], {}, CRASH],
+    [
+      'a wish inherited through __proto__ is no wish',
+      [JSON.parse('{"__proto__": {"vmid": 101, "desired": "stopped"}}')],
+      {},
+      CRASH,
+    ],
+    [
+      'two wishes for one guest that disagree are no wish',
+      [
+        { vmid: 101, desired: 'stopped' },
+        { vmid: 101, desired: 'running' },
+      ],
+      {},
+      CRASH,
+    ],
+    [
+      'the same wish twice is one wish',
+      [
+        { vmid: 101, desired: 'stopped' },
+        { vmid: 101, desired: 'stopped' },
+      ],
+      {},
+      [],
+    ],
+    ['wishes that are not a list are ignored', { vmid: 101, desired: 'stopped' }, {}, CRASH],
+    ['null wishes are ignored', null, {}, CRASH],
+    ['a NaN stoppedUntil is ignored', [{ vmid: 101, desired: 'running', stoppedUntil: Number.NaN }], {}, CRASH],
+    [
+      'a getter that throws makes only its entry malformed',
+      [
+        Object.defineProperty({ vmid: 101 }, 'desired', {
+          enumerable: true,
+          get() {
+            throw new Error('boom');
+          },
+        }),
+        { vmid: 102, desired: 'stopped' },
+      ],
+      {},
+      CRASH,
+    ],
+  ])('desired state: %s', (_label, desired, over, expected) => {
+    expect(judged(desired, over)).toEqual(expected);
+  });
+
+  it('a wish never hides another kind of incident, nor a crash of a guest that was not running', () => {
+    const stopped = [{ vmid: 101, desired: 'stopped' }];
+    expect(
+      keys({
+        previous: healthy({ guests: [guest(101)] }),
+        current: healthy({
+          guests: [guest(101, { status: 'stopped' })],
+          nodes: nodesWith('pve2', { status: 'offline' }),
+        }),
+        desired: stopped,
+      } as Loose),
+    ).toEqual(['remediate:node-down:pve2']);
+  });
+
   it('reports the crash with its subject and evidence', () => {
     const [incident, ...rest] = detect({
       previous: healthy(),

@@ -50,7 +50,8 @@ beforeAll(async () => {
   sim = await startSimulator({ port: 0, taskMs: 50, refreshMs: 0, authFailDelayMs: 10, seed: 42 });
   control = new Agent({ connect: { ca: sim.certPem, checkServerIdentity: () => undefined } });
   pve = new ProxmoxClient({ baseUrl: sim.url, token: sim.token, fingerprint: sim.fingerprint, timeoutMs: 5000 });
-  acts = createProxmoxActivities({ pve, pollMs: 20 });
+  // Wishes are recorded in Postgres by the worker; here only the Proxmox side is under test.
+  acts = createProxmoxActivities({ pve, pollMs: 20, desired: { record: () => Promise.resolve(true) } });
 });
 
 afterAll(async () => {

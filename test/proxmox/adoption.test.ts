@@ -32,6 +32,21 @@ const criteria: AdoptionCriteria = {
   apiUser: ME,
 };
 
+/** Records every wish, in order, into `calls` too, so a test can see it came before the Proxmox call. */
+function wishes(calls: string[] = []) {
+  const recorded: Array<{ vmid: number; node: string; desired: string; source: string }> = [];
+  return {
+    recorded,
+    store: {
+      record: (i: { vmid: number; node: string; desired: string; source: string }) => {
+        calls.push(`record:${i.desired}`);
+        recorded.push({ vmid: i.vmid, node: i.node, desired: i.desired, source: i.source });
+        return Promise.resolve(true);
+      },
+    },
+  };
+}
+
 function task(overrides: Partial<PveTaskListEntry>): PveTaskListEntry {
   const t = { node: 'pve', type: 'qmstop', id: '100', user: ME, starttime: T0 + 2, ...overrides };
   const hex = (n: number) => n.toString(16).toUpperCase().padStart(8, '0');
@@ -128,7 +143,7 @@ describe('activity error mapping', () => {
         return Promise.resolve('UPID:pve:0000BBBB:00000001:6810DB01:qmstop:100:jarvis@pve!ops:');
       },
     } as unknown as ProxmoxClient;
-    const acts = createProxmoxActivities({ pve: fake });
+    const acts = createProxmoxActivities({ pve: fake, desired: wishes(calls).store });
     const input = {
       node: 'pve',
       vmid: 100,
@@ -139,20 +154,72 @@ describe('activity error mapping', () => {
 
     const first = await run(envFor({ attempt: 1 }), acts.issuePowerAction, input);
     expect(first).toEqual({ upid: 'UPID:pve:0000BBBB:00000001:6810DB01:qmstop:100:jarvis@pve!ops:', adopted: false });
-    expect(calls).toEqual(['powerAction']);
+    expect(calls).toEqual(['record:stopped', 'powerAction']);
 
     calls.length = 0;
     const retry = await run(envFor({ attempt: 2 }), acts.issuePowerAction, input);
     expect(retry).toEqual({ upid: existing.upid, adopted: true });
-    // One lookup per candidate type (qmstop, hastop), and no new stop.
-    expect(calls).toEqual(['listTasks', 'listTasks']);
+    // The wish again, then one lookup per candidate type (qmstop, hastop), and no new stop.
+    expect(calls).toEqual(['record:stopped', 'listTasks', 'listTasks']);
+  });
+
+  it.each([
+    ['start', 'running'],
+    ['resume', 'running'],
+    ['reboot', 'running'],
+    ['stop', 'stopped'],
+    ['shutdown', 'stopped'],
+    ['suspend', undefined],
+  ] as const)('%s records the desired state %s before its Proxmox call', async (action, desired) => {
+    const calls: string[] = [];
+    const w = wishes(calls);
+    const fake = {
+      apiUser: ME,
+      listTasks: () => Promise.resolve([]),
+      powerAction: () => {
+        calls.push('powerAction');
+        return Promise.resolve(`UPID:pve:0000BBBB:00000001:6810DB01:qm${action}:100:jarvis@pve!ops:`);
+      },
+    } as unknown as ProxmoxClient;
+    const acts = createProxmoxActivities({ pve: fake, desired: w.store });
+    await run(envFor({ attempt: 1 }), acts.issuePowerAction, {
+      node: 'pve',
+      vmid: 100,
+      kind: 'qemu',
+      action,
+      notBeforeMs: 0,
+    });
+    expect(calls).toEqual(desired ? [`record:${desired}`, 'powerAction'] : ['powerAction']);
+    if (desired) {
+      // The source is the workflow that asked (the mock environment's workflow ID).
+      expect(w.recorded).toEqual([{ vmid: 100, node: 'pve', desired, source: expect.any(String) as string }]);
+    }
+  });
+
+  it('a wish that cannot be recorded fails the attempt before Proxmox hears of the action', async () => {
+    const powerAction = jest.fn();
+    const fake = { powerAction, listTasks: jest.fn(), apiUser: ME } as unknown as ProxmoxClient;
+    const acts = createProxmoxActivities({
+      pve: fake,
+      desired: { record: () => Promise.reject(new Error('database down')) },
+    });
+    await expect(
+      run(envFor({ attempt: 1 }), acts.issuePowerAction, {
+        node: 'pve',
+        vmid: 100,
+        kind: 'qemu',
+        action: 'stop',
+        notBeforeMs: 0,
+      }),
+    ).rejects.toThrow('database down');
+    expect(powerAction).not.toHaveBeenCalled();
   });
 
   it('rejects a hostile node name before any call, as a non-retryable BAD_REQUEST', async () => {
     const powerAction = jest.fn();
     const listTasks = jest.fn();
     const fake = { powerAction, listTasks, apiUser: ME } as unknown as ProxmoxClient;
-    const acts = createProxmoxActivities({ pve: fake });
+    const acts = createProxmoxActivities({ pve: fake, desired: wishes().store });
     const pending = run(envFor({ attempt: 3 }), acts.issuePowerAction, {
       node: 'pve/../../cluster',
       vmid: 100,

@@ -1,7 +1,13 @@
-import { AuditRepository } from '@jarvis/db';
 import { guardianIdFor, monitorIdFor, timelineFromHistory } from '@jarvis/workflows/api';
 import { startStack, type TestStack } from '../support/stack';
-import { eventually, ledger, powerCalls, simControl } from '../support/vm-action.fixtures';
+import {
+  eventually,
+  ledger,
+  powerCalls,
+  simControl,
+  startVmAction,
+  vmActionInput,
+} from '../support/vm-action.fixtures';
 import {
   fastAutonomy,
   incidentOf,
@@ -33,7 +39,6 @@ describe('a crashed VM', () => {
     await stack?.close();
   });
 
-  // Guest 110, not 100: the vm-action suites stop 100, and an operator's recent stop explains a stopped guest.
   it('is detected, restarted once, verified and resolved, and the feed shows it in order', async () => {
     const since = Date.now();
     // Let the monitor take its first look at the healthy cluster.
@@ -68,15 +73,13 @@ describe('a crashed VM', () => {
   });
 
   it('an operator stop is not a crash: nothing is remediated', async () => {
-    // What a vm-action workflow records when an operator asks for a stop.
-    await new AuditRepository(stack.pool).record({
-      workflowId: 'vm-action:home:101:stop:test',
-      activityId: 'step-1',
-      kind: 'requested',
-      title: 'operator asked to stop guest 101 on home',
-      at: new Date().toISOString(),
-    });
-    await stack.pve.powerAction('home', 101, 'lxc', 'stop');
+    // The operator's stop goes through the one door every power action takes, which records the
+    // guest's desired state (stopped) before Proxmox hears of it.
+    const stop = await startVmAction(
+      stack,
+      vmActionInput({ node: 'home', vmid: 101, action: 'stop' }, { 'guest.stop': 'GREEN' }),
+    );
+    await expect(stop.result()).resolves.toMatchObject({ outcome: 'done' });
     await eventually(async () =>
       (await stack.pve.clusterResources('vm')).guests.find((g) => g.vmid === 101)?.status === 'stopped'
         ? true

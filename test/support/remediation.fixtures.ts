@@ -3,7 +3,7 @@ import { DEFAULT_PROTECTED } from '@jarvis/policies';
 import { type AutonomyOptions } from '@jarvis/worker';
 import { monitorIdFor, monitorStatusQuery, remediationProgressQuery } from '@jarvis/workflows/api';
 import { type TestStack } from './stack';
-import { eventually } from './vm-action.fixtures';
+import { eventually, ledger, powerCalls } from './vm-action.fixtures';
 
 /** Short intervals and windows: the whole remediation ladder in a few seconds. */
 export function fastAutonomy(
@@ -117,3 +117,39 @@ export async function monitorHasLooked(stack: TestStack, timeoutMs = 30_000): Pr
     100,
   );
 }
+
+/** How many times this stack's monitor has polled. */
+export async function pollsOf(stack: TestStack): Promise<number> {
+  return (await stack.client.workflow.getHandle(monitorIdFor(stack.cluster)).query(monitorStatusQuery)).polls;
+}
+
+/** Waits until the monitor has polled `n` more times: negative waits are counted in polls, not seconds. */
+export async function afterPolls(stack: TestStack, n: number): Promise<void> {
+  const start = await pollsOf(stack);
+  await eventually(async () => ((await pollsOf(stack)) >= start + n ? true : undefined), 60_000, 100);
+}
+
+/** The VMID's remediation runs that started at or after `since`: none, or the one. */
+export async function remediatedSince(stack: TestStack, vmid: number, since: number): Promise<boolean> {
+  try {
+    const d = await stack.client.workflow.getHandle(`remediate:vm-crashed:${vmid}`).describe();
+    return d.startTime.getTime() >= since - 50;
+  } catch (err) {
+    if ((err as Error).name === 'WorkflowNotFoundError') return false;
+    throw err;
+  }
+}
+
+export const startsSince = async (stack: TestStack, vmid: number, since: number) =>
+  powerCalls(await ledger(stack), vmid, 'start').filter((e) => e.atMs >= since - 50);
+
+/** Until the cluster data (what the monitor's cache reads) shows the guest in this state. */
+export const dataShows = (stack: TestStack, vmid: number, status: string) =>
+  eventually(
+    async () =>
+      (await stack.pve.clusterResources('vm')).guests.find((g) => g.vmid === vmid)?.status === status
+        ? true
+        : undefined,
+    30_000,
+    50,
+  );

@@ -2,8 +2,15 @@ import { readFileSync } from 'node:fs';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { DefaultLogger } from '@temporalio/worker';
 import { Agent, request } from 'undici';
-import { KnownHosts, ProxmoxClient, SshPool, createChatActivities, createProxmoxActivities } from '@jarvis/activities';
-import { ApprovalsRepository, AuditRepository, ChatRepository, createPool } from '@jarvis/db';
+import {
+  KnownHosts,
+  ProxmoxClient,
+  SshPool,
+  clusterDesiredStates,
+  createChatActivities,
+  createProxmoxActivities,
+} from '@jarvis/activities';
+import { ApprovalsRepository, AuditRepository, ChatRepository, DesiredStateRepository, createPool } from '@jarvis/db';
 import {
   DEFAULT_PROTECTED,
   TOOL_CATALOG,
@@ -70,14 +77,17 @@ beforeAll(async () => {
     knownHosts: KnownHosts.load(hosts.knownHostsPath),
   });
   pool = createPool(process.env['JARVIS_TEST_DB']!);
+  // The real projection: power tools record the guest's desired state before their Proxmox call.
+  const desired = clusterDesiredStates(new DesiredStateRepository(pool), 'contract');
   const chat = createChatActivities({
     pve,
     ssh,
+    desired,
     chat: new ChatRepository(pool),
     audit: new AuditRepository(pool),
     approvals: new ApprovalsRepository(pool),
   });
-  const proxmox = createProxmoxActivities({ pve, pollMs: 20 });
+  const proxmox = createProxmoxActivities({ pve, pollMs: 20, desired });
   // The worker registers exactly these objects; the compiler checks that the chat's satisfy the contract.
   const handlers: ToolHandlers = asActivities(chat);
   const steps: ToolSteps = asActivities(proxmox);

@@ -103,7 +103,9 @@ export async function monitorWorkflow(input: MonitorInput): Promise<never> {
       const incidents = detectIncidents({
         previous: previous ?? {},
         current,
-        explainedStops: observation.explainedStops,
+        // Desired states judge guests' stops; explainedStops is only in observations recorded before them.
+        explainedStops: observation.explainedStops ?? [],
+        ...(observation.desired ? { desired: observation.desired } : {}),
         ...(watchedServices ? { watchedServices } : {}),
         ...(input.thresholds ? { thresholds: input.thresholds } : {}),
       }).filter((i) => due.has(INCIDENT_TIER[i.class]));

@@ -15,7 +15,7 @@ import {
 } from '@jarvis/policies';
 import { ClusterSnapshot } from '../proxmox/cluster-snapshot';
 import { type ProxmoxClient } from '../proxmox/proxmox.client';
-import { createProxmoxActivities, toApplicationFailure } from '../proxmox/proxmox.activities';
+import { createProxmoxActivities, toApplicationFailure, type ProxmoxActivityDeps } from '../proxmox/proxmox.activities';
 import { sshFailure } from '../ssh/ssh.activities';
 import { type SshRunner } from '../ssh/types';
 import { type ChatStreamEvent } from '../llm/llm.types';
@@ -36,6 +36,8 @@ export interface ChatActivityDeps {
   readonly chat: ChatRepository;
   readonly audit: AuditRepository;
   readonly approvals: ApprovalsRepository;
+  /** Where power actions record the guest's desired state (the same store the worker's Proxmox activities use). */
+  readonly desired: ProxmoxActivityDeps['desired'];
   /** The SSH layer, when configured; without it ssh.run and service.status say so. */
   readonly ssh?: SshRunner;
   /** How long the prompt's cluster summary is reused (default 30 s). */
@@ -58,12 +60,20 @@ async function mapped<T>(fn: () => Promise<T>): Promise<T> {
  * conversation so far), the catalog tools' handlers (one per tool, `satisfies ToolHandlers`),
  * the chat projection and its live events.
  */
-export function createChatActivities({ pve, chat, audit, approvals, ssh, summaryTtlMs = 30_000 }: ChatActivityDeps) {
+export function createChatActivities({
+  pve,
+  chat,
+  audit,
+  approvals,
+  desired,
+  ssh,
+  summaryTtlMs = 30_000,
+}: ChatActivityDeps) {
   // The prompt's summary is cached ~30 s so building a prompt costs milliseconds; tools read fresh.
   const promptSnapshot = new ClusterSnapshot({ client: pve, ttlMs: summaryTtlMs });
   const signal = (): AbortSignal => Context.current().cancellationSignal;
   // describeGuest and wakeNode as the VM action and the runbooks use them: one implementation.
-  const proxmox = createProxmoxActivities({ pve });
+  const proxmox = createProxmoxActivities({ pve, desired });
 
   async function loadChatContext(input: { sessionId: string; turn: number }): Promise<ChatContext> {
     const [messages, state, recent] = await Promise.all([

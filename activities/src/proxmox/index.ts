@@ -72,3 +72,10 @@ export {
   type PowerActionInput,
   type AdoptionCriteria,
 } from './proxmox.activities';
+export {
+  ClusterTaskWatch,
+  clusterDesiredStates,
+  outsideIntent,
+  type ClusterTaskWatchOptions,
+  type DesiredStateStore,
+} from './desired-state';

@@ -37,6 +37,8 @@ export interface ClusterGuest {
   lock?: string;
   tags: string[];
   hastate?: string;
+  /** What the operator last asked for (the API adds it from the desired-state projection). */
+  desired?: 'running' | 'stopped';
   cpu: number;
   mem: number;
   maxmem: number;

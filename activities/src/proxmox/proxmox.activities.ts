@@ -10,6 +10,8 @@ import {
   type GuestKind,
   type PowerAction,
 } from './identifiers';
+import { desiredAfterAction } from '@jarvis/policies';
+import { type DesiredStateStore } from './desired-state';
 import { type GuestStatus } from './normalize';
 import { isProxmoxError, ProxmoxError } from './proxmox.errors';
 import { type ProxmoxClient } from './proxmox.client';
@@ -131,6 +133,8 @@ async function mapped<T>(fn: () => Promise<T>): Promise<T> {
 
 export interface ProxmoxActivityDeps {
   pve: ProxmoxClient;
+  /** Where every power action records the guest's desired state before its Proxmox call. */
+  desired: Pick<DesiredStateStore, 'record'>;
   /** Task and guest polling interval; the default 1000 ms matches the PVE web UI. */
   pollMs?: number;
   /** The first polls come sooner and back off to pollMs (see PollOptions.firstPollMs). */
@@ -142,6 +146,7 @@ export interface ProxmoxActivityDeps {
 
 export function createProxmoxActivities({
   pve,
+  desired,
   pollMs = 1000,
   firstPollMs = 50,
   defaultTaskTimeoutMs = 10 * 60_000,
@@ -195,6 +200,18 @@ export function createProxmoxActivities({
         action: assertPowerAction(input.action),
         notBeforeMs: input.notBeforeMs,
       };
+      // The wish is committed before Proxmox hears of it (on a retry too), so no cache lag can
+      // make the guest's new state look like a crash. A failed write fails the attempt: no call.
+      const wish = desiredAfterAction(request.action);
+      if (wish) {
+        await desired.record({
+          vmid: request.vmid,
+          node: request.node,
+          desired: wish,
+          source: ctx.info.workflowExecution?.workflowId ?? `activity:${ctx.info.activityId}`,
+          setAt: new Date().toISOString(),
+        });
+      }
       // A power action is not idempotent (a second stop after a start in between is a new stop).
       // A retry cannot know whether the lost attempt reached PVE, so it looks before it acts.
       if (ctx.info.attempt > 1) {

@@ -209,6 +209,23 @@ export class ProxmoxClient {
     return items.sort((a, b) => b.starttime - a.starttime);
   }
 
+  /**
+   * GET /cluster/tasks: the recent tasks of every node in one request (pmxcfs's task list), newest
+   * first. PVE leaves out other users' tasks, silently, unless the caller has Sys.Audit on `/`.
+   */
+  async clusterTasks(opts?: CallOptions): Promise<PveTaskListEntry[]> {
+    const { items } = parseList(await this.#list('/cluster/tasks', undefined, opts), parseTaskListEntry);
+    return items.sort((a, b) => b.starttime - a.starttime);
+  }
+
+  /**
+   * GET /access/permissions: the caller's (for a token, the token's effective) privileges by ACL
+   * path, e.g. `{ "/": { "Sys.Audit": 1 } }`.
+   */
+  async permissions(opts?: CallOptions): Promise<Record<string, Record<string, boolean>>> {
+    return this.#one('GET', '/access/permissions', parsePermissions, undefined, opts);
+  }
+
   async storage(node: string, opts?: CallOptions): Promise<PveNodeStorage[]> {
     const name = assertNodeName(node);
     const { items } = parseList(await this.#list(`/nodes/${name}/storage`, undefined, opts), (e) =>
@@ -280,6 +297,21 @@ function malformed(method: string, path: string): ProxmoxError {
     method,
     path,
   });
+}
+
+/** `{ path: { priv: 0|1 } }`, read tolerantly: a privilege is held when its value is 1 or true. */
+function parsePermissions(raw: unknown): Record<string, Record<string, boolean>> | undefined {
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) return undefined;
+  const out: Record<string, Record<string, boolean>> = {};
+  for (const [path, privs] of Object.entries(raw as Record<string, unknown>)) {
+    if (typeof privs !== 'object' || privs === null || Array.isArray(privs)) continue;
+    const held: Record<string, boolean> = {};
+    for (const [priv, value] of Object.entries(privs as Record<string, unknown>)) {
+      held[priv] = value === 1 || value === '1' || value === true;
+    }
+    out[path] = held;
+  }
+  return out;
 }
 
 /** PVE's snapshot name (pve-configid): a letter, then letters, digits, `_` or `-`; at most 40. */

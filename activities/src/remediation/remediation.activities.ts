@@ -6,8 +6,10 @@ import {
   sshToolCommand,
   type ClusterSnapshot as PolicySnapshot,
   type ExplainedStop,
+  type GuestDesiredState,
   type WatchedService,
 } from '@jarvis/policies';
+import { type ClusterTaskWatch, type DesiredStateStore } from '../proxmox/desired-state';
 import { type ClusterState } from '../proxmox/normalize';
 import { isProxmoxError } from '../proxmox/proxmox.errors';
 import { toPolicySnapshot } from './cluster-view';
@@ -31,7 +33,13 @@ export interface ServiceRestarter {
 export interface Observation {
   readonly snapshot: PolicySnapshot;
   readonly stale: boolean;
-  readonly explainedStops: ExplainedStop[];
+  /** Every guest's desired state (what the operator last asked for), for the incident policy. */
+  readonly desired?: GuestDesiredState[];
+  /**
+   * Stops explained by operator actions in a time window: what observations returned before
+   * desired states existed. Still read from recorded monitor histories; no longer produced.
+   */
+  readonly explainedStops?: ExplainedStop[];
 }
 
 /** What the monitor's service check returns: `configured: false` when there is no SSH to check with. */
@@ -54,26 +62,40 @@ const SERVICE_CHECK_TIMEOUT_MS = 5_000;
 export interface RemediationActivityDeps {
   readonly cluster: ClusterSource;
   readonly incidents: IncidentsRepository;
+  /** The guests' desired states, used up and read by each observation. */
+  readonly desired: DesiredStateStore;
+  /** Power actions made outside Jarvis, from Proxmox's task list. */
+  readonly tasks: Pick<ClusterTaskWatch, 'sync' | 'visibility'>;
+  /**
+   * A `stopped` wish whose guest was never seen stopped but is still running this long after is
+   * used up (the stop failed, or the cluster was reset). Default 10 min.
+   */
+  readonly staleStopAfterMs?: number;
   /** Absent when SSH is not configured: a service restart then fails with SSH_NOT_CONFIGURED. */
   readonly ssh?: ServiceRestarter;
 }
 
 /** Activities of the monitor and the remediations: reading the cache, the incident projection, and service restarts. */
-export function createRemediationActivities({ cluster, incidents, ssh }: RemediationActivityDeps) {
+export function createRemediationActivities({
+  cluster,
+  incidents,
+  desired,
+  tasks,
+  staleStopAfterMs = 10 * 60_000,
+  ssh,
+}: RemediationActivityDeps) {
+  /** Each guest's status at this worker's last look, to know when a stop needs the task list now. */
+  let lastStatuses: Map<number, string> | undefined;
+
   return {
     /**
-     * The cluster from the shared cache, in the incident policy's shape, with the operator stops
-     * since `explainSinceMs` (a stop an operator asked for is not a crash).
+     * The cluster from the shared cache, in the incident policy's shape, with every guest's
+     * desired state. Before judging, the wishes are brought up to date: power tasks made outside
+     * Jarvis are read from the cluster's task list (at once when a guest seen running is now
+     * stopped, else at a modest cadence), and `stopped` wishes whose guest runs again are used up.
+     * The input is the monitor's, kept for its recorded histories; nothing here needs it now.
      */
-    async observeCluster(input: {
-      explainSinceMs?: number;
-      /**
-       * When the monitor last looked. An operator action that had already finished by then cannot
-       * explain a stop seen now: the guest was seen running after it (a stop from an earlier run,
-       * or an earlier cluster state, is not this stop).
-       */
-      lastSeenAt?: number;
-    }): Promise<Observation> {
+    async observeCluster(_input: { explainSinceMs?: number; lastSeenAt?: number }): Promise<Observation> {
       let state: ClusterState;
       try {
         state = await cluster.get();
@@ -83,15 +105,45 @@ export function createRemediationActivities({ cluster, incidents, ssh }: Remedia
           message: `the cluster could not be read: ${(err as Error).message}`,
         });
       }
-      const since = input.explainSinceMs ?? Date.now() - 10 * 60_000;
-      const stops = await incidents.operatorStops(
-        new Date(since).toISOString(),
-        input.lastSeenAt === undefined ? undefined : new Date(input.lastSeenAt).toISOString(),
-      );
+      const snapshot = toPolicySnapshot(state);
+      if (state.stale) return { snapshot, stale: true };
+      const guests = state.guests.filter((g) => !g.template);
+      // Checked now and then (cached): whether the task list below can show other users' stops.
+      await tasks.visibility(Context.current().cancellationSignal);
+      // A stop right after a look that saw the guest running may be another user's, made in
+      // Proxmox's UI: the task list is read now, before that stop is judged.
+      const force =
+        lastStatuses === undefined ||
+        guests.some((g) => g.status === 'stopped' && lastStatuses?.get(g.vmid) === 'running');
+      try {
+        await tasks.sync(force, Context.current().cancellationSignal);
+      } catch (err) {
+        // Without the task list a stop cannot be told from a crash: no verdict this round.
+        if (force) {
+          throw ApplicationFailure.create({
+            type: isProxmoxError(err) ? err.code : 'UPSTREAM',
+            message: `the cluster's task list could not be read: ${(err as Error).message}`,
+          });
+        }
+      }
+      lastStatuses = new Map(guests.map((g) => [g.vmid, g.status]));
+      const observedAt = new Date(snapshot.observedAt ?? Date.now()).toISOString();
+      await desired.observe({
+        observedAt,
+        running: guests.filter((g) => g.status === 'running').map((g) => g.vmid),
+        stopped: guests.filter((g) => g.status === 'stopped').map((g) => g.vmid),
+        staleAfterMs: staleStopAfterMs,
+      });
+      const wishes = await desired.list();
       return {
-        snapshot: toPolicySnapshot(state),
-        stale: state.stale,
-        explainedStops: stops.map((s) => ({ vmid: s.vmid, since: s.since, by: 'operator' })),
+        snapshot,
+        stale: false,
+        desired: wishes.map((w) => ({
+          vmid: w.vmid,
+          desired: w.desired,
+          setAt: Date.parse(w.setAt),
+          ...(w.stoppedUntil ? { stoppedUntil: Date.parse(w.stoppedUntil) } : {}),
+        })),
       };
     },
 

@@ -17,6 +17,7 @@ import { LoginRateLimiter } from './auth/login-rate-limiter';
 import { OperatorDirectory } from './auth/operators';
 import { ClusterController } from './cluster/cluster.controller';
 import { ClusterService } from './cluster/cluster.service';
+import { GuestDesiredStates } from './cluster/guest-desired-states.service';
 import { NodeTemperatures } from './cluster/node-temperatures.service';
 import { GuardrailsController } from './guardrails/guardrails.controller';
 import { GuardrailsService } from './guardrails/guardrails.service';
@@ -78,6 +79,7 @@ export class AppModule {
         StuckWorkflowsService,
         NodeTemperatures,
         ClusterService,
+        GuestDesiredStates,
         PolicyDataService,
         GuestActionsService,
         ApprovalsService,

@@ -53,6 +53,11 @@ export class ClusterSim {
   seed: number;
   timing: Timing;
   refreshMs: number;
+  /**
+   * Whether the API token holds Sys.Audit on `/` (default true). Without it PVE silently leaves
+   * other users' tasks out of /cluster/tasks, and /access/permissions says so.
+   */
+  sysAudit = true;
   /** Separate streams: one more API call must not shift the noise, nor a refresh the error draws. */
   noise!: SeededRandom;
   shuffle!: SeededRandom;
@@ -131,8 +136,9 @@ export class ClusterSim {
     this.snap = takeSnapshot(this.model, atMs);
   }
 
-  setConfig(change: { taskMs?: number | null; refreshMs?: number }): void {
+  setConfig(change: { taskMs?: number | null; refreshMs?: number; sysAudit?: boolean }): void {
     if (change.taskMs !== undefined) this.timing = new Timing(change.taskMs ?? undefined);
+    if (change.sysAudit !== undefined) this.sysAudit = change.sysAudit;
     if (change.refreshMs !== undefined) {
       this.refreshMs = change.refreshMs;
       this.restartRefreshTimer();

@@ -2,7 +2,9 @@ import { type IncomingMessage, type ServerResponse } from 'node:http';
 import { isIP } from 'node:net';
 import { type ClusterSim } from './cluster';
 import { activeFaults, applyFault, clearFaults, ControlError, parseFault } from './faults';
+import { requestGuestAction } from './guest-actions';
 import { isOnline } from './model';
+import { PveError } from './pve-errors';
 import { writeJson } from './wire';
 
 function isLoopback(address: string | undefined): boolean {
@@ -31,12 +33,15 @@ function onlyKeys(body: Record<string, unknown>, allowed: string[]): void {
 }
 
 function configView(sim: ClusterSim) {
-  return { taskMs: sim.timing.taskMs ?? null, refreshMs: sim.refreshMs };
+  return { taskMs: sim.timing.taskMs ?? null, refreshMs: sim.refreshMs, sysAudit: sim.sysAudit };
 }
 
 function putConfig(sim: ClusterSim, body: Record<string, unknown>) {
-  onlyKeys(body, ['taskMs', 'refreshMs']);
-  const { taskMs, refreshMs } = body;
+  onlyKeys(body, ['taskMs', 'refreshMs', 'sysAudit']);
+  const { taskMs, refreshMs, sysAudit } = body;
+  if (sysAudit !== undefined && typeof sysAudit !== 'boolean') {
+    throw new ControlError(400, 'INVALID_CONFIG', "'sysAudit' must be a boolean");
+  }
   // null puts taskMs back to the realistic per-action durations.
   if (
     taskMs !== undefined &&
@@ -51,6 +56,7 @@ function putConfig(sim: ClusterSim, body: Record<string, unknown>) {
   sim.setConfig({
     ...(taskMs !== undefined ? { taskMs } : {}),
     ...(refreshMs !== undefined ? { refreshMs } : {}),
+    ...(sysAudit !== undefined ? { sysAudit } : {}),
   });
   return configView(sim);
 }
@@ -104,6 +110,58 @@ function taskLog(sim: ClusterSim, body: Record<string, unknown>) {
   return { upid: task.upid };
 }
 
+const OUTSIDE_ACTIONS = ['start', 'stop', 'shutdown', 'reboot'] as const;
+// pve_verify_tokenid / verify_username: user@realm, optionally !tokenid.
+const PVE_USER = /^[^\s@!:]{1,64}@[A-Za-z][A-Za-z0-9.\-_]{0,31}(![A-Za-z][A-Za-z0-9.\-_]{0,63})?$/;
+
+/**
+ * A power action done as another Proxmox user, as if from Proxmox's own UI: the same API handler
+ * and worker as a token call, so a real task with that user in its UPID, in the node's and the
+ * cluster's task lists, and a ledger entry naming the user.
+ */
+function outsideAction(sim: ClusterSim, body: Record<string, unknown>) {
+  onlyKeys(body, ['vmid', 'action', 'user']);
+  const guest = sim.model.guests.find((g) => g.vmid === body['vmid']);
+  if (!guest) throw new ControlError(404, 'NOT_FOUND', `no guest ${JSON.stringify(body['vmid'])}`);
+  const action = body['action'];
+  if (typeof action !== 'string' || !(OUTSIDE_ACTIONS as readonly string[]).includes(action)) {
+    throw new ControlError(400, 'INVALID_BODY', `'action' must be one of ${OUTSIDE_ACTIONS.join(', ')}`);
+  }
+  const user = body['user'] ?? 'root@pam';
+  if (typeof user !== 'string' || !PVE_USER.test(user)) {
+    throw new ControlError(400, 'INVALID_BODY', "'user' must be a Proxmox user (user@realm or user@realm!token)");
+  }
+  const node = sim.node(guest.node);
+  if (!node || !isOnline(node)) throw new ControlError(409, 'NODE_OFFLINE', `node ${guest.node} is not online`);
+  let upid: string;
+  try {
+    upid = requestGuestAction({
+      sim,
+      node,
+      guest,
+      action: action as (typeof OUTSIDE_ACTIONS)[number],
+      params: {},
+      user,
+    });
+  } catch (err) {
+    if (err instanceof PveError) throw new ControlError(409, 'REFUSED', err.message);
+    throw err;
+  }
+  sim.ledger.record(
+    {
+      method: 'POST',
+      path: `/nodes/${node.name}/${guest.type}/${guest.vmid}/status/${action}`,
+      node: node.name,
+      vmid: guest.vmid,
+      action,
+      upid,
+      user,
+    },
+    sim.now(),
+  );
+  return { upid, user };
+}
+
 /** Everything the simulator knows, for tests that want to look behind the API. */
 function stateDump(sim: ClusterSim) {
   return {
@@ -149,6 +207,7 @@ const ROUTES: Record<string, Partial<Record<string, ControlHandler>>> = {
   // Tests of prompt-injection framing: free text where PVE has free text (names, tags, task logs).
   'guest-meta': { POST: guestMeta },
   'task-log': { POST: taskLog },
+  actions: { POST: outsideAction },
   config: { GET: configView, PUT: putConfig },
   state: { GET: stateDump },
 };

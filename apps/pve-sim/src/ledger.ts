@@ -9,6 +9,8 @@ export interface LedgerEntry {
   vmid?: number;
   action?: string;
   upid?: string;
+  /** Set for actions made as another Proxmox user through POST /_sim/actions. */
+  user?: string;
 }
 
 export type LedgerInput = Omit<LedgerEntry, 'seq' | 'at' | 'atMs'>;

@@ -1,7 +1,7 @@
 import { bool, int, NODE_PARAM, str, VMID_PARAM, type ParamSchema, type Params } from './params';
 import { handlerDie, paramError } from './pve-errors';
-import { type PveRoute } from './router';
-import { splitTokenUser, type SimTask } from './tasks';
+import { type PveRoute, type RouteContext } from './router';
+import { splitTokenUser, taskListFields, type SimTask } from './tasks';
 import { decodeUpid } from './upid';
 
 const UPID_PATH: ParamSchema = { node: NODE_PARAM, upid: { type: 'string' } };
@@ -49,7 +49,63 @@ function logView(lines: readonly string[] | undefined, start: number, limit: num
   return { data: out, total: count };
 }
 
+/** How many recent tasks per node pmxcfs keeps in the cluster-wide task list. */
+const CLUSTER_TASKS_PER_NODE = 50;
+
+/**
+ * GET /cluster/tasks (PVE::API2::Cluster `tasks`): the recent tasks of every node from pmxcfs,
+ * user split from tokenid; other users' tasks only with Sys.Audit on `/`, else silently left out.
+ */
+function clusterTasksView(sim: RouteContext['sim'], caller: string): Record<string, unknown>[] {
+  const out: Record<string, unknown>[] = [];
+  for (const node of sim.model.nodes) {
+    const recent = sim.tasks
+      .all()
+      .filter((t) => t.node === node.name)
+      .filter((t) => sim.sysAudit || t.user === caller)
+      .sort((a, b) => b.starttime - a.starttime || b.pid - a.pid)
+      .slice(0, CLUSTER_TASKS_PER_NODE);
+    for (const t of recent) {
+      out.push({
+        ...taskListFields(t),
+        ...splitTokenUser(t.user),
+        ...(t.running ? {} : { endtime: t.endtime, status: t.exitstatus }),
+        saved: t.running ? '0' : '1',
+      });
+    }
+  }
+  return out.sort((a, b) => (b['starttime'] as number) - (a['starttime'] as number));
+}
+
+/** The privileges the simulator's token holds; Sys.Audit on `/` only while the sim config says so. */
+function permissionsView(sim: RouteContext['sim'], path: string | undefined): Record<string, Record<string, number>> {
+  const privs: Record<string, number> = {
+    'VM.Audit': 1,
+    'VM.PowerMgmt': 1,
+    'VM.Snapshot': 1,
+    'VM.Snapshot.Rollback': 1,
+    'Datastore.Audit': 1,
+    'Sys.PowerMgmt': 1,
+    ...(sim.sysAudit ? { 'Sys.Audit': 1 } : {}),
+  };
+  return { [path ?? '/']: privs };
+}
+
 export const TASK_ROUTES: PveRoute[] = [
+  {
+    method: 'GET',
+    path: '/cluster/tasks',
+    params: {},
+    proxied: false,
+    handler: ({ sim, user }) => ({ data: clusterTasksView(sim, user) }),
+  },
+  {
+    method: 'GET',
+    path: '/access/permissions',
+    params: { path: { type: 'string', optional: true }, userid: { type: 'string', optional: true } },
+    proxied: false,
+    handler: ({ sim, params }) => ({ data: permissionsView(sim, str(params, 'path')) }),
+  },
   {
     method: 'GET',
     path: '/nodes/{node}/tasks',

@@ -87,6 +87,19 @@ export function splitTokenUser(user: string): { user: string; tokenid?: string }
   return bang < 0 ? { user } : { user: user.slice(0, bang), tokenid: user.slice(bang + 1) };
 }
 
+/** The fields every task-list entry (node or cluster list) shares, decoded from the UPID. */
+export function taskListFields(t: SimTask) {
+  return {
+    upid: t.upid,
+    node: t.node,
+    pid: t.pid,
+    pstart: t.pstart,
+    starttime: t.starttime,
+    type: t.type,
+    id: t.id,
+  };
+}
+
 function normalizeStatus(task: SimTask): 'ok' | 'warning' | 'error' | 'unknown' {
   const s = task.exitstatus;
   if (task.running || s === undefined || s === 'unexpected status') return 'unknown';
@@ -264,15 +277,7 @@ export class TaskRegistry {
       remaining--;
       return true;
     };
-    const base = (t: SimTask) => ({
-      upid: t.upid,
-      node: t.node,
-      pid: t.pid,
-      pstart: t.pstart,
-      starttime: t.starttime,
-      type: t.type,
-      id: t.id,
-    });
+    const base = taskListFields;
     const mine = this.tasks.filter((t) => t.node === node);
     if (q.source === 'active' || q.source === 'all') {
       // The active file is not run through convert_token_task, so the token stays in `user`.

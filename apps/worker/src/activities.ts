@@ -1,6 +1,8 @@
 import { type Client } from '@temporalio/client';
 import {
   ClusterSnapshot,
+  ClusterTaskWatch,
+  clusterDesiredStates,
   createChatActivities,
   createDbActivities,
   createLlmActivities,
@@ -18,8 +20,11 @@ import {
   ArchiveRepository,
   AuditRepository,
   ChatRepository,
+  DesiredStateRepository,
   IncidentsRepository,
   LlmCostsRepository,
+  SettingsRepository,
+  taskVisibilitySetting,
 } from '@jarvis/db';
 import { type GuardianInput } from '@jarvis/workflows/api';
 import { type Pool } from 'pg';
@@ -39,8 +44,14 @@ export function createJarvisActivities({
   ssh,
   guardianInput,
   llm = {},
+  cluster = 'default',
+  tasksEveryMs = 10_000,
 }: {
   pve: ProxmoxClient;
+  /** The cluster's name (JARVIS_CLUSTER): the desired states are kept per cluster. */
+  cluster?: string;
+  /** The least time between two reads of Proxmox's task list that no stop forced. */
+  tasksEveryMs?: number;
   pool: Pool;
   bundlePath?: string;
   /** For the guardian's updates, starting remediations, and replay of not-yet-archived runs. */
@@ -56,11 +67,20 @@ export function createJarvisActivities({
   llm?: LlmSettings;
 }) {
   const chat = new ChatRepository(pool);
+  const desired = clusterDesiredStates(new DesiredStateRepository(pool), cluster);
+  const tasks = new ClusterTaskWatch({
+    pve,
+    store: desired,
+    minIntervalMs: tasksEveryMs,
+    // The API reads it from here for /api/guardrails and /api/health.
+    onVisibility: (v) => new SettingsRepository(pool).set(taskVisibilitySetting(cluster), v, 'worker'),
+  });
   return {
-    ...createProxmoxActivities({ pve }),
+    ...createProxmoxActivities({ pve, desired }),
     ...createChatActivities({
       pve,
       chat,
+      desired,
       ...(ssh ? { ssh } : {}),
       audit: new AuditRepository(pool),
       approvals: new ApprovalsRepository(pool),
@@ -73,6 +93,8 @@ export function createJarvisActivities({
     ...createRemediationActivities({
       cluster: snapshot,
       incidents: new IncidentsRepository(pool),
+      desired,
+      tasks,
       ...(ssh ? { ssh } : {}),
     }),
     ...createNotifyActivities(notify),
@@ -80,6 +102,7 @@ export function createJarvisActivities({
       ...(client ? { client } : {}),
       ...(taskQueue ? { taskQueue } : {}),
       ...(guardianInput ? { guardianInput } : {}),
+      taskVisibility: () => tasks.visibility(),
     }),
     ...createDbActivities({
       audit: new AuditRepository(pool),

@@ -1,4 +1,5 @@
 import { type Client, WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
+import { type TaskVisibility } from '@jarvis/db';
 import {
   checkGateUpdate,
   GUARDIAN_WORKFLOW,
@@ -7,6 +8,8 @@ import {
   requestPermitUpdate,
   type GuardianActivities,
   type GuardianInput,
+  type PermitDecision,
+  type PermitRequest,
   type RemediationInput,
 } from '@jarvis/workflows/api';
 
@@ -15,6 +18,34 @@ export interface GuardianActivityDeps {
   readonly taskQueue?: string;
   /** The guardian's start input, for when a remediation finds it not running (first boot, terminated by hand). */
   readonly guardianInput?: () => Promise<GuardianInput>;
+  /**
+   * Whether Jarvis sees other users' Proxmox tasks. Without that, a stop made in Proxmox's UI
+   * looks like a crash, so the crashed-VM runbook may not restart on its standing approval.
+   */
+  readonly taskVisibility?: () => Promise<TaskVisibility>;
+}
+
+/**
+ * The crashed-VM runbook acts on its own (L3/L4) only when Jarvis can see every stop an operator
+ * makes: a guardian `allow` that no operator approved becomes an L2 `ask` when the token lacks
+ * Sys.Audit. Decided here, where the worker knows the token, so no workflow changes.
+ */
+export function capCrashAutonomy(
+  request: PermitRequest,
+  decision: PermitDecision,
+  visibility: TaskVisibility,
+): PermitDecision | undefined {
+  if (visibility.othersVisible || request.incident.class !== 'vm-crashed') return undefined;
+  if (decision.kind !== 'allow' || request.approvedBy !== undefined) return undefined;
+  const { attemptId: _dropped, ...rest } = decision;
+  return {
+    ...rest,
+    kind: 'ask',
+    ruleId: 'autonomy-recommend',
+    reason: `vm-crashed is held at L2: ${visibility.reason}`,
+    autonomy: 'L2',
+    attemptsInWindow: Math.max(0, decision.attemptsInWindow - 1),
+  };
 }
 
 const isNotFound = (err: unknown): boolean =>
@@ -29,6 +60,7 @@ export function createGuardianActivities({
   client,
   taskQueue,
   guardianInput,
+  taskVisibility,
 }: GuardianActivityDeps): GuardianActivities {
   const need = (): Client => {
     if (!client) throw new Error('the guardian activities need a Temporal client');
@@ -58,12 +90,26 @@ export function createGuardianActivities({
   }
 
   return {
-    requestPermit: ({ guardianId, request }) =>
-      update(guardianId, () =>
+    requestPermit: async ({ guardianId, request }) => {
+      const decision = await update(guardianId, () =>
         need()
           .workflow.getHandle(guardianId)
           .executeUpdate(requestPermitUpdate, { args: [request], updateId: request.requestId }),
-      ),
+      );
+      const capped = taskVisibility ? capCrashAutonomy(request, decision, await taskVisibility()) : undefined;
+      if (!capped || decision.attemptId === undefined) return decision;
+      // The attempt the guardian granted is handed back unused: asking is not an attempt.
+      const attemptId = decision.attemptId;
+      await update(guardianId, () =>
+        need()
+          .workflow.getHandle(guardianId)
+          .executeUpdate(reportOutcomeUpdate, {
+            args: [{ attemptId, incidentKey: request.incident.key, outcome: 'cancelled' }],
+            updateId: `${request.requestId}:held-at-L2`,
+          }),
+      );
+      return capped;
+    },
     reportOutcome: ({ guardianId, updateId, report }) =>
       update(guardianId, () =>
         need()

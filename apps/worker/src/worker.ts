@@ -63,6 +63,9 @@ export async function createJarvisWorker(opts: JarvisWorkerOptions): Promise<Jar
       ...(opts.ssh ? { ssh: opts.ssh } : {}),
       ...(opts.llm ? { llm: opts.llm } : {}),
       ...(opts.autonomy ? { guardianInput: () => guardianInputFor(opts.pool, opts.autonomy!) } : {}),
+      ...(opts.autonomy
+        ? { cluster: opts.autonomy.config.cluster, tasksEveryMs: opts.autonomy.config.intervals.importantMs }
+        : {}),
     }),
     // Explicit, as the house style asks; the SDK's defaults measured best here (TEMPORAL_NOTES.md).
     maxCachedWorkflows: 500,

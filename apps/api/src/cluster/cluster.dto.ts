@@ -29,6 +29,12 @@ export class ClusterGuestDto {
   @ApiPropertyOptional() lock?: string;
   @ApiProperty({ type: [String] }) tags!: string[];
   @ApiPropertyOptional() hastate?: string;
+  @ApiPropertyOptional({
+    enum: ['running', 'stopped'],
+    description:
+      'What the operator last asked for (through Jarvis or Proxmox’s UI); the monitor compares it with status',
+  })
+  desired?: string;
   @ApiProperty() cpu!: number;
   @ApiProperty() mem!: number;
   @ApiProperty() maxmem!: number;

@@ -37,6 +37,19 @@ export class RunbookDto {
   @ApiProperty({ nullable: true, type: String, example: 'guest.start' }) actionTool!: string | null;
   @ApiProperty({ enum: ['GREEN', 'YELLOW', 'RED', 'BLACK'] }) tier!: string;
   @ApiProperty({ type: [String] }) steps!: string[];
+  @ApiPropertyOptional({
+    type: 'object',
+    description: 'Set when Jarvis holds the runbook below its level, and why (vm-crashed without Sys.Audit: L2)',
+    properties: { level: { type: 'string', enum: [...AUTONOMY_LEVELS] }, reason: { type: 'string' } },
+  })
+  heldAt?: { level: string; reason: string };
+}
+
+class TaskVisibilityDto {
+  @ApiProperty({ description: "true when the API token has Sys.Audit on / and so sees other users' tasks" })
+  othersVisible!: boolean;
+  @ApiProperty() reason!: string;
+  @ApiProperty({ format: 'date-time' }) checkedAt!: string;
 }
 
 class LimitsDto {
@@ -60,4 +73,5 @@ export class GuardrailsDto {
   @ApiProperty({ type: LimitsDto }) limits!: LimitsDto;
   @ApiProperty({ type: [RunbookDto] }) runbooks!: RunbookDto[];
   @ApiProperty({ type: GuardianDto }) guardian!: GuardianDto;
+  @ApiProperty({ type: TaskVisibilityDto, nullable: true }) taskVisibility!: TaskVisibilityDto | null;
 }

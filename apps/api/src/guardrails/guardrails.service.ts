@@ -1,5 +1,5 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import { AuditRepository, SettingsRepository } from '@jarvis/db';
+import { AuditRepository, readTaskVisibility, SettingsRepository, type TaskVisibility } from '@jarvis/db';
 import {
   DEFAULT_GUARDRAIL_LIMITS,
   DEFAULT_RUNBOOKS,
@@ -38,6 +38,8 @@ export interface RunbookView {
   readonly actionTool: string | null;
   readonly tier: Tier;
   readonly steps: readonly string[];
+  /** Set when the worker holds this runbook below its level, and why (the crashed-VM runbook without Sys.Audit). */
+  readonly heldAt?: { readonly level: AutonomyLevel; readonly reason: string };
 }
 
 export interface GuardrailsView {
@@ -56,6 +58,11 @@ export interface GuardrailsView {
     readonly inFlight: GuardianView['inFlight'];
     readonly waiting: readonly string[];
   };
+  /**
+   * Whether Jarvis sees other users' Proxmox tasks, as the worker last checked (null before its
+   * first check). Without it a stop made in Proxmox's UI cannot be told from a crash.
+   */
+  readonly taskVisibility: TaskVisibility | null;
 }
 
 /** Audit rows need a workflow ID; operator setting changes share this pseudo-workflow (feed source "operator"). */
@@ -83,10 +90,11 @@ export class GuardrailsService {
   }
 
   async get(): Promise<GuardrailsView> {
-    const [stored, storedAutonomy, live] = await Promise.all([
+    const [stored, storedAutonomy, live, visibility] = await Promise.all([
       this.killSwitch(),
       this.storedAutonomy(),
       this.guardianState(),
+      readTaskVisibility(this.settings, this.config.autonomy.cluster),
     ]);
     const autonomy = live?.autonomy ?? storedAutonomy;
     const limits = live?.limits ?? { ...DEFAULT_GUARDRAIL_LIMITS, maxAttempts: this.config.autonomy.maxAttempts };
@@ -112,6 +120,9 @@ export class GuardrailsService {
         actionTool: DEFAULT_RUNBOOKS[cls].actionTool,
         tier: DEFAULT_RUNBOOKS[cls].tier,
         steps: DEFAULT_RUNBOOKS[cls].steps,
+        ...(cls === 'vm-crashed' && visibility?.othersVisible === false
+          ? { heldAt: { level: 'L2' as const, reason: visibility.reason } }
+          : {}),
       })),
       guardian: {
         workflowId: this.guardianId,
@@ -119,6 +130,7 @@ export class GuardrailsService {
         inFlight: live?.inFlight ?? [],
         waiting: live?.waiting ?? [],
       },
+      taskVisibility: visibility,
     };
   }
 

@@ -1,5 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { ProxmoxClient } from '@jarvis/activities';
+import { readTaskVisibility, SettingsRepository } from '@jarvis/db';
 import { monitorIdFor, monitorStatusQuery } from '@jarvis/workflows/api';
 import { API_CONFIG, type ApiConfig } from '../api-config';
 import { DatabaseService } from '../infra/database.service';
@@ -63,6 +64,7 @@ export class HealthService {
     private readonly database: DatabaseService,
     private readonly proxmox: ProxmoxClient,
     private readonly stuck: StuckWorkflowsService,
+    private readonly settings: SettingsRepository,
   ) {}
 
   /** The report with, for an operator, which workflows are stuck (IDs stay out of the public answer). */
@@ -78,7 +80,7 @@ export class HealthService {
   }
 
   private async run(): Promise<HealthReport> {
-    const [temporal, database, proxmox, monitor, workflows] = await Promise.all([
+    const [temporal, database, proxmox, monitor, workflows, proxmoxTasks] = await Promise.all([
       probe(
         () => this.temporal.ping(TEMPORAL_DEADLINE_MS),
         () => `unreachable at ${this.config.temporal.address}`,
@@ -93,6 +95,7 @@ export class HealthService {
       ),
       this.monitor(),
       this.workflows(),
+      this.proxmoxTasks(),
     ]);
     const llmConfigured = Boolean(this.config.anthropic ?? this.config.localLlm);
     const components: Record<string, ComponentHealth> = {
@@ -101,6 +104,7 @@ export class HealthService {
       proxmox,
       monitor,
       workflows,
+      proxmoxTasks,
       // Not probed: no LLM client lives in the API yet; configured means the router may use it.
       llm: llmConfigured
         ? {
@@ -135,6 +139,23 @@ export class HealthService {
       };
     } catch (err) {
       return { status: 'degraded', latencyMs: ms(), detail: `not checked: ${(err as Error).message.slice(0, 160)}` };
+    }
+  }
+
+  /**
+   * Whether Jarvis sees other users' Proxmox tasks (the token's Sys.Audit, as the worker last
+   * checked): without it a stop made in Proxmox's UI looks like a crash, and the crashed-VM
+   * runbook asks instead of acting.
+   */
+  private async proxmoxTasks(): Promise<ComponentHealth> {
+    const started = performance.now();
+    const ms = (): number => Math.round(performance.now() - started);
+    try {
+      const v = await readTaskVisibility(this.settings, this.config.autonomy.cluster);
+      if (!v) return { status: 'degraded', latencyMs: ms(), detail: 'not checked yet (no worker has looked)' };
+      return { status: v.othersVisible ? 'ok' : 'degraded', latencyMs: ms(), detail: v.reason };
+    } catch {
+      return { status: 'degraded', latencyMs: ms(), detail: 'unknown: the database could not be read' };
     }
   }
 

@@ -4,6 +4,7 @@ import {
   ArchiveRepository,
   AuditRepository,
   ChatRepository,
+  DesiredStateRepository,
   LlmCostsRepository,
   SettingsRepository,
 } from '@jarvis/db';
@@ -19,6 +20,7 @@ export const DATABASE_PROVIDERS: Provider[] = [
     SettingsRepository,
     ChatRepository,
     LlmCostsRepository,
+    DesiredStateRepository,
   ].map((Repository): Provider => ({
     provide: Repository,
     useFactory: (db: DatabaseService) => new Repository(db.pool),

@@ -6,6 +6,7 @@ import { ClusterSnapshot, isProxmoxError, type ClusterState } from '@jarvis/acti
 import { ApprovalsRepository, type JarvisEvent } from '@jarvis/db';
 import { feedSourceOf } from '../audit/feed-source';
 import { AuthService } from '../auth/auth.service';
+import { GuestDesiredStates } from '../cluster/guest-desired-states.service';
 import { NodeTemperatures } from '../cluster/node-temperatures.service';
 import { AuthenticatedGateway } from './authenticated.gateway';
 import { diffCluster } from './cluster-diff';
@@ -45,6 +46,7 @@ export class LiveGateway extends AuthenticatedGateway implements OnApplicationSh
     private readonly listener: EventsListener,
     private readonly approvals: ApprovalsRepository,
     private readonly temperatures: NodeTemperatures,
+    private readonly desired: GuestDesiredStates,
   ) {
     super(auth);
   }
@@ -79,9 +81,9 @@ export class LiveGateway extends AuthenticatedGateway implements OnApplicationSh
     }
   }
 
-  /** The cluster as GET /api/cluster serves it: the snapshot with the nodes' temperatures. */
+  /** The cluster as GET /api/cluster serves it: the snapshot with the nodes' temperatures and desired states. */
   private async state(): Promise<ClusterState> {
-    return this.temperatures.apply(await this.snapshot.get());
+    return this.desired.apply(this.temperatures.apply(await this.snapshot.get()));
   }
 
   private async poll(): Promise<void> {

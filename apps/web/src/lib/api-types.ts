@@ -27,6 +27,8 @@ export interface ClusterGuest {
   readonly lock?: string;
   readonly tags: readonly string[];
   readonly hastate?: string;
+  /** What the operator last asked for (through Jarvis or Proxmox's UI); the monitor compares it with status. */
+  readonly desired?: 'running' | 'stopped';
   readonly cpu: number;
   readonly mem: number;
   readonly maxmem: number;
