@@ -224,8 +224,16 @@ describe('pve-sim faults and control API', () => {
   });
 
   it('PUT /config changes task duration and accepts null to restore realistic timing', async () => {
-    expect(plain(await h.control('PUT', '/config', { taskMs: 5, refreshMs: 0 }))).toEqual({ taskMs: 5, refreshMs: 0 });
-    expect(plain(await h.control('PUT', '/config', { taskMs: null }))).toEqual({ taskMs: null, refreshMs: 0 });
+    expect(plain(await h.control('PUT', '/config', { taskMs: 5, refreshMs: 0 }))).toEqual({
+      taskMs: 5,
+      refreshMs: 0,
+      sysAudit: true,
+    });
+    expect(plain(await h.control('PUT', '/config', { taskMs: null }))).toEqual({
+      taskMs: null,
+      refreshMs: 0,
+      sysAudit: true,
+    });
     expect((await h.control('PUT', '/config', { taskMs: 40, refreshMs: 60_000 })).status).toBe(200);
   });
 });
