@@ -167,6 +167,11 @@ export interface CheckOptions {
   readonly thresholds?: Partial<IncidentThresholds>;
   /** Needed to re-check a `service-down` incident; without it that check is `unknown`. */
   readonly watchedServices?: readonly WatchedService[];
+  /**
+   * The guests' desired states now: a crashed guest that the operator has since asked to be
+   * stopped (through Jarvis or Proxmox's UI, or HA) is no longer an incident to fix.
+   */
+  readonly desired?: readonly GuestDesiredState[];
 }
 
 // ---- Parsing: own properties only, every entry validated, ambiguity dropped ----
@@ -771,6 +776,11 @@ function checkUnsafe(incident: Incident, current: ClusterSnapshot, options: Chec
       const guest = cur.guests.get(vmid);
       if (!guest || guest.status === 'unknown') return 'unknown';
       if (guest.template || guest.status === 'running' || guest.status === 'paused') return 'cleared';
+      // Stopped, as the operator now wants it: restarting it would undo them.
+      const ha = desiredFromHaState(guest.hastate);
+      if (ha === 'stopped') return 'cleared';
+      if (ha === undefined && indexDesiredStates(own(options, 'desired')).get(vmid)?.desired === 'stopped')
+        return 'cleared';
       return cur.nodes.get(guest.node)?.status === 'online' ? 'holds' : 'unknown';
     }
     case 'disk-high':

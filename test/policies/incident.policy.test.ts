@@ -1034,6 +1034,43 @@ describe('checkIncident / incidentStillHolds: the re-check after a kill-switch r
   const rows: Array<[string, Incident, ClusterSnapshot, IncidentCheck, Loose?]> = [
     ['crashed guest still stopped', crashed, healthy({ guests: [guest(101, { status: 'stopped' })] }), 'holds'],
     ['crashed guest started by someone', crashed, healthy({ guests: [guest(101)] }), 'cleared'],
+    ...(
+      [
+        ['the operator now wants it stopped', [{ vmid: 101, desired: 'stopped' }], 'cleared'],
+        ['the operator wants it running', [{ vmid: 101, desired: 'running' }], 'holds'],
+        ['a wish for another guest', [{ vmid: 102, desired: 'stopped' }], 'holds'],
+        [
+          'two wishes that disagree (ambiguous: no wish)',
+          [
+            { vmid: 101, desired: 'stopped' },
+            { vmid: 101, desired: 'running' },
+          ],
+          'holds',
+        ],
+        ['a malformed wish', [{ vmid: '101', desired: 'stopped' }], 'holds'],
+        ['a wish that is not a state', [{ vmid: 101, desired: 'STOPPED' }], 'holds'],
+        ['wishes that are not a list', { 101: 'stopped' }, 'holds'],
+      ] as const
+    ).map(([why, desired, expected]): [string, Incident, ClusterSnapshot, IncidentCheck, Loose] => [
+      `crashed guest still stopped; ${why}`,
+      crashed,
+      healthy({ guests: [guest(101, { status: 'stopped' })] }),
+      expected,
+      { desired },
+    ]),
+    [
+      'crashed guest still stopped; HA asked to keep it stopped',
+      crashed,
+      healthy({ guests: [guest(101, { status: 'stopped', hastate: 'stopped' })] }),
+      'cleared',
+    ],
+    [
+      'crashed guest still stopped; HA wants it started, whatever the recorded wish',
+      crashed,
+      healthy({ guests: [guest(101, { status: 'stopped', hastate: 'started' })] }),
+      'holds',
+      { desired: [{ vmid: 101, desired: 'stopped' }] },
+    ],
     ['crashed guest paused', crashed, healthy({ guests: [guest(101, { status: 'paused' })] }), 'cleared'],
     [
       'crashed guest now a template',

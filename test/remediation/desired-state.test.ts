@@ -2,7 +2,13 @@ import { MockActivityEnvironment } from '@temporalio/testing';
 import { DefaultLogger } from '@temporalio/worker';
 import { clusterDesiredStates, createProxmoxActivities } from '@jarvis/activities';
 import { DesiredStateRepository } from '@jarvis/db';
-import { decideUpdate, progressQuery, remediationProgressQuery } from '@jarvis/workflows/api';
+import {
+  decideUpdate,
+  guardianIdFor,
+  progressQuery,
+  remediationProgressQuery,
+  setKillSwitchUpdate,
+} from '@jarvis/workflows/api';
 import { startStack, type TestStack } from '../support/stack';
 import { eventually, simControl, startVmAction, vmActionInput } from '../support/vm-action.fixtures';
 import {
@@ -148,6 +154,42 @@ describe('desired state: an operator stop is not a crash, at a fast poll', () =>
     expect(await remediatedSince(stack, 112, since)).toBe(false);
     expect(await startsSince(stack, 112, since)).toHaveLength(1);
     await simControl(stack, 'PUT', '/config', { refreshMs: MODES.fresh });
+  });
+
+  it('a crash the operator stops for good while its remediation waits is not restarted', async () => {
+    const killSwitch = (engaged: boolean) =>
+      stack.client.workflow
+        .getHandle(guardianIdFor(stack.cluster))
+        .executeUpdate(setKillSwitchUpdate, { args: [{ engaged, by: 'operator' }] });
+    await simControl(stack, 'POST', '/reset', {});
+    await simControl(stack, 'PUT', '/config', { refreshMs: MODES.fresh });
+    await afterPolls(stack, 2);
+    // The remediation is held (here by the kill switch; in the demo, by a restart of the stack).
+    await killSwitch(true);
+    try {
+      const crashedAt = Date.now();
+      await simControl(stack, 'POST', '/faults', { kind: 'crash-guest', vmid: 100 });
+      const handle = await eventually(async () =>
+        (await remediatedSince(stack, 100, crashedAt))
+          ? stack.client.workflow.getHandle('remediate:vm-crashed:100')
+          : undefined,
+      );
+      await eventually(async () =>
+        (await handle.query(remediationProgressQuery)).phase === 'paused' ? true : undefined,
+      );
+      // Meanwhile the operator decides the guest stays off.
+      const stop = await startVmAction(
+        stack,
+        vmActionInput({ node: 'pve', vmid: 100, action: 'stop' }, { 'guest.stop': 'GREEN' }),
+      );
+      await expect(stop.result()).resolves.toMatchObject({ outcome: 'done', finalStatus: 'stopped' });
+      await killSwitch(false);
+      await expect(handle.result()).resolves.toMatchObject({ outcome: 'cleared', attempts: 0 });
+      await afterPolls(stack, WATCH_POLLS);
+      expect(await startsSince(stack, 100, crashedAt)).toEqual([]);
+    } finally {
+      await killSwitch(false);
+    }
   });
 
   it('without Sys.Audit the crashed-VM runbook asks instead of restarting', async () => {

@@ -226,11 +226,16 @@ export async function remediationWorkflow(input: RemediationInput): Promise<Reme
         ).tier;
       },
       async recheck() {
-        const { status } = await proxmox.readGuestStatus({ node: subject.node, vmid, kind: kind() });
-        return checkIncident(incident, {
-          nodes: [{ name: subject.node, status: 'online', mem: 0, maxmem: 0 }],
-          guests: [{ vmid, node: subject.node, status, template: facts?.template ?? false }],
-        });
+        const { status, desired } = await proxmox.readGuestStatus({ node: subject.node, vmid, kind: kind() });
+        // A stop the operator asked for after the crash was seen is theirs: restarting would undo it.
+        return checkIncident(
+          incident,
+          {
+            nodes: [{ name: subject.node, status: 'online', mem: 0, maxmem: 0 }],
+            guests: [{ vmid, node: subject.node, status, template: facts?.template ?? false }],
+          },
+          desired ? { desired: [desired] } : {},
+        );
       },
       async act(n) {
         phase = 'acting';

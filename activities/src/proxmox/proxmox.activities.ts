@@ -10,7 +10,7 @@ import {
   type GuestKind,
   type PowerAction,
 } from './identifiers';
-import { desiredAfterAction } from '@jarvis/policies';
+import { desiredAfterAction, type GuestDesiredState } from '@jarvis/policies';
 import { type DesiredStateStore } from './desired-state';
 import { type GuestStatus } from './normalize';
 import { isProxmoxError, ProxmoxError } from './proxmox.errors';
@@ -133,8 +133,11 @@ async function mapped<T>(fn: () => Promise<T>): Promise<T> {
 
 export interface ProxmoxActivityDeps {
   pve: ProxmoxClient;
-  /** Where every power action records the guest's desired state before its Proxmox call. */
-  desired: Pick<DesiredStateStore, 'record'>;
+  /**
+   * Where every power action records the guest's desired state before its Proxmox call, and
+   * (with `list`) where a guest's status read finds what the operator wants it to be.
+   */
+  desired: Pick<DesiredStateStore, 'record'> & Partial<Pick<DesiredStateStore, 'list'>>;
   /** Task and guest polling interval; the default 1000 ms matches the PVE web UI. */
   pollMs?: number;
   /** The first polls come sooner and back off to pollMs (see PollOptions.firstPollMs). */
@@ -383,17 +386,19 @@ export function createProxmoxActivities({
     node: string;
     vmid: number;
     kind: GuestKind;
-  }): Promise<{ status: GuestStatus }> {
+  }): Promise<{ status: GuestStatus; desired?: GuestDesiredState }> {
     return mapped(async () => {
-      const current = await pve.guestStatus(
-        assertNodeName(input.node),
-        assertVmid(input.vmid),
-        assertGuestKind(input.kind),
-        {
+      const [current, wishes] = await Promise.all([
+        pve.guestStatus(assertNodeName(input.node), assertVmid(input.vmid), assertGuestKind(input.kind), {
           signal: Context.current().cancellationSignal,
-        },
-      );
-      return { status: current.status };
+        }),
+        desired.list ? desired.list() : Promise.resolve([]),
+      ]);
+      const wish = wishes.find((w) => w.vmid === input.vmid);
+      return {
+        status: current.status,
+        ...(wish ? { desired: { vmid: wish.vmid, desired: wish.desired, setAt: Date.parse(wish.setAt) } } : {}),
+      };
     });
   }
 
