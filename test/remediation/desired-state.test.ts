@@ -1,6 +1,6 @@
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { DefaultLogger } from '@temporalio/worker';
-import { clusterDesiredStates, createProxmoxActivities } from '@jarvis/activities';
+import { ClusterTaskWatch, clusterDesiredStates, createProxmoxActivities } from '@jarvis/activities';
 import { DesiredStateRepository } from '@jarvis/db';
 import {
   decideUpdate,
@@ -190,6 +190,35 @@ describe('desired state: an operator stop is not a crash, at a fast poll', () =>
     } finally {
       await killSwitch(false);
     }
+  });
+
+  it("the runbook's re-check reads the task list before judging a stopped guest, not when it is next due", async () => {
+    await simControl(stack, 'POST', '/reset', {});
+    await simControl(stack, 'PUT', '/config', { refreshMs: MODES.fresh });
+    await simControl(stack, 'POST', '/faults', { kind: 'crash-guest', vmid: 110 });
+    await dataShows(stack, 110, 'stopped');
+    const store = clusterDesiredStates(new DesiredStateRepository(stack.pool), `recheck-${Date.now().toString(36)}`);
+    // The monitor's watch has just read the task list (it saw the crash: no task) and is not due for an hour.
+    const tasks = new ClusterTaskWatch({ pve: stack.pve, store, minIntervalMs: 3_600_000 });
+    await tasks.sync(true);
+    // Then someone in Proxmox's UI stops it for good (a task on a stopped VM: OK, nothing changes).
+    await simControl(stack, 'POST', '/actions', { vmid: 110, action: 'stop', user: 'root@pam' });
+    const acts = createProxmoxActivities({ pve: stack.pve, desired: store, tasks, pollMs: 50 });
+    const env = new MockActivityEnvironment(
+      { workflowExecution: { workflowId: 'remediate:vm-crashed:110', runId: 'r' } },
+      { logger: new DefaultLogger('ERROR') },
+    );
+    // Only the re-check's own read of the task list can show that stop.
+    await eventually(async () => {
+      type Read = typeof acts.readGuestStatus;
+      const r = await env.run<Parameters<Read>, Awaited<ReturnType<Read>>, Read>(acts.readGuestStatus, {
+        node: 'agent1',
+        vmid: 110,
+        kind: 'qemu',
+      });
+      return r.desired?.desired === 'stopped' ? r : undefined;
+    });
+    expect(tasks.reads).toBeGreaterThanOrEqual(2);
   });
 
   it('without Sys.Audit the crashed-VM runbook asks instead of restarting', async () => {

@@ -11,7 +11,7 @@ import {
   type PowerAction,
 } from './identifiers';
 import { desiredAfterAction, type GuestDesiredState } from '@jarvis/policies';
-import { type DesiredStateStore } from './desired-state';
+import { type ClusterTaskWatch, type DesiredStateStore } from './desired-state';
 import { type GuestStatus } from './normalize';
 import { isProxmoxError, ProxmoxError } from './proxmox.errors';
 import { type ProxmoxClient } from './proxmox.client';
@@ -138,6 +138,11 @@ export interface ProxmoxActivityDeps {
    * (with `list`) where a guest's status read finds what the operator wants it to be.
    */
   desired: Pick<DesiredStateStore, 'record'> & Partial<Pick<DesiredStateStore, 'list'>>;
+  /**
+   * The cluster's task list as a source of wishes: a guest status read that finds the guest
+   * stopped first records any stop made in Proxmox's own UI, so it is not judged a crash.
+   */
+  tasks?: Pick<ClusterTaskWatch, 'sync'>;
   /** Task and guest polling interval; the default 1000 ms matches the PVE web UI. */
   pollMs?: number;
   /** The first polls come sooner and back off to pollMs (see PollOptions.firstPollMs). */
@@ -150,6 +155,7 @@ export interface ProxmoxActivityDeps {
 export function createProxmoxActivities({
   pve,
   desired,
+  tasks,
   pollMs = 1000,
   firstPollMs = 50,
   defaultTaskTimeoutMs = 10 * 60_000,
@@ -388,12 +394,16 @@ export function createProxmoxActivities({
     kind: GuestKind;
   }): Promise<{ status: GuestStatus; desired?: GuestDesiredState }> {
     return mapped(async () => {
-      const [current, wishes] = await Promise.all([
-        pve.guestStatus(assertNodeName(input.node), assertVmid(input.vmid), assertGuestKind(input.kind), {
-          signal: Context.current().cancellationSignal,
-        }),
-        desired.list ? desired.list() : Promise.resolve([]),
-      ]);
+      const signal = Context.current().cancellationSignal;
+      const current = await pve.guestStatus(
+        assertNodeName(input.node),
+        assertVmid(input.vmid),
+        assertGuestKind(input.kind),
+        { signal },
+      );
+      // Stopped: was it someone's wish? Read the task list now rather than when it is next due.
+      if (current.status === 'stopped' && tasks) await tasks.sync(true, signal);
+      const wishes = desired.list ? await desired.list() : [];
       const wish = wishes.find((w) => w.vmid === input.vmid);
       return {
         status: current.status,

@@ -76,7 +76,7 @@ export function createJarvisActivities({
     onVisibility: (v) => new SettingsRepository(pool).set(taskVisibilitySetting(cluster), v, 'worker'),
   });
   return {
-    ...createProxmoxActivities({ pve, desired }),
+    ...createProxmoxActivities({ pve, desired, tasks }),
     ...createChatActivities({
       pve,
       chat,
