@@ -223,11 +223,19 @@ describe('GET /api/health', () => {
     for (const name of ['temporal', 'database', 'proxmox']) {
       expect(res.json.components[name]).toMatchObject({ status: 'ok', latencyMs: expect.any(Number) });
     }
+    expect(res.json.components['llm']).toMatchObject({ status: 'degraded' });
+    expect(res.json.components['tts']).toMatchObject({ status: 'degraded' });
+    // The reasons (addresses, capabilities, privileges) are for operators only.
+    for (const c of Object.values(res.json.components)) expect(c.detail).toBeUndefined();
+  });
+
+  it('with a token also says why', async () => {
+    const res = await api.call<HealthReport>('GET', '/api/health', { token });
+    expect(res.status).toBe(200);
     expect(res.json.components['llm']).toMatchObject({
       status: 'degraded',
       detail: expect.stringMatching(/^not configured/),
     });
-    expect(res.json.components['tts']).toMatchObject({ status: 'degraded' });
   });
 });
 

@@ -84,14 +84,16 @@ it('GET /api/guardrails and /api/health say why the crashed-VM runbook asks with
   });
   expect(held.json.runbooks.filter((r) => r.heldAt)).toHaveLength(1);
 
-  const health = await api.call<{ components: Record<string, { status: string; detail?: string }> }>(
-    'GET',
-    '/api/health',
-  );
+  type Health = { components: Record<string, { status: string; detail?: string }> };
+  const health = await get<Health>('/api/health');
   expect(health.json.components['proxmoxTasks']).toMatchObject({
     status: 'degraded',
     detail: expect.stringContaining('Sys.Audit'),
   });
+  // Without a token: the status, never the reason.
+  const open = await api.call<Health>('GET', '/api/health');
+  expect(open.json.components['proxmoxTasks']).toEqual({ status: 'degraded', latencyMs: expect.any(Number) });
+  expect(open.text).not.toContain('Sys.Audit');
 
   await settings.set(
     key,

@@ -19,15 +19,26 @@ export class HealthController {
   @Get()
   @ApiOperation({
     summary:
-      'Component health; 200 when ok or degraded, 503 when Temporal or the database is down. With a bearer token, also the workflows stuck on a failing task',
+      'Component health; 200 when ok or degraded, 503 when Temporal or the database is down. Without a token only the statuses; with a bearer token also the reasons and the workflows stuck on a failing task',
   })
   @ApiOkResponse({ type: HealthReportDto })
   @ApiServiceUnavailableResponse({ type: HealthReportDto })
   async check(@Req() req: HttpRequest, @Res({ passthrough: true }) res: HttpResponse): Promise<HealthReport> {
     // Public, so a bad or missing token is not an error here: it only leaves the details out.
     const token = /^Bearer (\S+)$/.exec(req.headers.authorization ?? '')?.[1];
-    const report = token && this.auth.verify(token) ? await this.health.detailed() : await this.health.check();
+    const report =
+      token && this.auth.verify(token) ? await this.health.detailed() : publicView(await this.health.check());
     res.status(report.status === 'down' ? 503 : 200);
     return report;
   }
+}
+
+/** The statuses only: reasons (addresses, privileges, errors) help an attacker and need a token. */
+function publicView(report: HealthReport): HealthReport {
+  return {
+    status: report.status,
+    components: Object.fromEntries(
+      Object.entries(report.components).map(([name, c]) => [name, { status: c.status, latencyMs: c.latencyMs }]),
+    ),
+  };
 }
