@@ -3,7 +3,9 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { join, resolve } from 'node:path';
+import { Client, Connection } from '@temporalio/client';
 import { createPool, ensureDatabase, migrate } from '@jarvis/db';
+import { forgetAttemptsUpdate, guardianIdFor } from '@jarvis/workflows/api';
 import { DEFAULT_SIM_TOKEN, generateSshKeyPair, type SimSshEndpoint } from '@jarvis/pve-sim';
 import { startDevServer, waitForPort, type RunningDevServer } from './temporal-dev-server';
 import { assertPortsFree } from './port-check';
@@ -229,6 +231,11 @@ async function main(): Promise<void> {
   run('worker', 'apps/worker/dist/main.js', env);
   run('api', 'apps/api/dist/main.js', env);
   await waitForPort(API_PORT, 60_000);
+  // In the background: the worker starts the guardian in its own time, and the banner need not wait.
+  if (usingSimulator)
+    forgetPreviousClusterAttempts(env).catch((err: unknown) =>
+      log(`the guardian's attempts could not be forgotten: ${(err as Error).message}`),
+    );
 
   const given = Boolean(process.env['JARVIS_PASSWORD']);
   console.log(`
@@ -250,3 +257,34 @@ main().catch((err: unknown) => {
   console.error(`[demo] ${(err as Error).message}`);
   void shutdown(1);
 });
+
+/**
+ * The simulated cluster starts afresh on every run while Temporal keeps the guardian: the attempts
+ * it counted (3 per incident per hour) were against guests that no longer exist, and would hold
+ * the first crashes of this run. Forget them, once the worker has the guardian running; say so.
+ */
+async function forgetPreviousClusterAttempts(env: NodeJS.ProcessEnv): Promise<void> {
+  const connection = await Connection.connect({ address: env['TEMPORAL_ADDRESS'] ?? `127.0.0.1:${TEMPORAL_PORT}` });
+  try {
+    const client = new Client({ connection, namespace: env['TEMPORAL_NAMESPACE'] ?? 'default' });
+    const guardian = client.workflow.getHandle(guardianIdFor(env['JARVIS_CLUSTER'] ?? 'default'));
+    for (let i = 0; i < 60; i++) {
+      try {
+        const { forgotten } = await guardian.executeUpdate(forgetAttemptsUpdate, {
+          args: [{ by: 'demo', reason: 'the simulated cluster started afresh' }],
+        });
+        if (forgotten > 0)
+          log(
+            `the simulated cluster started afresh: the guardian forgot ${forgotten} attempts counted against the last one`,
+          );
+        return;
+      } catch {
+        // Not started yet (the worker starts it), or an older guardian without the update: try again.
+        await new Promise((r) => setTimeout(r, 1000));
+      }
+    }
+    log('the guardian did not answer; attempts from the previous run still count toward its rate limit');
+  } finally {
+    await connection.close();
+  }
+}

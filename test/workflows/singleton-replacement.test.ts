@@ -15,6 +15,7 @@ import {
 import {
   GUARDIAN_WORKFLOW,
   guardianIdFor,
+  forgetAttemptsUpdate,
   guardianStateQuery,
   reportOutcomeUpdate,
   requestPermitUpdate,
@@ -176,6 +177,19 @@ describe('singletons left running by an older build', () => {
         okState = await ok.query(guardianStateQuery);
         const okHistory = await ok.fetchHistory();
         okEvents = okHistory.events ?? [];
+        // The demo's fresh cluster: the settled attempts are forgotten, the pending one stays, in the books too.
+        const forget = (by: string) =>
+          ok.executeUpdate(forgetAttemptsUpdate, {
+            args: [{ by, reason: 'the simulated cluster started afresh' }],
+          });
+        await expect(forget('demo')).resolves.toEqual({ forgotten: 1 });
+        const forgotten = await ok.query(guardianStateQuery);
+        expect(forgotten.attempts.map((a) => a.outcome)).toEqual(['pending']);
+        expect(guardianBooksFromHistory((await ok.fetchHistory()).events ?? []).ledger).toEqual({
+          attempts: forgotten.attempts,
+          inFlight: forgotten.inFlight,
+        });
+        await expect(forget('')).rejects.toThrow();
         // The guardian's replay fixture: a running guardian that allowed, answered again, settled and stopped.
         if (process.env['RECORD_HISTORIES'] === '1')
           writeFileSync(GUARDIAN_FIXTURE, JSON.stringify(JSON.parse(historyToJSON(okHistory)), null, 1));

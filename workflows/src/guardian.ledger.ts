@@ -54,3 +54,13 @@ export function ledgerReport(
   const inFlight = ledger.inFlight.filter((f) => f.incidentKey !== report.incidentKey);
   return { ledger: { attempts, inFlight }, freed: inFlight.length !== ledger.inFlight.length };
 }
+
+/**
+ * The books without the attempts that have played out: pending ones and the nodes held stay, as
+ * they belong to remediations still acting. Used when the cluster the attempts were counted
+ * against is gone (the demo's simulated cluster starts afresh on every run).
+ */
+export function ledgerForget(ledger: GuardianLedger): { readonly ledger: GuardianLedger; readonly forgotten: number } {
+  const attempts = ledger.attempts.filter((a) => a.outcome === 'pending');
+  return { ledger: { attempts, inFlight: ledger.inFlight }, forgotten: ledger.attempts.length - attempts.length };
+}

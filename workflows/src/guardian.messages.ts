@@ -106,6 +106,10 @@ export const setAutonomyUpdate = defineUpdate<
   Readonly<Record<IncidentClass, AutonomyLevel>>,
   [{ incidentClass: IncidentClass; level: AutonomyLevel; by: string }]
 >('setAutonomy');
+/** Forget the settled attempts (the rate limit and escalation count): the cluster they were counted against is gone. */
+export const forgetAttemptsUpdate = defineUpdate<{ forgotten: number }, [{ by: string; reason: string }]>(
+  'forgetAttempts',
+);
 export const guardianStateQuery = defineQuery<GuardianView>('guardianState');
 /** Sent by the guardian to a waiting remediation when what it waited for may have changed. */
 export const guardianWakeSignal = defineSignal<[{ reason: string }]>('guardianWake');

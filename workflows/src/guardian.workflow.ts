@@ -26,6 +26,7 @@ import {
   reportOutcomeUpdate,
   requestPermitUpdate,
   setAutonomyUpdate,
+  forgetAttemptsUpdate,
   setKillSwitchUpdate,
   type GuardianAttempt,
   type GuardianInFlight,
@@ -34,7 +35,7 @@ import {
   type PermitDecision,
   type PermitRequest,
 } from './guardian.messages';
-import { ledgerAllow, ledgerReport } from './guardian.ledger';
+import { ledgerAllow, ledgerForget, ledgerReport } from './guardian.ledger';
 
 const MAX_ANSWERS = 200;
 /** Longer than any runbook step takes (a node boot is minutes): past it, a silent holder is presumed gone. */
@@ -181,6 +182,25 @@ export async function guardianWorkflow(input: GuardianInput): Promise<void> {
         const a = args as Partial<typeof args> | undefined;
         if (typeof a?.engaged !== 'boolean' || typeof a.by !== 'string' || a.by === '') {
           throw ApplicationFailure.nonRetryable('engaged must be a boolean and by an operator', 'BAD_REQUEST');
+        }
+      },
+    },
+  );
+
+  setHandler(
+    forgetAttemptsUpdate,
+    () => {
+      handled++;
+      const { ledger, forgotten } = ledgerForget({ attempts, inFlight });
+      attempts = [...ledger.attempts];
+      wakeAll();
+      return { forgotten };
+    },
+    {
+      validator: (args: { by: string; reason: string }) => {
+        const a = args as Partial<typeof args> | undefined;
+        if (typeof a?.by !== 'string' || a.by === '' || typeof a.reason !== 'string' || a.reason === '') {
+          throw ApplicationFailure.nonRetryable('who forgets the attempts, and why, must be given', 'BAD_REQUEST');
         }
       },
     },

@@ -8,7 +8,9 @@ import {
   eventTimeMs,
   GUARDIAN_WORKFLOW,
   guardianIdFor,
+  forgetAttemptsUpdate,
   ledgerAllow,
+  ledgerForget,
   ledgerReport,
   MONITOR_WORKFLOW,
   monitorIdFor,
@@ -204,6 +206,8 @@ export function guardianBooksFromHistory(events: readonly HistoryEvent[], carry?
       ledger = ledgerReport(ledger, update.arg as OutcomeReport).ledger;
     } else if (update.name === setKillSwitchUpdate.name) {
       killSwitch = result as KillSwitchView;
+    } else if (update.name === forgetAttemptsUpdate.name) {
+      ledger = ledgerForget(ledger).ledger;
     }
   }
   return { ledger, answers: [...answers.entries()], ...(killSwitch ? { killSwitch } : {}) };
