@@ -275,7 +275,7 @@ async function forgetPreviousClusterAttempts(env: NodeJS.ProcessEnv): Promise<vo
         });
         if (forgotten > 0)
           log(
-            `the simulated cluster started afresh: the guardian forgot ${forgotten} attempts counted against the last one`,
+            `the simulated cluster started afresh: the guardian forgot ${forgotten} attempt${forgotten === 1 ? '' : 's'} counted against the last one`,
           );
         return;
       } catch {
