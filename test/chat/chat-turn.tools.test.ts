@@ -1,8 +1,5 @@
 import { NativeConnection, Worker } from '@temporalio/worker';
-import { WorkflowIdReusePolicy } from '@temporalio/client';
-import { DEFAULT_PROTECTED, defaultTierTable } from '@jarvis/policies';
 import { WORKFLOW_BUNDLE_PATH, createJarvisActivities } from '@jarvis/worker';
-import { CHAT_TURN_WORKFLOW, chatTurnWorkflowId, type ChatTurnInput, type ChatTurnResult } from '@jarvis/workflows/api';
 import { simControl } from '../support/vm-action.fixtures';
 import { llmSettings, newSession, script, startChatStack, startTurn, type ChatStack } from './chat.fixtures';
 
@@ -82,29 +79,8 @@ describe('chat turn tools', () => {
     it('is a failed tool the reply names, within seconds, and the turn completes', async () => {
       noModels();
       const sessionId = await newSession(c);
-      const text = 'status of vm 101';
-      const turn = await c.chat.addUserMessage(sessionId, text, (t) => chatTurnWorkflowId(sessionId, t));
-      const input: ChatTurnInput = {
-        sessionId,
-        turn,
-        text,
-        requestedBy: 'operator',
-        policy: { tiers: defaultTierTable(), protected: DEFAULT_PROTECTED },
-        twoPersonRule: true,
-        approvalTtlMs: 60_000,
-        escalateAfterMs: 30_000,
-        timing: { llmRetryInitialMs: 100, llmMaxAttempts: 2, heartbeatTimeoutMs: 3_000 },
-      };
       const started = Date.now();
-      const handle = await c.stack.client.workflow.start<(i: ChatTurnInput) => Promise<ChatTurnResult>>(
-        CHAT_TURN_WORKFLOW,
-        {
-          taskQueue,
-          workflowId: chatTurnWorkflowId(sessionId, turn),
-          args: [input],
-          workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
-        },
-      );
+      const handle = await startTurn(c, sessionId, 'status of vm 101', {}, {}, taskQueue);
       const result = await within(15_000, 'the broken tool turn', handle.result());
       expect(Date.now() - started).toBeLessThan(15_000);
       expect(result.toolRuns).toEqual([{ tool: 'guest.describe', tier: 'GREEN', outcome: 'failed' }]);

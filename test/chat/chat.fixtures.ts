@@ -68,6 +68,8 @@ export async function startTurn(
   text: string,
   over: Partial<ChatTurnInput> = {},
   tiers: Record<string, Tier> = {},
+  /** Another worker's task queue, e.g. one registered with a deliberately broken activity. */
+  taskQueue: string = c.stack.taskQueue,
 ) {
   const turn = await c.chat.addUserMessage(sessionId, text, (t) => chatTurnWorkflowId(sessionId, t));
   const input: ChatTurnInput = {
@@ -83,7 +85,7 @@ export async function startTurn(
     ...over,
   };
   return c.stack.client.workflow.start<(i: ChatTurnInput) => Promise<ChatTurnResult>>(CHAT_TURN_WORKFLOW, {
-    taskQueue: c.stack.taskQueue,
+    taskQueue,
     workflowId: chatTurnWorkflowId(sessionId, turn),
     args: [input],
     workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,

@@ -45,19 +45,28 @@ describe('a restart that fails verification', () => {
     await stack?.close();
   });
 
-  it('is rolled back to its snapshot after an approval, then escalated', async () => {
-    // 113 is stopped in the scenario: start it, let the monitor see it running, then make it flap.
-    const upid = await stack.pve.powerAction('agent', VMID, 'qemu', 'start');
-    expect(upid).toMatch(/^UPID:agent:/);
+  /**
+   * 113 running and seen running by the monitor (two more polls), so that a crash is a transition
+   * it can see. Returns the start's UPID when it had to start it.
+   */
+  const runningAndSeen = async (): Promise<string | undefined> => {
+    await simControl(stack, 'DELETE', '/faults');
+    const guest = (await stack.pve.clusterResources('vm')).guests.find((g) => g.vmid === VMID);
+    const upid = guest?.status === 'running' ? undefined : await stack.pve.powerAction('agent', VMID, 'qemu', 'start');
     await eventually(async () =>
       (await stack.pve.clusterResources('vm')).guests.find((g) => g.vmid === VMID)?.status === 'running'
         ? true
         : undefined,
     );
-    // The monitor must have seen it running (a crash is a transition): two more polls.
     const monitor = stack.client.workflow.getHandle(monitorIdFor(stack.cluster));
     const polls = (await monitor.query(monitorStatusQuery)).polls;
     await eventually(async () => ((await monitor.query(monitorStatusQuery)).polls >= polls + 2 ? true : undefined));
+    return upid;
+  };
+
+  it('is rolled back to its snapshot after an approval, then escalated', async () => {
+    // 113 is stopped in the scenario: start it, let the monitor see it running, then make it flap.
+    expect(await runningAndSeen()).toMatch(/^UPID:agent:/);
     const since = Date.now();
     await simControl(stack, 'POST', '/faults', { kind: 'flapping-guest', vmid: VMID });
 
@@ -154,21 +163,6 @@ describe('a restart that fails verification', () => {
         (a) => a.action === action && a.state === 'pending' && a.id !== not && Date.parse(a.requestedAt) >= since - 50,
       );
     }, 30_000);
-  /** 113 running and seen running by the monitor, so that a crash is a transition it can see. */
-  const runningAndSeen = async (): Promise<void> => {
-    await simControl(stack, 'DELETE', '/faults');
-    const guest = (await stack.pve.clusterResources('vm')).guests.find((g) => g.vmid === VMID);
-    if (guest?.status !== 'running') await stack.pve.powerAction('agent', VMID, 'qemu', 'start');
-    await eventually(async () =>
-      (await stack.pve.clusterResources('vm')).guests.find((g) => g.vmid === VMID)?.status === 'running'
-        ? true
-        : undefined,
-    );
-    const monitor = stack.client.workflow.getHandle(monitorIdFor(stack.cluster));
-    const polls = (await monitor.query(monitorStatusQuery)).polls;
-    await eventually(async () => ((await monitor.query(monitorStatusQuery)).polls >= polls + 2 ? true : undefined));
-  };
-
   it('at L2, a decision for the restart approval cannot decide the rollback, nor the next run of the same incident', async () => {
     await stack.client.workflow
       .getHandle(guardianIdFor(stack.cluster))
