@@ -5,3 +5,4 @@ export * from './notify';
 export * from './llm';
 export * from './chat';
 export * from './ssh';
+export * from './policy';

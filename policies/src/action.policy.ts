@@ -68,11 +68,16 @@ export function evaluateAction(request: ActionRequest, facts: TargetFacts, polic
   if (!valid.ok) return decide('BLACK', 'invalid-args', `invalid arguments: ${valid.errors.join('; ')}`);
   const args = request.args as Record<string, unknown>;
 
-  if (tool.effect !== 'read') {
+  const protectedHit = (): PolicyDecision | undefined => {
     for (const target of targetsOf(tool, args)) {
       const hit = findProtected(policy.protected, target);
       if (hit) return decide('BLACK', 'protected-resource', `${hit.resource} is protected: ${hit.reason}`);
     }
+    return undefined;
+  };
+  if (tool.effect !== 'read') {
+    const hit = protectedHit();
+    if (hit) return hit;
   }
 
   const configured = Object.prototype.hasOwnProperty.call(policy.tiers, tool.name)
@@ -85,6 +90,11 @@ export function evaluateAction(request: ActionRequest, facts: TargetFacts, polic
   if (command !== undefined) {
     const ssh = evaluateSshCommand(command, policy.ssh);
     if (ssh.kind === 'deny') return decide('BLACK', 'ssh-allowlist', ssh.reason);
+    // A command of a changing shape (a restart) is a change to its node, whatever the tool's effect.
+    if (ssh.tier !== 'GREEN') {
+      const hit = protectedHit();
+      if (hit) return hit;
+    }
     if (maxTier(ssh.tier, configured) !== configured) return decide(ssh.tier, 'ssh-yellow-shape', ssh.reason);
   }
 

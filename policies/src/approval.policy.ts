@@ -55,11 +55,14 @@ export type RefusalCode =
   | 'TYPED_NAME_REQUIRED'
   | 'APPROVAL_MISMATCH'
   | 'FINGERPRINT_REQUIRED'
-  | 'MALFORMED_DECISION';
+  | 'MALFORMED_DECISION'
+  /** Not signed by Jarvis's API, signed by another key, stale, or a signature already used. */
+  | 'NOT_VOUCHED';
 
 /** Refusals that mean "you may not decide this" (HTTP 403) rather than "this is no longer decidable" (409). */
 export const FORBIDDEN_REFUSALS: readonly RefusalCode[] = Object.freeze([
   'NOT_AN_OPERATOR',
+  'NOT_VOUCHED',
   'SAME_OPERATOR',
   'TYPED_NAME_REQUIRED',
 ] as const);

@@ -18,3 +18,5 @@ export * from './intent-parser';
 export * from './prompt-data';
 export * from './chat-tools.policy';
 export * from './chat-prompts';
+export * from './vouch';
+export * from './policy-document';

@@ -8,6 +8,7 @@ import { killProcess, startWorkerProcess } from '../support/worker-process';
 import { eventually, ledger, powerCalls, simControl } from '../support/vm-action.fixtures';
 import { INJECTION_CORPUS } from './injection-corpus';
 import { anthropicBodies, newSession, script, startChatStack, startTurn, type ChatStack } from './chat.fixtures';
+import { signedDecision } from '../support/vouch';
 
 describe('chat guards: budget, injection, a killed worker, the socket', () => {
   it('enforces the budget cap before the call: Claude is never asked, the local model answers with a notice', async () => {
@@ -79,13 +80,13 @@ describe('chat guards: budget, injection, a killed worker, the socket', () => {
       expect(powerCalls(await ledger(c.stack), 100, 'stop')).toHaveLength(0);
       await c.stack.client.workflow.getHandle(handle.workflowId).executeUpdate(decideUpdate, {
         args: [
-          {
+          signedDecision(c.stack, {
             approvalId: pending.id,
             fingerprint: pending.fingerprint,
             by: 'operator',
             byIsOperator: true,
             verdict: 'reject',
-          },
+          }),
         ],
       });
       const result = await handle.result();

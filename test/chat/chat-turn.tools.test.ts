@@ -55,7 +55,12 @@ describe('chat turn tools', () => {
 
     beforeAll(async () => {
       connection = await NativeConnection.connect({ address: c.stack.temporalAddress });
-      const activities = createJarvisActivities({ pve: c.stack.pve, pool: c.stack.pool, llm: llmSettings(c.llm) });
+      const activities = createJarvisActivities({
+        pve: c.stack.pve,
+        pool: c.stack.pool,
+        policy: c.stack.policy,
+        llm: llmSettings(c.llm),
+      });
       worker = await Worker.create({
         connection,
         namespace: c.stack.namespace,

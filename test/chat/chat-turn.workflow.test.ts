@@ -11,6 +11,7 @@ import {
   startTurn,
   type ChatStack,
 } from './chat.fixtures';
+import { signedDecision } from '../support/vouch';
 
 /** Chat turns on the real Temporal dev server, the simulator and the fake LLM servers (real SDK and client). */
 describe('chatTurnWorkflow', () => {
@@ -37,14 +38,14 @@ describe('chatTurnWorkflow', () => {
   const decide = (approval: ApprovalView, verdict: 'approve' | 'reject', extra: Record<string, unknown> = {}) =>
     c.stack.client.workflow.getHandle(approval.workflowId).executeUpdate(decideUpdate, {
       args: [
-        {
+        signedDecision(c.stack, {
           approvalId: approval.id,
           fingerprint: approval.fingerprint,
           by: 'operator',
           byIsOperator: true,
           verdict,
           ...extra,
-        },
+        }),
       ],
     });
 

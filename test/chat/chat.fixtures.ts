@@ -7,6 +7,7 @@ import { startLlmSim, type RunningLlmSim, type ScriptStep } from '@jarvis/llm-si
 import { DEFAULT_PROTECTED, defaultTierTable, type Tier } from '@jarvis/policies';
 import { CHAT_TURN_WORKFLOW, chatTurnWorkflowId, type ChatTurnInput, type ChatTurnResult } from '@jarvis/workflows/api';
 import { startStack, type TestStack } from '../support/stack';
+import { requesterVoucher, storePolicy } from '../support/vouch';
 
 export const TEST_KEY = 'test-key-not-a-real-one';
 
@@ -84,10 +85,24 @@ export async function startTurn(
     timing: { llmRetryInitialMs: 100, llmMaxAttempts: 2, heartbeatTimeoutMs: 3_000 },
     ...over,
   };
+  // As the API does: the policy into Jarvis's store, the requester (and a said passkey) vouched for.
+  const workflowId = chatTurnWorkflowId(sessionId, turn);
+  const { policy, twoPersonRule, overridePasskeySha256, saidPasskeySha256, ...rest } = input;
+  await storePolicy(c.stack, {
+    ...(policy ? { tiers: policy.tiers } : {}),
+    ...(twoPersonRule !== undefined ? { twoPersonRule } : {}),
+  });
+  const said = overridePasskeySha256 !== undefined && saidPasskeySha256 === overridePasskeySha256;
+  const vouched: ChatTurnInput = {
+    ...rest,
+    requesterVoucher:
+      input.requesterVoucher ?? requesterVoucher(c.stack, workflowId, { kind: 'operator', id: input.requestedBy }),
+    ...(said ? { overrideGrant: c.stack.signer.sign('override-grant', { workflowId, by: input.requestedBy }) } : {}),
+  };
   return c.stack.client.workflow.start<(i: ChatTurnInput) => Promise<ChatTurnResult>>(CHAT_TURN_WORKFLOW, {
     taskQueue,
-    workflowId: chatTurnWorkflowId(sessionId, turn),
-    args: [input],
+    workflowId,
+    args: [vouched],
     workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
   });
 }

@@ -2,13 +2,7 @@ import { MockActivityEnvironment } from '@temporalio/testing';
 import { DefaultLogger } from '@temporalio/worker';
 import { ClusterTaskWatch, clusterDesiredStates, createProxmoxActivities } from '@jarvis/activities';
 import { DesiredStateRepository } from '@jarvis/db';
-import {
-  decideUpdate,
-  guardianIdFor,
-  progressQuery,
-  remediationProgressQuery,
-  setKillSwitchUpdate,
-} from '@jarvis/workflows/api';
+import { decideUpdate, guardianIdFor, progressQuery, remediationProgressQuery } from '@jarvis/workflows/api';
 import { startStack, type TestStack } from '../support/stack';
 import { eventually, simControl, startVmAction, vmActionInput } from '../support/vm-action.fixtures';
 import {
@@ -21,6 +15,7 @@ import {
   startsSince,
   terminateStack,
 } from '../support/remediation.fixtures';
+import { setKillSwitch, signedDecision } from '../support/vouch';
 
 /**
  * A stop the operator asked for is never "remediated" (issue 10, defect 1). Every power action
@@ -157,10 +152,7 @@ describe('desired state: an operator stop is not a crash, at a fast poll', () =>
   });
 
   it('a crash the operator stops for good while its remediation waits is not restarted', async () => {
-    const killSwitch = (engaged: boolean) =>
-      stack.client.workflow
-        .getHandle(guardianIdFor(stack.cluster))
-        .executeUpdate(setKillSwitchUpdate, { args: [{ engaged, by: 'operator' }] });
+    const killSwitch = (engaged: boolean) => setKillSwitch(stack, engaged);
     await simControl(stack, 'POST', '/reset', {});
     await simControl(stack, 'PUT', '/config', { refreshMs: MODES.fresh });
     await afterPolls(stack, 2);
@@ -269,13 +261,13 @@ describe('desired state at the demo timings (2 s poll, 10 s cluster refresh)', (
     const approval = await eventually(async () => (await stop.query(progressQuery)).approval);
     await stop.executeUpdate(decideUpdate, {
       args: [
-        {
+        signedDecision(stack, {
           approvalId: approval.id,
           by: 'operator',
           byIsOperator: true,
           verdict: 'approve',
           fingerprint: approval.fingerprint,
-        },
+        }),
       ],
     });
     await expect(stop.result()).resolves.toMatchObject({ outcome: 'done', finalStatus: 'stopped' });

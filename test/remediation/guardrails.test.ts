@@ -1,4 +1,5 @@
-import { guardianIdFor, setKillSwitchUpdate } from '@jarvis/workflows/api';
+import { guardianIdFor } from '@jarvis/workflows/api';
+import { setKillSwitch } from '../support/vouch';
 import { startStack, type TestStack } from '../support/stack';
 import { startSmtpSink, type SmtpSink } from '../support/smtp-sink';
 import { eventually, ledger, powerCalls, simControl } from '../support/vm-action.fixtures';
@@ -16,10 +17,7 @@ describe('remediation guardrails', () => {
   let stack: TestStack;
   let sink: SmtpSink;
   const starts = async (vmid: number): Promise<number> => powerCalls(await ledger(stack), vmid, 'start').length;
-  const setKillSwitch = (engaged: boolean) =>
-    stack.client.workflow
-      .getHandle(guardianIdFor(stack.cluster))
-      .executeUpdate(setKillSwitchUpdate, { args: [{ engaged, by: 'operator' }] });
+  const killSwitch = (engaged: boolean) => setKillSwitch(stack, engaged);
 
   beforeAll(async () => {
     sink = await startSmtpSink();
@@ -36,7 +34,7 @@ describe('remediation guardrails', () => {
     await sink?.close();
   });
   afterEach(async () => {
-    await setKillSwitch(false);
+    await killSwitch(false);
     await simControl(stack, 'DELETE', '/faults');
   });
 
@@ -57,7 +55,7 @@ describe('remediation guardrails', () => {
 
   it('the kill switch holds a new incident, and on release the remediation re-checks and acts', async () => {
     const since = Date.now();
-    await setKillSwitch(true);
+    await killSwitch(true);
     await simControl(stack, 'POST', '/faults', { kind: 'crash-guest', vmid: 108 });
     const id = 'remediate:vm-crashed:108';
     await eventually(async () => {
@@ -66,7 +64,7 @@ describe('remediation guardrails', () => {
     await new Promise((r) => setTimeout(r, 1_500)); // longer than a recheck: still nothing may happen
     expect(await starts(108)).toBe(0);
 
-    await setKillSwitch(false);
+    await killSwitch(false);
     const result = await remediationResult(stack, id, since, 30_000);
     expect(result).toMatchObject({ outcome: 'resolved', attempts: 1 });
     expect(await starts(108)).toBe(1);
@@ -79,7 +77,7 @@ describe('remediation guardrails', () => {
     const id = 'remediate:vm-crashed:112';
     // The first restart is issued; engage while its stability window runs.
     await eventually(async () => ((await starts(112)) > before ? true : undefined), 15_000, 20);
-    await setKillSwitch(true);
+    await killSwitch(true);
     await eventually(async () => {
       return (await phaseOf(stack, id, since)) === 'paused' ? true : undefined;
     }, 15_000);
@@ -90,7 +88,7 @@ describe('remediation guardrails', () => {
 
     // The guest stops flapping while paused: on release the next attempt starts it and it stays up.
     await simControl(stack, 'DELETE', '/faults');
-    await setKillSwitch(false);
+    await killSwitch(false);
     const result = await remediationResult(stack, id, since, 30_000);
     expect(result).toMatchObject({ outcome: 'resolved', attempts: 2 });
     expect(await starts(112)).toBe(held + 1);

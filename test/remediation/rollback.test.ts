@@ -2,13 +2,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { WorkflowUpdateFailedError } from '@temporalio/client';
 import { ApprovalsRepository, ArchiveRepository, type ApprovalView } from '@jarvis/db';
-import {
-  decideUpdate,
-  guardianIdFor,
-  monitorIdFor,
-  monitorStatusQuery,
-  setAutonomyUpdate,
-} from '@jarvis/workflows/api';
+import { decideUpdate, guardianIdFor, monitorIdFor, monitorStatusQuery } from '@jarvis/workflows/api';
 import { startStack, type TestStack } from '../support/stack';
 import { eventually, ledger, powerCalls, simControl } from '../support/vm-action.fixtures';
 import {
@@ -19,6 +13,7 @@ import {
   stepsOf,
   terminateStack,
 } from '../support/remediation.fixtures';
+import { setAutonomy, signedDecision } from '../support/vouch';
 
 const FIXTURES = join(__dirname, '..', 'fixtures', 'histories');
 
@@ -92,14 +87,14 @@ describe('a restart that fails verification', () => {
 
     await stack.client.workflow.getHandle(workflowId).executeUpdate(decideUpdate, {
       args: [
-        {
+        signedDecision(stack, {
           approvalId: approval.id,
           fingerprint: approval.fingerprint,
           by: 'operator',
           byIsOperator: true,
           verdict: 'approve',
           typedName: approval.resourceName,
-        },
+        }),
       ],
     });
 
@@ -139,14 +134,14 @@ describe('a restart that fails verification', () => {
       .getHandle(approval.workflowId)
       .executeUpdate(decideUpdate, {
         args: [
-          {
+          signedDecision(stack, {
             approvalId: approval.id,
             fingerprint: approval.fingerprint,
             by: 'operator',
             byIsOperator: true,
             verdict: 'approve',
             ...extra,
-          },
+          }),
         ],
       })
       .then(
@@ -164,9 +159,7 @@ describe('a restart that fails verification', () => {
       );
     }, 30_000);
   it('at L2, a decision for the restart approval cannot decide the rollback, nor the next run of the same incident', async () => {
-    await stack.client.workflow
-      .getHandle(guardianIdFor(stack.cluster))
-      .executeUpdate(setAutonomyUpdate, { args: [{ incidentClass: 'vm-crashed', level: 'L2', by: 'test' }] });
+    await setAutonomy(stack, 'vm-crashed', 'L2');
     await runningAndSeen();
 
     // Run 1: the restart asks (L2), then its failed verification asks for the RED rollback.

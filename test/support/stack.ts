@@ -3,7 +3,8 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { DefaultLogger, makeTelemetryFilterString, NativeConnection, Runtime } from '@temporalio/worker';
-import { KnownHosts, ProxmoxClient, SshPool, type SshRunner } from '@jarvis/activities';
+import { KnownHosts, type PolicySource, ProxmoxClient, SshPool, type SshRunner } from '@jarvis/activities';
+import { type DecisionSigner } from '@jarvis/api';
 import { createPool } from '@jarvis/db';
 import {
   generateSshKeyPair,
@@ -15,6 +16,7 @@ import {
 import { createJarvisWorker, type AutonomyOptions, type JarvisWorker } from '@jarvis/worker';
 import { type LlmSettings, type NotifyDeps } from '@jarvis/activities';
 import { type Pool } from 'pg';
+import { createTrust } from './vouch';
 
 export const ROOT = join(__dirname, '..', '..');
 export const OPERATOR = { username: 'operator', password: 'operator-Secret-1' };
@@ -35,6 +37,13 @@ export interface TestStack {
   readonly cluster: string;
   /** With `ssh: true`: Jarvis's SSH pool to the simulator's per-node SSH servers, handed to the worker. */
   readonly ssh?: SshRunner;
+  /**
+   * The API's signing key for this stack (also JARVIS_SIGNING_KEY in `env`): tests sign decisions
+   * and requests with it as the API does. Its public half is in this stack's policy store.
+   */
+  readonly signer: DecisionSigner;
+  /** This stack's cluster policy in Jarvis's versioned store (what workflows load). */
+  readonly policy: PolicySource;
   startWorker(): Promise<void>;
   stopWorker(): Promise<void>;
   /** The worker as its own OS process (`apps/worker/dist/main.js`), for crash tests. */
@@ -87,6 +96,7 @@ export async function startStack(
   const connection = await Connection.connect({ address: temporalAddress });
   const client = new Client({ connection, namespace });
   const pve = new ProxmoxClient({ baseUrl: sim.url, token: sim.token, fingerprint: sim.fingerprint });
+  const { signer, policy, signingKey } = await createTrust(pool, cluster);
   let ssh: SshPool | undefined;
   if (opts.ssh) {
     const key = generateSshKeyPair();
@@ -112,6 +122,7 @@ export async function startStack(
     JARVIS_PASSWORD: OPERATOR.password,
     JARVIS_USERS: JSON.stringify([SECOND]),
     JWT_SECRET: randomBytes(32).toString('hex'),
+    JARVIS_SIGNING_KEY: signingKey,
     APPROVAL_TTL_MS: '60000',
     APPROVAL_ESCALATE_MS: '30000',
     // Other suites stop and crash guests on purpose: nothing watches unless a test asks for it.
@@ -136,6 +147,8 @@ export async function startStack(
     pve,
     env,
     cluster,
+    signer,
+    policy,
     ...(ssh ? { ssh } : {}),
     async startWorker() {
       if (worker) return;
@@ -147,6 +160,7 @@ export async function startStack(
         taskQueue,
         pve,
         pool,
+        cluster,
         archiverPollMs: 200,
         ...(opts.autonomy ? { autonomy: { start: true, ...opts.autonomy } } : {}),
         ...(opts.notify ? { notify: opts.notify } : {}),

@@ -5,6 +5,7 @@ import { type LedgerEntry } from '@jarvis/pve-sim';
 import { DEFAULT_PROTECTED, defaultTierTable, type PowerAction, type Tier } from '@jarvis/policies';
 import { VM_ACTION_WORKFLOW, type VmActionInput, type VmActionResult } from '@jarvis/workflows/api';
 import { type TestStack } from './stack';
+import { requesterVoucher, storePolicy } from './vouch';
 
 export async function simControl<T = unknown>(
   stack: TestStack,
@@ -48,12 +49,26 @@ export function vmActionInput(
   };
 }
 
+/**
+ * Starts a VM action as the API does: the tier table and approval rule the input names are put
+ * in Jarvis's policy store first (the workflow reads them there, never from its input), and the
+ * requester is vouched for with the stack's key.
+ */
 export async function startVmAction(stack: TestStack, input: VmActionInput) {
   const workflowId = `vm-action:${input.node}:${input.vmid}:${input.action}:${randomBytes(6).toString('hex')}`;
+  const { policy, twoPersonRule, ...rest } = input;
+  await storePolicy(stack, {
+    ...(policy ? { tiers: policy.tiers } : {}),
+    ...(twoPersonRule !== undefined ? { twoPersonRule } : {}),
+  });
+  const vouched: VmActionInput = {
+    ...rest,
+    requesterVoucher: input.requesterVoucher ?? requesterVoucher(stack, workflowId, input.requestedBy),
+  };
   return stack.client.workflow.start<(i: VmActionInput) => Promise<VmActionResult>>(VM_ACTION_WORKFLOW, {
     taskQueue: stack.taskQueue,
     workflowId,
-    args: [input],
+    args: [vouched],
     workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
   });
 }

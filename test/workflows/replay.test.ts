@@ -7,6 +7,7 @@ import { WORKFLOW_BUNDLE_PATH } from '@jarvis/worker';
 import { approvalIdFor, decideUpdate } from '@jarvis/workflows/api';
 import { startStack, type TestStack } from '../support/stack';
 import { eventually, simControl, startVmAction, vmActionInput } from '../support/vm-action.fixtures';
+import { signedDecision } from '../support/vouch';
 
 const FIXTURES = join(__dirname, '..', 'fixtures', 'histories');
 const bundle = { workflowBundle: { codePath: WORKFLOW_BUNDLE_PATH } };
@@ -47,13 +48,13 @@ describe('replay of archived histories', () => {
     });
     await handle.executeUpdate(decideUpdate, {
       args: [
-        {
+        signedDecision(stack, {
           approvalId: pending.id,
           fingerprint: pending.fingerprint,
           by: 'second',
           byIsOperator: true,
           verdict: 'approve',
-        },
+        }),
       ],
     });
     await handle.result();

@@ -1,3 +1,4 @@
+import { PolicySource, createPolicyActivities } from '@jarvis/activities';
 import { randomBytes } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -19,6 +20,7 @@ import {
   guardianStateQuery,
   reportOutcomeUpdate,
   requestPermitUpdate,
+  reloadPolicyUpdate,
   setKillSwitchUpdate,
   type GuardianView,
   MONITOR_WORKFLOW,
@@ -116,10 +118,16 @@ describe('singletons left running by an older build', () => {
     // A compatible guardian of another cluster, started and run by today's bundle.
     const okQueue = `${stack.taskQueue}-ok`;
     const okId = guardianIdFor(`${stack.cluster}-ok`);
+    // Today's guardian loads its kill switch and autonomy from the policy store of its cluster.
+    const okPolicy = new PolicySource(stack.pool, `${stack.cluster}-ok`, {
+      protected: o.protectedResources,
+      twoPersonRule: o.twoPersonRule,
+    });
     const todayWorker = await Worker.create({
       connection,
       taskQueue: okQueue,
       workflowBundle: { codePath: WORKFLOW_BUNDLE_PATH },
+      activities: createPolicyActivities({ source: okPolicy }),
       maxCachedWorkflows: 10,
     });
     const guardianId = guardianIdFor(stack.cluster);
@@ -173,7 +181,13 @@ describe('singletons left running by an older build', () => {
           updateId: 'report-1',
           args: [{ attemptId: first.attemptId!, incidentKey: 'remediate:vm-crashed:101', outcome: 'failed' }],
         });
-        await ok.executeUpdate(setKillSwitchUpdate, { args: [{ engaged: true, by: 'tester2' }] });
+        // As the API does it: the kill switch into the store, and the guardian told to re-read it.
+        await okPolicy.update((doc) => ({ ...doc, killSwitch: { engaged: true, by: 'tester2' } }), 'tester2', 'test');
+        await ok.executeUpdate(reloadPolicyUpdate, { args: [{ reason: 'kill switch engaged' }] });
+        // An update that carries the setting itself is refused: the store is the only source.
+        await expect(
+          ok.executeUpdate(setKillSwitchUpdate, { args: [{ engaged: false, by: 'mallory' }] }),
+        ).rejects.toThrow(/policy store/);
         okState = await ok.query(guardianStateQuery);
         const okHistory = await ok.fetchHistory();
         okEvents = okHistory.events ?? [];

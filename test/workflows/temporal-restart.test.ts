@@ -12,6 +12,7 @@ import { approvalIdFor, decideUpdate, VM_ACTION_WORKFLOW, type VmActionResult } 
 import { type Pool } from 'pg';
 import { installRuntime } from '../support/stack';
 import { eventually, vmActionInput } from '../support/vm-action.fixtures';
+import { createTrust, requesterVoucher, signedDecision, storePolicy } from '../support/vouch';
 
 /**
  * Temporal itself restarts (its own server here, with a state file, as the demo runs it) while an
@@ -58,11 +59,14 @@ describe('a Temporal server restart while an action waits for approval', () => {
     clientConnection = await Connection.connect({ address });
     const client = new Client({ connection: clientConnection });
     const taskQueue = `restart-${port}`;
+    const trust = await createTrust(pool, taskQueue);
+    await storePolicy(trust, { twoPersonRule: true });
     worker = await createJarvisWorker({
       connection: nativeConnection,
       client,
       namespace: 'default',
       taskQueue,
+      cluster: taskQueue,
       pve,
       pool,
     });
@@ -72,7 +76,12 @@ describe('a Temporal server restart while an action waits for approval', () => {
     const started = await client.workflow.start(VM_ACTION_WORKFLOW, {
       taskQueue,
       workflowId,
-      args: [vmActionInput({ node: 'pve', vmid: 100, action: 'stop' })],
+      args: [
+        {
+          ...vmActionInput({ node: 'pve', vmid: 100, action: 'stop' }),
+          requesterVoucher: requesterVoucher(trust, workflowId, { kind: 'operator', id: 'operator' }),
+        },
+      ],
     });
     const approvals = new ApprovalsRepository(pool);
     const pending = await eventually(async () => {
@@ -90,13 +99,13 @@ describe('a Temporal server restart while an action waits for approval', () => {
       () =>
         handle.executeUpdate(decideUpdate, {
           args: [
-            {
+            signedDecision(trust, {
               approvalId: pending.id,
               fingerprint: pending.fingerprint,
               by: 'second',
               byIsOperator: true,
               verdict: 'approve',
-            },
+            }),
           ],
         }),
       30_000,

@@ -1,6 +1,13 @@
 import { WorkflowUpdateFailedError } from '@temporalio/client';
 import { ApprovalsRepository, ArchiveRepository, AuditRepository, type ApprovalView } from '@jarvis/db';
-import { decideUpdate, progressQuery, timelineFromHistory, approvalIdFor } from '@jarvis/workflows/api';
+import {
+  decideUpdate,
+  progressQuery,
+  timelineFromHistory,
+  approvalIdFor,
+  type DecisionArgs,
+} from '@jarvis/workflows/api';
+import { signedDecision } from '../support/vouch';
 import { startStack, type TestStack } from '../support/stack';
 import {
   eventually,
@@ -41,7 +48,26 @@ describe('vmActionWorkflow on a real Temporal dev server', () => {
     extra: Record<string, unknown> = {},
   ) =>
     stack.client.workflow.getHandle(approval.workflowId).executeUpdate(decideUpdate, {
-      args: [{ approvalId: approval.id, fingerprint: approval.fingerprint, by, byIsOperator: true, verdict, ...extra }],
+      // Signed as the API signs, over what is sent; an `extra` that names a voucher sends that one.
+      args: [
+        'voucher' in extra
+          ? ({
+              approvalId: approval.id,
+              fingerprint: approval.fingerprint,
+              by,
+              byIsOperator: true,
+              verdict,
+              ...extra,
+            } as DecisionArgs)
+          : signedDecision(stack, {
+              approvalId: approval.id,
+              fingerprint: approval.fingerprint,
+              by,
+              byIsOperator: true,
+              verdict,
+              ...extra,
+            }),
+      ],
     });
 
   const refusalType = async (p: Promise<unknown>): Promise<string | undefined> => {
@@ -126,7 +152,8 @@ describe('vmActionWorkflow on a real Temporal dev server', () => {
         }),
       ),
     ).toBe('FINGERPRINT_MISMATCH');
-    expect(await refusalType(decide(pending, 'mallory', 'approve', { byIsOperator: false }))).toBe('NOT_AN_OPERATOR');
+    // Whoever reaches Temporal without the API's signature is no operator, whatever it claims.
+    expect(await refusalType(decide(pending, 'mallory', 'approve', { voucher: undefined }))).toBe('NOT_VOUCHED');
     // A decision must carry the fingerprint shown, and name this very approval.
     expect(await refusalType(decide(pending, 'second', 'approve', { fingerprint: undefined }))).toBe(
       'FINGERPRINT_REQUIRED',

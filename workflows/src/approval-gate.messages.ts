@@ -1,5 +1,5 @@
 import { defineUpdate } from '@temporalio/workflow';
-import { type ApprovalStatus, type DecisionAttempt, type Verdict } from '@jarvis/policies';
+import { type ApprovalStatus, type DecisionAttempt, type Verdict, type Voucher } from '@jarvis/policies';
 
 /**
  * An operator's decision on one approval. The approval ID and the fingerprint shown to the
@@ -8,6 +8,12 @@ import { type ApprovalStatus, type DecisionAttempt, type Verdict } from '@jarvis
 export interface DecisionArgs extends DecisionAttempt {
   readonly approvalId: string;
   readonly fingerprint: string;
+  /**
+   * The API's Ed25519 signature over the approval ID, verdict, operator, fingerprint and typed
+   * name (`decisionFields`), with its time and nonce. Required by every run that loads its policy
+   * from Jarvis's store: `byIsOperator` is then ignored, and the signature is what vouches.
+   */
+  readonly voucher?: Voucher;
 }
 
 export interface ApprovalSnapshot {

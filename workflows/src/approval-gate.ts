@@ -10,8 +10,10 @@ import {
 import type * as activities from '@jarvis/activities';
 import {
   blastRadius,
+  decisionFields,
   evaluateDecision,
   fingerprintAction,
+  verifyVouch,
   type ApprovalRequestState,
   type DecisionAttempt,
   type RecordedDecision,
@@ -77,6 +79,14 @@ export interface ApprovalRequest {
   readonly flushOnExpiry?: boolean;
 }
 
+/** Whose signature makes a decision an operator's. */
+export interface GateTrust {
+  /** False only when replaying a history recorded before signed decisions: it took them unsigned. */
+  readonly signed: boolean;
+  /** The API's public key (base64url), from the policy this run loaded. */
+  readonly publicKey?: string;
+}
+
 export interface ApprovalOutcome {
   readonly id: string;
   readonly status: 'approved' | 'rejected' | 'expired';
@@ -99,8 +109,10 @@ export interface ApprovalGate {
  * expiry. A decision names the approval it is for; a decision for any earlier or other request
  * is refused.
  */
-export function createApprovalGate(recorder: GateRecorder, description: string): ApprovalGate {
+export function createApprovalGate(recorder: GateRecorder, description: string, trust: GateTrust): ApprovalGate {
   const { workflowId, runId } = workflowInfo();
+  /** Nonces of the signed decisions this run accepted: the same signed decision twice is a replay. */
+  const usedNonces = new Set<string>();
   let seq = 0;
   let current: ApprovalRequestState | undefined;
   let request: ApprovalRequest | undefined;
@@ -145,6 +157,18 @@ export function createApprovalGate(recorder: GateRecorder, description: string):
     });
   };
 
+  /**
+   * A signed run takes a decision only with the API's signature over what was decided: whoever
+   * else reaches Temporal cannot decide, and cannot replay a decision. Checked on the decision as
+   * sent (the handler below then judges it against the request it was validated for).
+   */
+  const vouched = (d: DecisionArgs): DecisionArgs => {
+    if (!trust.signed) return d;
+    const check = verifyVouch(trust.publicKey, 'decision', decisionFields(d), d.voucher, Date.now(), usedNonces);
+    if (!check.ok) throw ApplicationFailure.nonRetryable(check.reason, 'NOT_VOUCHED');
+    return { ...d, byIsOperator: true };
+  };
+
   const judge = (d: DecisionAttempt) => {
     if (!current) {
       throw ApplicationFailure.nonRetryable('nothing here is waiting for a decision', 'NOT_PENDING');
@@ -162,8 +186,10 @@ export function createApprovalGate(recorder: GateRecorder, description: string):
       // request it was validated against: the ID is not compared again, since it is built from the
       // run's identity, which a replay (of a fixture, of an archive) may give differently.
       const legacy = current && typeof d.fingerprint !== 'string' && !patched(GATE_PATCH);
+      const signed = vouched(d);
+      if (trust.signed && d.voucher) usedNonces.add(d.voucher.nonce);
       const outcome = judge({
-        ...d,
+        ...signed,
         ...(current ? { approvalId: current.id } : {}),
         ...(legacy ? { fingerprint: current!.fingerprint } : {}),
       });
@@ -190,7 +216,7 @@ export function createApprovalGate(recorder: GateRecorder, description: string):
     },
     {
       // The validator runs before the update enters the history: a refused decision leaves no trace.
-      validator: (d: DecisionArgs) => void judge(d),
+      validator: (d: DecisionArgs) => void judge(vouched(d)),
       description,
     },
   );

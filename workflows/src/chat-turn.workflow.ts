@@ -19,7 +19,9 @@ import {
   localSystemPrompt,
   needsTools,
   parseIntent,
+  requesterFields,
   routeTurn,
+  verifyVouch,
   type LlmProvider,
   type ParsedIntent,
   type ToolCall,
@@ -34,6 +36,7 @@ import {
 } from './chat-turn.messages';
 import { createApprovalGate } from './approval-gate';
 import { dispatchTool } from './tool-dispatch';
+import { loadRunPolicy } from './policy-loader';
 
 type Acts = activities.ProxmoxActivities &
   activities.DbActivities &
@@ -91,9 +94,26 @@ export async function chatTurnWorkflow(input: ChatTurnInput): Promise<ChatTurnRe
   const toolRuns: { tool: string; tier: string; outcome: string }[] = [];
   const stages: Record<string, number> = {};
   const requester = { kind: 'chat' as const, id: input.requestedBy };
-  // The passkey counts once: one action, this turn only. Compared as hashes, never in clear.
-  let overrideAvailable =
-    input.overridePasskeySha256 !== undefined && input.saidPasskeySha256 === input.overridePasskeySha256;
+  // Jarvis's policy, from its store: whatever policy the input carries is never read.
+  const run = await loadRunPolicy(input);
+  const startedAtMs = workflowInfo().startTime.getTime();
+  const key = run.decisionKey?.publicKey;
+  // A turn nobody at the API vouched for may talk, but runs no tool.
+  const vouch = run.fromStore
+    ? verifyVouch(
+        key,
+        'requester',
+        requesterFields({ workflowId, kind: 'operator', id: input.requestedBy }),
+        input.requesterVoucher,
+        startedAtMs,
+      )
+    : ({ ok: true, nonce: '' } as const);
+  // The passkey counts once: one action, this turn only. A new turn takes it only as the API's
+  // signed grant; a turn recorded before compared hashes, and replays so.
+  let overrideAvailable = run.fromStore
+    ? vouch.ok &&
+      verifyVouch(key, 'override-grant', { workflowId, by: input.requestedBy }, input.overrideGrant, startedAtMs).ok
+    : input.overridePasskeySha256 !== undefined && input.saidPasskeySha256 === input.overridePasskeySha256;
 
   const unwritten: Step[] = [];
   const step = (
@@ -120,13 +140,21 @@ export async function chatTurnWorkflow(input: ChatTurnInput): Promise<ChatTurnRe
   };
 
   // The same gate and `decide` update as the dashboard's: one judge (evaluateDecision), in the validator and the handler.
-  const gate = createApprovalGate({ step, flush }, 'Approve or reject the action this chat turn waits for.');
+  const gate = createApprovalGate({ step, flush }, 'Approve or reject the action this chat turn waits for.', {
+    signed: run.fromStore,
+    ...(key ? { publicKey: key } : {}),
+  });
   setHandler(chatProgressQuery, () => {
     const pendingApprovalId = gate.pendingId();
     return { phase, ...(provider ? { provider } : {}), ...(pendingApprovalId ? { pendingApprovalId } : {}) };
   });
 
   stage('received', Date.now(), `${input.requestedBy} said: ${input.text.slice(0, 200)}`);
+  if (run.fromStore) step('policy', `Policy version ${run.version}`, { detail: { policyVersion: run.version } });
+  if (!vouch.ok)
+    step('unvouched', `This turn did not come through Jarvis's API: no tool will run (${vouch.reason})`, {
+      detail: { code: vouch.code },
+    });
   const ctx = await local.loadChatContext({ sessionId: input.sessionId, turn: input.turn });
   const parsed = parseIntent(input.text, ctx.parser);
   const budget = await local.llmBudget();
@@ -162,6 +190,13 @@ export async function chatTurnWorkflow(input: ChatTurnInput): Promise<ChatTurnRe
   async function runTool(call: ToolCall): Promise<{ ok: boolean; text: string }> {
     phase = 'tools';
     stage('tools', Date.now(), 'Tools');
+    if (!vouch.ok) {
+      step('blocked', `Blocked ${call.tool}: the turn was not started through Jarvis's API`, {
+        detail: { tier: 'BLACK', ruleId: 'unvouched-requester' },
+      });
+      toolRuns.push({ tool: call.tool, tier: 'BLACK', outcome: 'blocked' });
+      return { ok: false, text: 'REFUSED (BLACK): this request did not come through Jarvis. Nothing was done.' };
+    }
     const tool = findTool(call.tool);
     const args = typeof call.args === 'object' && call.args !== null ? call.args : {};
     const target = {
@@ -192,7 +227,7 @@ export async function chatTurnWorkflow(input: ChatTurnInput): Promise<ChatTurnRe
     const decision = evaluateToolCall(
       { tool: call.tool, args: callArgs },
       { ...(facts ? { haManaged: facts.haManaged } : {}) },
-      input.policy,
+      run.policy,
       { overrideActive: overrideAvailable },
     );
     step('tool', `${call.tool} ${JSON.stringify(target)}: ${decision.tier}`, {
@@ -302,7 +337,7 @@ export async function chatTurnWorkflow(input: ChatTurnInput): Promise<ChatTurnRe
       args,
       ttlMs: input.approvalTtlMs,
       escalateAfterMs: input.escalateAfterMs,
-      twoPersonRule: overridden ? false : input.twoPersonRule,
+      twoPersonRule: overridden ? false : run.twoPersonRule,
       resourceName,
       listing: {
         action,
@@ -330,7 +365,7 @@ export async function chatTurnWorkflow(input: ChatTurnInput): Promise<ChatTurnRe
           fingerprint,
           expiresAt,
           needs:
-            tier === 'RED' && !overridden ? (input.twoPersonRule ? 'two operators' : 'the name typed') : 'one operator',
+            tier === 'RED' && !overridden ? (run.twoPersonRule ? 'two operators' : 'the name typed') : 'one operator',
         }),
       flushOnExpiry: true,
     });
@@ -344,7 +379,7 @@ export async function chatTurnWorkflow(input: ChatTurnInput): Promise<ChatTurnRe
       events: ctx.events,
       ...(window.summary ? { earlier: window.summary } : {}),
     });
-    const toolDefs = anthropicTools(input.policy.tiers);
+    const toolDefs = anthropicTools(run.policy.tiers);
     const messages: TurnMessage[] = [...history, { role: 'user', text: input.text }];
     const texts: string[] = [];
     while (iterations < maxIterations) {

@@ -45,11 +45,12 @@ export interface GuardianCarry {
 
 export interface GuardianInput {
   readonly cluster: string;
-  /** The persisted kill switch (Postgres) the guardian starts from. */
+  /** The persisted kill switch, read only when replaying a run recorded before the policy store (a new run loads it). */
   readonly killSwitch: KillSwitchView;
   /** The operator's autonomy levels; missing classes keep the runbook's default. */
   readonly autonomy?: Partial<Record<IncidentClass, AutonomyLevel>>;
   readonly limits?: Partial<GuardrailLimits>;
+  /** Read only when replaying a run recorded before the policy store; a new run loads it from the store. */
   readonly protected: ProtectedResources;
   /** Messages handled before continuing as new (default 500). */
   readonly continueAsNewAfter?: number;
@@ -106,6 +107,12 @@ export const setAutonomyUpdate = defineUpdate<
   Readonly<Record<IncidentClass, AutonomyLevel>>,
   [{ incidentClass: IncidentClass; level: AutonomyLevel; by: string }]
 >('setAutonomy');
+/**
+ * Re-read the kill switch, autonomy levels and protected resources from Jarvis's policy store.
+ * It carries no settings of its own, so whoever sends it can only make the guardian read what
+ * Jarvis stored. Returns the guardian's view afterwards.
+ */
+export const reloadPolicyUpdate = defineUpdate<GuardianView, [{ reason: string }]>('reloadPolicy');
 /** Forget the settled attempts (the rate limit and escalation count): the cluster they were counted against is gone. */
 export const forgetAttemptsUpdate = defineUpdate<{ forgotten: number }, [{ by: string; reason: string }]>(
   'forgetAttempts',

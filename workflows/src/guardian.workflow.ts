@@ -27,6 +27,7 @@ import {
   requestPermitUpdate,
   setAutonomyUpdate,
   forgetAttemptsUpdate,
+  reloadPolicyUpdate,
   setKillSwitchUpdate,
   type GuardianAttempt,
   type GuardianInFlight,
@@ -36,6 +37,7 @@ import {
   type PermitRequest,
 } from './guardian.messages';
 import { ledgerAllow, ledgerForget, ledgerReport } from './guardian.ledger';
+import { loadRunPolicy, reloadPolicy } from './policy-loader';
 
 const MAX_ANSWERS = 200;
 /** Longer than any runbook step takes (a node boot is minutes): past it, a silent holder is presumed gone. */
@@ -51,11 +53,16 @@ const IN_FLIGHT_TTL_MS = 30 * 60_000;
 export async function guardianWorkflow(input: GuardianInput): Promise<void> {
   const limits: GuardrailLimits = { ...DEFAULT_GUARDRAIL_LIMITS, ...input.limits };
   const carry = input.carry;
-  let killSwitch: KillSwitchView = carry?.killSwitch ?? input.killSwitch;
-  const autonomy = { ...defaultAutonomy(), ...input.autonomy, ...carry?.autonomy } as Record<
-    IncidentClass,
-    AutonomyLevel
-  >;
+  // The kill switch, autonomy levels and protected resources come from Jarvis's policy store, at
+  // every start (continue-as-new included) and on `reloadPolicy`; never from whoever started this
+  // run. A run recorded before the store replays with what its input carried.
+  const run = await loadRunPolicy({});
+  let killSwitch: KillSwitchView = run.fromStore ? run.killSwitch : (carry?.killSwitch ?? input.killSwitch);
+  let protectedResources = run.fromStore ? run.policy.protected : input.protected;
+  const autonomy = {
+    ...defaultAutonomy(),
+    ...(run.fromStore ? run.autonomy : { ...input.autonomy, ...carry?.autonomy }),
+  } as Record<IncidentClass, AutonomyLevel>;
   let attempts: GuardianAttempt[] = [...(carry?.attempts ?? [])];
   let inFlight: GuardianInFlight[] = [...(carry?.inFlight ?? [])];
   const waiters = new Set<string>(carry?.waiters ?? []);
@@ -82,7 +89,7 @@ export async function guardianWorkflow(input: GuardianInput): Promise<void> {
     }
   };
 
-  setHandler(guardianStateQuery, () => ({
+  const view = () => ({
     cluster: input.cluster,
     killSwitch,
     autonomy: { ...autonomy },
@@ -90,7 +97,45 @@ export async function guardianWorkflow(input: GuardianInput): Promise<void> {
     inFlight: [...inFlight],
     attempts: [...attempts],
     waiting: [...waiters],
-  }));
+  });
+  setHandler(guardianStateQuery, view);
+
+  /** Refuses the updates that carried settings, for a run that reads them from the store. */
+  const fromStoreOnly = (what: string): void => {
+    if (run.fromStore) {
+      throw ApplicationFailure.nonRetryable(
+        `this guardian reads ${what} from Jarvis's policy store: change it through Jarvis's API`,
+        'USE_POLICY_STORE',
+      );
+    }
+  };
+
+  setHandler(
+    reloadPolicyUpdate,
+    async () => {
+      handled++;
+      const next = await reloadPolicy();
+      const released = killSwitch.engaged && !next.killSwitch.engaged;
+      killSwitch = next.killSwitch;
+      protectedResources = next.policy.protected;
+      let changed = false;
+      for (const cls of INCIDENT_CLASSES) {
+        const level = next.autonomy[cls] ?? DEFAULT_RUNBOOKS[cls].autonomy;
+        if (autonomy[cls] !== level) changed = true;
+        autonomy[cls] = level;
+      }
+      if (released || changed) wakeAll();
+      return view();
+    },
+    {
+      validator: (args: { reason: string }) => {
+        if (typeof (args as Partial<typeof args> | undefined)?.reason !== 'string') {
+          throw ApplicationFailure.nonRetryable('say why the policy is reloaded', 'BAD_REQUEST');
+        }
+      },
+      description: "Re-read the kill switch, autonomy and protected resources from Jarvis's policy store.",
+    },
+  );
 
   setHandler(
     requestPermitUpdate,
@@ -110,7 +155,7 @@ export async function guardianWorkflow(input: GuardianInput): Promise<void> {
         attempts,
         inFlight: inFlight.map(({ incidentKey, node }) => ({ incidentKey, node })),
         tier: req.tier,
-        protectedResources: input.protected,
+        protectedResources,
         limits,
       });
       const approved = decision.kind === 'ask' && req.approvedBy !== undefined;
@@ -179,6 +224,7 @@ export async function guardianWorkflow(input: GuardianInput): Promise<void> {
     },
     {
       validator: (args: { engaged: boolean; by: string }) => {
+        fromStoreOnly('the kill switch');
         const a = args as Partial<typeof args> | undefined;
         if (typeof a?.engaged !== 'boolean' || typeof a.by !== 'string' || a.by === '') {
           throw ApplicationFailure.nonRetryable('engaged must be a boolean and by an operator', 'BAD_REQUEST');
@@ -216,6 +262,7 @@ export async function guardianWorkflow(input: GuardianInput): Promise<void> {
     },
     {
       validator: (args: { incidentClass: IncidentClass; level: AutonomyLevel }) => {
+        fromStoreOnly('autonomy levels');
         const a = args as Partial<typeof args> | undefined;
         if (!isIncidentClass(a?.incidentClass) || !isAutonomyLevel(a?.level)) {
           throw ApplicationFailure.nonRetryable('unknown incident class or autonomy level', 'BAD_REQUEST');

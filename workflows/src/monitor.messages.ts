@@ -59,8 +59,10 @@ export interface MonitorInput {
   /** How long before the previous observation an operator's stop still explains a guest stopping. Default 60 s. */
   readonly explainSlackMs?: number;
   readonly remediation: RemediationSettings;
-  readonly policy: PolicyData;
-  readonly twoPersonRule: boolean;
+  /** @deprecated Ignored by the remediations it starts (they load Jarvis's policy); kept for recorded histories. */
+  readonly policy?: PolicyData;
+  /** @deprecated As `policy`. */
+  readonly twoPersonRule?: boolean;
   /** Polls before continuing as new (default 200). */
   readonly continueAsNewEvery?: number;
   readonly carry?: MonitorCarry;

@@ -149,8 +149,8 @@ export async function monitorWorkflow(input: MonitorInput): Promise<never> {
         incident,
         detectedAt: new Date(Date.now()).toISOString(),
         settings: input.remediation,
-        policy: input.policy,
-        twoPersonRule: input.twoPersonRule,
+        ...(input.policy ? { policy: input.policy } : {}),
+        ...(input.twoPersonRule !== undefined ? { twoPersonRule: input.twoPersonRule } : {}),
       },
     });
     if (isNew) {

@@ -1,5 +1,6 @@
 import { defineQuery } from '@temporalio/workflow';
-import { type Incident, type PolicyData } from '@jarvis/policies';
+import { type Incident } from '@jarvis/policies';
+import { type LegacyPolicyInput } from './policy-loader';
 
 export const REMEDIATION_WORKFLOW = 'remediationWorkflow';
 
@@ -35,16 +36,14 @@ export const DEFAULT_REMEDIATION_SETTINGS: RemediationSettings = Object.freeze({
   escalateAfterMs: 5 * 60_000,
 });
 
-export interface RemediationInput {
+/** Policy fields (`policy`, `twoPersonRule`) are ignored: the runbook loads Jarvis's policy from its store. */
+export interface RemediationInput extends LegacyPolicyInput {
   readonly cluster: string;
   readonly guardianId: string;
   readonly incident: Incident;
   /** When the monitor saw it (ISO). */
   readonly detectedAt: string;
   readonly settings: RemediationSettings;
-  /** The policy snapshot the runbook's action is judged by, recorded for audit and replay. */
-  readonly policy: PolicyData;
-  readonly twoPersonRule: boolean;
 }
 
 export type RemediationOutcome =

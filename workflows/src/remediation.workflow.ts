@@ -10,6 +10,7 @@ import {
 } from '@temporalio/workflow';
 import type * as activities from '@jarvis/activities';
 import { checkIncident, evaluateAction, type ClusterSnapshot, type IncidentCheck, type Tier } from '@jarvis/policies';
+import { loadRunPolicy } from './policy-loader';
 import { createApprovalGate } from './approval-gate';
 import { type GuardianActivities } from './guardian.activities';
 import { guardianWakeSignal, type PermitDecision } from './guardian.messages';
@@ -155,7 +156,12 @@ export async function remediationWorkflow(input: RemediationInput): Promise<Reme
     if (unwritten.length === 0 && !archive) return;
     await local.recordSteps({ steps: unwritten.splice(0), ...(archive ? { archive } : {}) });
   };
-  const gate = createApprovalGate({ step, flush }, 'Approve or reject this remediation as an operator.');
+  // Jarvis's policy, from its store: whatever policy the input carries is never read.
+  const run = await loadRunPolicy(input);
+  const gate = createApprovalGate({ step, flush }, 'Approve or reject this remediation as an operator.', {
+    signed: run.fromStore,
+    ...(run.decisionKey ? { publicKey: run.decisionKey.publicKey } : {}),
+  });
   const publish = (state: 'open' | 'resolved' | 'escalated', outcome?: RemediationOutcome): Promise<void> =>
     local.upsertIncident({
       id: incidentId,
@@ -222,7 +228,7 @@ export async function remediationWorkflow(input: RemediationInput): Promise<Reme
         return evaluateAction(
           { tool: 'guest.start', args: { node: subject.node, vmid, kind: facts.kind } },
           { haManaged: facts.haManaged },
-          input.policy,
+          run.policy,
         ).tier;
       },
       async recheck() {
@@ -335,7 +341,7 @@ export async function remediationWorkflow(input: RemediationInput): Promise<Reme
     // Before this patch the tiers were literals here; histories recorded then replay without the checks.
     const tiersFromCatalog = patched(TOOL_TIERS_FROM_CATALOG);
     if (tiersFromCatalog) {
-      const tier = evaluateAction({ tool: 'guest.snapshot', args: { node, vmid, name } }, {}, input.policy).tier;
+      const tier = evaluateAction({ tool: 'guest.snapshot', args: { node, vmid, name } }, {}, run.policy).tier;
       if (tier !== 'GREEN' && tier !== 'YELLOW')
         return { ok: false, detail: `no restart without its snapshot: guest.snapshot is ${tier} in the tier table` };
     }
@@ -355,7 +361,7 @@ export async function remediationWorkflow(input: RemediationInput): Promise<Reme
     }
     step('snapshot', `Snapshot ${name} taken`, { detail: { upid: taken.data?.['upid'], snapshot: name } });
     const rollbackTier = tiersFromCatalog
-      ? evaluateAction({ tool: 'guest.rollback', args: { node, vmid, snapshot: name } }, {}, input.policy).tier
+      ? evaluateAction({ tool: 'guest.rollback', args: { node, vmid, snapshot: name } }, {}, run.policy).tier
       : 'RED';
     // A rollback the tier table forbids is not offered; the snapshot stays for the operator.
     if (rollbackTier === 'BLACK') return { ok: true, detail: `snapshot ${name}` };
@@ -389,7 +395,7 @@ export async function remediationWorkflow(input: RemediationInput): Promise<Reme
       actionName: 'wake',
       resourceName: node,
       args: { node },
-      tier: () => Promise.resolve(evaluateAction({ tool: 'node.wake', args: { node } }, {}, input.policy).tier),
+      tier: () => Promise.resolve(evaluateAction({ tool: 'node.wake', args: { node } }, {}, run.policy).tier),
       async recheck() {
         const { online } = await proxmox.waitNodeOnline({ node, timeoutMs: 0 });
         return online ? 'cleared' : 'holds';
@@ -426,7 +432,7 @@ export async function remediationWorkflow(input: RemediationInput): Promise<Reme
       resourceName: service,
       args: { node, service },
       tier() {
-        const decision = evaluateAction({ tool: 'service.restart', args: { node, service } }, {}, input.policy);
+        const decision = evaluateAction({ tool: 'service.restart', args: { node, service } }, {}, run.policy);
         // A restart the SSH allowlist refuses can never run: say why before the guardrails stop it.
         if (decision.ruleId === 'ssh-allowlist')
           step('refused', `Restarting ${service} on ${node} can never run: ${decision.reason}`, {
@@ -641,7 +647,7 @@ export async function remediationWorkflow(input: RemediationInput): Promise<Reme
       args: rb.args,
       ttlMs: settings.approvalTtlMs,
       escalateAfterMs: settings.escalateAfterMs,
-      twoPersonRule: input.twoPersonRule,
+      twoPersonRule: run.twoPersonRule,
       resourceName: rb.resourceName,
       listing: {
         action: rb.actionName,

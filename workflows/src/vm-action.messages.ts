@@ -1,18 +1,22 @@
 import { defineQuery } from '@temporalio/workflow';
-import { type GuestKind, type PolicyData, type PowerAction, type Requester, type Tier } from '@jarvis/policies';
+import { type GuestKind, type PowerAction, type Requester, type Tier, type Voucher } from '@jarvis/policies';
 import { type ApprovalSnapshot } from './approval-gate.messages';
+import { type LegacyPolicyInput } from './policy-loader';
 
 export const VM_ACTION_WORKFLOW = 'vmActionWorkflow';
 
-export interface VmActionInput {
+/**
+ * Policy fields (`policy`, `twoPersonRule`) are ignored: the run loads Jarvis's policy from its
+ * store, and records the version it judged by. They stay in the type for histories recorded before.
+ */
+export interface VmActionInput extends LegacyPolicyInput {
   readonly node: string;
   readonly vmid: number;
   readonly action: PowerAction;
   readonly requestedBy: Requester;
+  /** The API's signature over `requesterFields` (this workflow ID and the requester): who asked is one the API vouched for. */
+  readonly requesterVoucher?: Voucher;
   readonly reason?: string;
-  /** The policy snapshot this request is judged by, recorded in the history for audit and replay. */
-  readonly policy: PolicyData;
-  readonly twoPersonRule: boolean;
   readonly approvalTtlMs: number;
   readonly escalateAfterMs: number;
   /** Overrides for tests and benchmarks; production uses the defaults. */

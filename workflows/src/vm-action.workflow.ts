@@ -4,10 +4,12 @@ import {
   proxyActivities,
   proxyLocalActivities,
   setHandler,
+  workflowInfo,
 } from '@temporalio/workflow';
 import type * as activities from '@jarvis/activities';
-import { evaluateAction, type Tier } from '@jarvis/policies';
+import { evaluateAction, requesterFields, verifyVouch, type Tier } from '@jarvis/policies';
 import { createApprovalGate } from './approval-gate';
+import { loadRunPolicy } from './policy-loader';
 import {
   EXPECTED_STATUS,
   progressQuery,
@@ -60,7 +62,12 @@ export async function vmActionWorkflow(input: VmActionInput): Promise<VmActionRe
     await local.recordSteps({ steps: unwritten.splice(0), ...(archive ? { archive } : {}) });
   };
 
-  const gate = createApprovalGate({ step, flush }, 'Approve or reject this action as an operator.');
+  // Jarvis's policy, from its store: whatever policy the input carries is never read.
+  const run = await loadRunPolicy(input);
+  const gate = createApprovalGate({ step, flush }, 'Approve or reject this action as an operator.', {
+    signed: run.fromStore,
+    ...(run.decisionKey ? { publicKey: run.decisionKey.publicKey } : {}),
+  });
 
   setHandler(progressQuery, () => ({
     phase,
@@ -87,8 +94,32 @@ export async function vmActionWorkflow(input: VmActionInput): Promise<VmActionRe
 
   step('requested', `${input.requestedBy.id} asked to ${input.action} guest ${input.vmid} on ${input.node}`, {
     by: input.requestedBy.id,
-    detail: { requester: input.requestedBy, ...(input.reason ? { reason: input.reason } : {}) },
+    detail: {
+      requester: input.requestedBy,
+      ...(input.reason ? { reason: input.reason } : {}),
+      ...(run.fromStore ? { policyVersion: run.version } : {}),
+    },
   });
+
+  // Who asked must be one the API vouched for, for this very workflow; judged at the run's start
+  // time, so a request queued while the worker was down is not refused as stale.
+  if (run.fromStore) {
+    const { workflowId, startTime } = workflowInfo();
+    const vouch = verifyVouch(
+      run.decisionKey?.publicKey,
+      'requester',
+      requesterFields({ workflowId, ...input.requestedBy }),
+      input.requesterVoucher,
+      startTime.getTime(),
+    );
+    if (!vouch.ok) {
+      tier = 'BLACK';
+      step('blocked', `Blocked: the request did not come through Jarvis's API (${vouch.reason})`, {
+        detail: { tier, ruleId: 'unvouched-requester', code: vouch.code },
+      });
+      return finish({ outcome: 'blocked', tier, reason: `unvouched request: ${vouch.reason}` });
+    }
+  }
 
   // Facts first: an HA-managed guest raises the tier, and a guest that is not there cannot be acted on.
   let facts: Awaited<ReturnType<Acts['describeGuest']>>;
@@ -104,10 +135,15 @@ export async function vmActionWorkflow(input: VmActionInput): Promise<VmActionRe
   }
 
   const args = { node: input.node, vmid: input.vmid, kind: facts.kind };
-  const decision = evaluateAction({ tool, args }, { haManaged: facts.haManaged }, input.policy);
+  const decision = evaluateAction({ tool, args }, { haManaged: facts.haManaged }, run.policy);
   tier = decision.tier;
   step('tier', `Policy: ${decision.tier}`, {
-    detail: { tier: decision.tier, ruleId: decision.ruleId, reason: decision.reason },
+    detail: {
+      tier: decision.tier,
+      ruleId: decision.ruleId,
+      reason: decision.reason,
+      ...(run.fromStore ? { policyVersion: run.version } : {}),
+    },
   });
 
   if (decision.kind === 'deny') {
@@ -125,7 +161,7 @@ export async function vmActionWorkflow(input: VmActionInput): Promise<VmActionRe
       args,
       ttlMs: input.approvalTtlMs,
       escalateAfterMs: input.escalateAfterMs,
-      twoPersonRule: input.twoPersonRule,
+      twoPersonRule: run.twoPersonRule,
       resourceName: facts.name,
       listing: {
         action: input.action,
@@ -157,6 +193,11 @@ export async function vmActionWorkflow(input: VmActionInput): Promise<VmActionRe
     const type = failureType(err);
     if (!type) throw err;
     const message = (err as { cause?: Error }).cause?.message ?? (err as Error).message;
+    if (type === 'PROTECTED_TARGET') {
+      // The last line of defence refused at the Proxmox call: nothing was sent.
+      step('blocked', `Blocked at the Proxmox call: ${message}`, { detail: { tier: 'BLACK', code: type } });
+      return finish({ outcome: 'blocked', tier: 'BLACK', reason: message });
+    }
     step('failed', `Proxmox refused: ${message}`, { detail: { code: type, ...(upid ? { upid } : {}) } });
     return finish({ outcome: 'failed', tier: decision.tier, reason: `${type}: ${message}`, ...(upid ? { upid } : {}) });
   }

@@ -42,6 +42,8 @@ export interface ChatActivityDeps {
   readonly ssh?: SshRunner;
   /** How long the prompt's cluster summary is reused (default 30 s). */
   readonly summaryTtlMs?: number;
+  /** The last line of defence before a change (see ProxmoxActivityDeps.guard). */
+  readonly guard?: ProxmoxActivityDeps['guard'];
 }
 
 const pct = (a: number, b: number): string => (b > 0 ? `${Math.round((a / b) * 100)}%` : '?');
@@ -68,12 +70,13 @@ export function createChatActivities({
   desired,
   ssh,
   summaryTtlMs = 30_000,
+  guard,
 }: ChatActivityDeps) {
   // The prompt's summary is cached ~30 s so building a prompt costs milliseconds; tools read fresh.
   const promptSnapshot = new ClusterSnapshot({ client: pve, ttlMs: summaryTtlMs });
   const signal = (): AbortSignal => Context.current().cancellationSignal;
   // describeGuest and wakeNode as the VM action and the runbooks use them: one implementation.
-  const proxmox = createProxmoxActivities({ pve, desired });
+  const proxmox = createProxmoxActivities({ pve, desired, ...(guard ? { guard } : {}) });
 
   async function loadChatContext(input: { sessionId: string; turn: number }): Promise<ChatContext> {
     const [messages, state, recent] = await Promise.all([
@@ -246,6 +249,7 @@ export function createChatActivities({
     const decision = evaluateSshCommand(input.command);
     if (decision.kind === 'deny') return { ok: false, lines: [`refused: ${decision.reason}`] };
     if (!ssh) return { ok: false, lines: ['SSH is not configured: Jarvis has no SSH access to the nodes.'] };
+    if (input.allowYellow === true) await guard?.assertAllowed('ssh.run', { node: input.node, command: input.command });
     const result = await ssh
       .exec(input.node, input.command, {
         signal: signal(),

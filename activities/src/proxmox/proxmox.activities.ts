@@ -17,6 +17,7 @@ import { isProxmoxError, ProxmoxError } from './proxmox.errors';
 import { type ProxmoxClient } from './proxmox.client';
 import { type PveTaskListEntry } from './task-records';
 import { confirmGuestState, waitForTask as pollTask, type TaskOutcome } from './task-waiter';
+import { type ChangeGuard } from '../policy/change-guard';
 
 /**
  * Temporal activities over an injected ProxmoxClient. Arguments are single objects and results
@@ -143,6 +144,11 @@ export interface ProxmoxActivityDeps {
    * stopped first records any stop made in Proxmox's own UI, so it is not judged a crash.
    */
   tasks?: Pick<ClusterTaskWatch, 'sync'>;
+  /**
+   * The last line of defence: every change is judged against Jarvis's own policy right before it
+   * is sent, and a protected target is refused. The worker always passes it.
+   */
+  guard?: Pick<ChangeGuard, 'assertAllowed'>;
   /** Task and guest polling interval; the default 1000 ms matches the PVE web UI. */
   pollMs?: number;
   /** The first polls come sooner and back off to pollMs (see PollOptions.firstPollMs). */
@@ -156,6 +162,7 @@ export function createProxmoxActivities({
   pve,
   desired,
   tasks,
+  guard,
   pollMs = 1000,
   firstPollMs = 50,
   defaultTaskTimeoutMs = 10 * 60_000,
@@ -209,6 +216,7 @@ export function createProxmoxActivities({
         action: assertPowerAction(input.action),
         notBeforeMs: input.notBeforeMs,
       };
+      await guard?.assertAllowed(`guest.${request.action}`, { node: request.node, vmid: request.vmid });
       // The wish is committed before Proxmox hears of it (on a retry too), so no cache lag can
       // make the guest's new state look like a crash. A failed write fails the attempt: no call.
       const wish = desiredAfterAction(request.action);
@@ -320,6 +328,7 @@ export function createProxmoxActivities({
     name: string;
     description?: string;
   }): Promise<{ upid: string }> {
+    await guard?.assertAllowed('guest.snapshot', { node: input.node, vmid: input.vmid, name: input.name });
     return mapped(async () => ({
       upid: await pve.createSnapshot(input.node, input.vmid, input.name, input.description, {
         signal: Context.current().cancellationSignal,
@@ -329,6 +338,7 @@ export function createProxmoxActivities({
 
   /** Rolls a VM back to a snapshot (RED: only after an operator's approval). Returns the task's UPID. */
   async function issueRollback(input: { node: string; vmid: number; name: string }): Promise<{ upid: string }> {
+    await guard?.assertAllowed('guest.rollback', { node: input.node, vmid: input.vmid, snapshot: input.name });
     return mapped(async () => ({
       upid: await pve.rollbackSnapshot(input.node, input.vmid, input.name, {
         signal: Context.current().cancellationSignal,
@@ -340,6 +350,7 @@ export function createProxmoxActivities({
   async function wakeNode(input: { node: string }): Promise<{ node: string; mac: string }> {
     return mapped(async () => {
       const node = assertNodeName(input.node);
+      await guard?.assertAllowed('node.wake', { node });
       const mac = await pve.wakeOnLan(node, { signal: Context.current().cancellationSignal });
       return { node, mac };
     });

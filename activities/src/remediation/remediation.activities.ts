@@ -1,3 +1,4 @@
+import { type ChangeGuard } from '../policy/change-guard';
 import { ApplicationFailure } from '@temporalio/common';
 import { Context } from '@temporalio/activity';
 import { type IncidentsRepository, type IncidentView } from '@jarvis/db';
@@ -73,6 +74,8 @@ export interface RemediationActivityDeps {
   readonly staleStopAfterMs?: number;
   /** Absent when SSH is not configured: a service restart then fails with SSH_NOT_CONFIGURED. */
   readonly ssh?: ServiceRestarter;
+  /** The last line of defence before a service restart (see ProxmoxActivityDeps.guard). */
+  readonly guard?: Pick<ChangeGuard, 'assertAllowed'>;
 }
 
 /** Activities of the monitor and the remediations: reading the cache, the incident projection, and service restarts. */
@@ -83,6 +86,7 @@ export function createRemediationActivities({
   tasks,
   staleStopAfterMs = 10 * 60_000,
   ssh,
+  guard,
 }: RemediationActivityDeps) {
   /** Each guest's status at this worker's last look, to know when a stop needs the task list now. */
   let lastStatuses: Map<number, string> | undefined;
@@ -209,6 +213,7 @@ export function createRemediationActivities({
       if (!isServiceUnit(input.service)) {
         throw ApplicationFailure.nonRetryable('invalid service name', 'BAD_REQUEST');
       }
+      await guard?.assertAllowed('service.restart', { node: input.node, service: input.service });
       try {
         const result = await ssh.exec(input.node, sshToolCommand('service.restart', input) ?? '', {
           allowYellow: true,

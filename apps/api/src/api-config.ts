@@ -12,6 +12,11 @@ export interface ApiOnlySettings {
   readonly terminalIdleMs: number;
   /** Concurrent terminals per operator, across all their tabs (TERMINAL_MAX_PER_USER, default 3). */
   readonly terminalMaxPerUser: number;
+  /**
+   * The Ed25519 private key the API signs what it vouches for with (JARVIS_SIGNING_KEY: PKCS#8
+   * PEM or its base64). Only the API reads it; unset, a key is generated for this process alone.
+   */
+  readonly signingKey?: string;
 }
 
 /**
@@ -50,6 +55,7 @@ export function readApiSettings(env: Env): { settings: ApiOnlySettings; problems
       temperaturePollMs: int('TEMPERATURE_POLL_MS', 30_000, 200, 3_600_000),
       terminalIdleMs: int('TERMINAL_IDLE_MS', 15 * 60_000, 100, 24 * 3_600_000),
       terminalMaxPerUser: int('TERMINAL_MAX_PER_USER', 3, 1, 50),
+      ...(env['JARVIS_SIGNING_KEY']?.trim() ? { signingKey: env['JARVIS_SIGNING_KEY'].trim() } : {}),
     },
     problems,
   };

@@ -12,6 +12,7 @@ import { ChatController, CostsController } from './chat/chat.controller';
 import { ChatService } from './chat/chat.service';
 import { ChatTurnWatchService } from './chat/chat-turn-watch.service';
 import { AuthGuard } from './auth/auth.guard';
+import { DecisionSigner } from './auth/decision-signer';
 import { AuthService } from './auth/auth.service';
 import { LoginRateLimiter } from './auth/login-rate-limiter';
 import { OperatorDirectory } from './auth/operators';
@@ -48,7 +49,7 @@ import { TimelineService } from './workflows/timeline.service';
  */
 @Module({})
 export class AppModule {
-  static forRoot(config: ApiConfig, operators: OperatorDirectory): DynamicModule {
+  static forRoot(config: ApiConfig, operators: OperatorDirectory, signer: DecisionSigner): DynamicModule {
     return {
       module: AppModule,
       controllers: [
@@ -68,6 +69,7 @@ export class AppModule {
       providers: [
         { provide: API_CONFIG, useValue: config },
         { provide: OperatorDirectory, useValue: operators },
+        { provide: DecisionSigner, useValue: signer },
         { provide: LoginRateLimiter, useValue: new LoginRateLimiter() },
         { provide: APP_GUARD, useClass: AuthGuard },
         AuthService,

@@ -3,7 +3,8 @@ import { NestFactory } from '@nestjs/core';
 import { type NestExpressApplication } from '@nestjs/platform-express';
 import { IoAdapter } from '@nestjs/platform-socket.io';
 import { type JarvisConfig } from '@jarvis/config';
-import { toApiConfig } from './api-config';
+import { ApiConfigError, toApiConfig } from './api-config';
+import { DecisionSigner } from './auth/decision-signer';
 import { ApiLogger } from './api-logger';
 import { AppModule } from './app.module';
 import { OperatorDirectory } from './auth/operators';
@@ -31,7 +32,13 @@ export async function createApi(config: JarvisConfig, opts: CreateApiOptions = {
   const apiConfig = toApiConfig(config, opts.env ?? process.env);
   // Hashed before anything else holds the config; from here on only the hashes exist in the API.
   const operators = await OperatorDirectory.fromAccounts(config.operators);
-  const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(apiConfig, operators), {
+  let signer: DecisionSigner;
+  try {
+    signer = apiConfig.signingKey ? DecisionSigner.fromSetting(apiConfig.signingKey) : DecisionSigner.ephemeral();
+  } catch (err) {
+    throw new ApiConfigError(`invalid configuration:\n  - ${(err as Error).message}`);
+  }
+  const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(apiConfig, operators, signer), {
     bodyParser: false,
     abortOnError: false,
     forceCloseConnections: true,

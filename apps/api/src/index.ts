@@ -10,3 +10,4 @@ export type { HealthReport, ComponentHealth, ComponentStatus } from './health/he
 export type { Timeline } from './workflows/timeline.service';
 export type { FeedItem } from './audit/feed.repository';
 export type { KillSwitchState } from './guardrails/guardrails.service';
+export { DecisionSigner } from './auth/decision-signer';

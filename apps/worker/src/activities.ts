@@ -1,5 +1,6 @@
 import { type Client } from '@temporalio/client';
 import {
+  ChangeGuard,
   ClusterSnapshot,
   ClusterTaskWatch,
   clusterDesiredStates,
@@ -7,10 +8,12 @@ import {
   createDbActivities,
   createLlmActivities,
   createNotifyActivities,
+  createPolicyActivities,
   createProxmoxActivities,
   createRemediationActivities,
   type LlmSettings,
   type NotifyDeps,
+  type PolicySource,
   type ProxmoxClient,
   type SshRunner,
 } from '@jarvis/activities';
@@ -46,8 +49,14 @@ export function createJarvisActivities({
   llm = {},
   cluster = 'default',
   tasksEveryMs = 10_000,
+  policy,
 }: {
   pve: ProxmoxClient;
+  /**
+   * Jarvis's policy for this cluster (its store joined with this worker's configuration): what
+   * workflows load, and what the last line of defence judges every change by.
+   */
+  policy: PolicySource;
   /** The cluster's name (JARVIS_CLUSTER): the desired states are kept per cluster. */
   cluster?: string;
   /** The least time between two reads of Proxmox's task list that no stop forced. */
@@ -75,14 +84,18 @@ export function createJarvisActivities({
     // The API reads it from here for /api/guardrails and /api/health.
     onVisibility: (v) => new SettingsRepository(pool).set(taskVisibilitySetting(cluster), v, 'worker'),
   });
+  const audit = new AuditRepository(pool);
+  const guard = new ChangeGuard(policy, audit);
   return {
-    ...createProxmoxActivities({ pve, desired, tasks }),
+    ...createPolicyActivities({ source: policy }),
+    ...createProxmoxActivities({ pve, desired, tasks, guard }),
     ...createChatActivities({
       pve,
       chat,
       desired,
+      guard,
       ...(ssh ? { ssh } : {}),
-      audit: new AuditRepository(pool),
+      audit,
       approvals: new ApprovalsRepository(pool),
     }),
     ...createLlmActivities({
@@ -95,6 +108,7 @@ export function createJarvisActivities({
       incidents: new IncidentsRepository(pool),
       desired,
       tasks,
+      guard,
       ...(ssh ? { ssh } : {}),
     }),
     ...createNotifyActivities(notify),

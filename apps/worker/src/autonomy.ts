@@ -1,19 +1,7 @@
 import { type Client, WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
 import { type AutonomyConfig } from '@jarvis/config';
-import { SettingsRepository } from '@jarvis/db';
-import {
-  DEFAULT_RUNBOOKS,
-  defaultTierTable,
-  findTool,
-  isAutonomyLevel,
-  isIncidentClass,
-  isTier,
-  type AutonomyLevel,
-  type IncidentClass,
-  type PolicyData,
-  type ProtectedResources,
-  type Tier,
-} from '@jarvis/policies';
+import { PolicySource } from '@jarvis/activities';
+import { type ProtectedResources } from '@jarvis/policies';
 import {
   DEFAULT_REMEDIATION_SETTINGS,
   GUARDIAN_WORKFLOW,
@@ -37,35 +25,22 @@ export interface AutonomyOptions {
   readonly attemptWindowMs?: number;
 }
 
-/** The guardian's start input: the persisted kill switch and autonomy levels, and the limits. */
+/**
+ * The guardian's start input: the limits, and (for its type; a new run loads them from the policy
+ * store itself) the stored kill switch, autonomy levels and protected resources.
+ */
 export async function guardianInputFor(pool: Pool, o: AutonomyOptions): Promise<GuardianInput> {
-  const settings = new SettingsRepository(pool);
-  const ks = await settings.get<Record<string, unknown>>('kill_switch');
-  const rawAutonomy = await settings.get<Record<string, unknown>>('autonomy');
-  const autonomy: Partial<Record<IncidentClass, AutonomyLevel>> = {};
-  for (const [cls, level] of Object.entries(rawAutonomy ?? {})) {
-    if (isIncidentClass(cls) && isAutonomyLevel(level) && DEFAULT_RUNBOOKS[cls]) autonomy[cls] = level;
-  }
+  const stored = await new PolicySource(pool, o.config.cluster, {
+    protected: o.protectedResources,
+    twoPersonRule: o.twoPersonRule,
+  }).load();
   return {
     cluster: o.config.cluster,
-    killSwitch: {
-      engaged: ks?.['engaged'] === true,
-      ...(typeof ks?.['updatedBy'] === 'string' ? { by: ks['updatedBy'] } : {}),
-      ...(typeof ks?.['updatedAt'] === 'string' ? { at: ks['updatedAt'] } : {}),
-    },
-    autonomy,
+    killSwitch: stored.killSwitch,
+    autonomy: stored.autonomy,
     limits: { maxAttempts: o.config.maxAttempts, ...(o.attemptWindowMs ? { attemptWindowMs: o.attemptWindowMs } : {}) },
-    protected: o.protectedResources,
+    protected: stored.policy.protected,
   };
-}
-
-export async function policyDataFor(pool: Pool, protectedResources: ProtectedResources): Promise<PolicyData> {
-  const raw = await new SettingsRepository(pool).get<unknown>('tier_overrides');
-  const overrides: Record<string, Tier> = {};
-  if (typeof raw === 'object' && raw !== null) {
-    for (const [tool, tier] of Object.entries(raw)) if (findTool(tool) && isTier(tier)) overrides[tool] = tier;
-  }
-  return { tiers: { ...defaultTierTable(), ...overrides }, protected: protectedResources };
 }
 
 export async function monitorInputFor(pool: Pool, taskQueue: string, o: AutonomyOptions): Promise<MonitorInput> {
@@ -91,8 +66,6 @@ export async function monitorInputFor(pool: Pool, taskQueue: string, o: Autonomy
         : {}),
       ...o.remediation,
     },
-    policy: await policyDataFor(pool, o.protectedResources),
-    twoPersonRule: o.twoPersonRule,
   };
 }
 

@@ -1,3 +1,4 @@
+import { PolicySource } from '@jarvis/activities';
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { type Client } from '@temporalio/client';
@@ -16,6 +17,7 @@ import {
   monitorIdFor,
   reportOutcomeUpdate,
   requestPermitUpdate,
+  reloadPolicyUpdate,
   setKillSwitchUpdate,
   type GuardianCarry,
   type GuardianInput,
@@ -206,6 +208,8 @@ export function guardianBooksFromHistory(events: readonly HistoryEvent[], carry?
       ledger = ledgerReport(ledger, update.arg as OutcomeReport).ledger;
     } else if (update.name === setKillSwitchUpdate.name) {
       killSwitch = result as KillSwitchView;
+    } else if (update.name === reloadPolicyUpdate.name) {
+      killSwitch = (result as { killSwitch?: KillSwitchView } | undefined)?.killSwitch ?? killSwitch;
     } else if (update.name === forgetAttemptsUpdate.name) {
       ledger = ledgerForget(ledger).ledger;
     }
@@ -258,7 +262,24 @@ export function autonomySingletons(pool: Pool, taskQueue: string, o: AutonomyOpt
     {
       workflowId: guardianIdFor(o.config.cluster),
       type: GUARDIAN_WORKFLOW,
-      fresh: async (old) => carryGuardian(await guardianInputFor(pool, o), old),
+      fresh: async (old) => {
+        const input = carryGuardian(await guardianInputFor(pool, o), old);
+        // A replacement reads the kill switch from the policy store: an engagement newer than the
+        // stored one, made in the old run, is stored first so that it is not lost.
+        const store = new PolicySource(pool, o.config.cluster, {
+          protected: o.protectedResources,
+          twoPersonRule: o.twoPersonRule,
+        });
+        const stored = await store.load();
+        if (input.killSwitch.engaged !== stored.killSwitch.engaged || input.killSwitch.at !== stored.killSwitch.at) {
+          await store.update(
+            (doc) => ({ ...doc, killSwitch: input.killSwitch }),
+            input.killSwitch.by ?? 'jarvis-worker',
+            'kill switch carried from the replaced guardian',
+          );
+        }
+        return input;
+      },
     },
     {
       workflowId: monitorIdFor(o.config.cluster),

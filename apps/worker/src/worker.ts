@@ -2,12 +2,15 @@ import { type Client } from '@temporalio/client';
 import { type NativeConnection, Worker } from '@temporalio/worker';
 import {
   ClusterSnapshot,
+  PolicySource,
+  type ConfiguredPolicy,
   type LlmSettings,
   type NotifyDeps,
   type ProxmoxClient,
   type SshRunner,
 } from '@jarvis/activities';
 import { ArchiveQueueRepository, ArchiveRepository } from '@jarvis/db';
+import { DEFAULT_PROTECTED } from '@jarvis/policies';
 import { type Pool } from 'pg';
 import { createJarvisActivities } from './activities';
 import { WorkflowArchiver } from './archiver';
@@ -32,6 +35,13 @@ export interface JarvisWorkerOptions {
   readonly ssh?: SshRunner;
   /** Chat models, prices and budget caps. */
   readonly llm?: LlmSettings;
+  /**
+   * What this worker is configured to protect, and its approval rule; written to the policy store
+   * at start. Defaults to the autonomy options' (or Jarvis's default protected set and two-person rule).
+   */
+  readonly policy?: ConfiguredPolicy;
+  /** The cluster whose policy this worker loads (default: the autonomy options' cluster, else `default`). */
+  readonly cluster?: string;
 }
 
 export interface JarvisWorker {
@@ -43,12 +53,25 @@ export interface JarvisWorker {
 }
 
 export async function createJarvisWorker(opts: JarvisWorkerOptions): Promise<JarvisWorker> {
+  const cluster = opts.cluster ?? opts.autonomy?.config.cluster ?? 'default';
+  const configured: ConfiguredPolicy = opts.policy ?? {
+    protected: opts.autonomy?.protectedResources ?? DEFAULT_PROTECTED,
+    twoPersonRule: opts.autonomy?.twoPersonRule ?? true,
+  };
+  const policy = new PolicySource(opts.pool, cluster, configured);
+  // The store records what this worker protects, so each version says what it was judged with.
+  await policy.update(
+    (doc) => ({ ...doc, protected: configured.protected, twoPersonRule: configured.twoPersonRule }),
+    'jarvis-worker',
+    'protected resources and the approval rule from the worker configuration',
+  );
   const worker = await Worker.create({
     connection: opts.connection,
     namespace: opts.namespace,
     taskQueue: opts.taskQueue,
     workflowBundle: { codePath: opts.bundlePath ?? WORKFLOW_BUNDLE_PATH },
     activities: createJarvisActivities({
+      policy,
       pve: opts.pve,
       pool: opts.pool,
       bundlePath: opts.bundlePath ?? WORKFLOW_BUNDLE_PATH,
@@ -63,9 +86,8 @@ export async function createJarvisWorker(opts: JarvisWorkerOptions): Promise<Jar
       ...(opts.ssh ? { ssh: opts.ssh } : {}),
       ...(opts.llm ? { llm: opts.llm } : {}),
       ...(opts.autonomy ? { guardianInput: () => guardianInputFor(opts.pool, opts.autonomy!) } : {}),
-      ...(opts.autonomy
-        ? { cluster: opts.autonomy.config.cluster, tasksEveryMs: opts.autonomy.config.intervals.importantMs }
-        : {}),
+      cluster,
+      ...(opts.autonomy ? { tasksEveryMs: opts.autonomy.config.intervals.importantMs } : {}),
     }),
     // Explicit, as the house style asks; the SDK's defaults measured best here (TEMPORAL_NOTES.md).
     maxCachedWorkflows: 500,

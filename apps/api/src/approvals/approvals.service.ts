@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { ApprovalsRepository, type ApprovalView } from '@jarvis/db';
-import { type Verdict } from '@jarvis/policies';
+import { decisionFields, type Verdict } from '@jarvis/policies';
+import { DecisionSigner } from '../auth/decision-signer';
 import { decideUpdate, type ApprovalSnapshot, type DecisionArgs } from '@jarvis/workflows/api';
 import { type AuthUser } from '../common/http.types';
 import { ApiError, ApiErrorCode } from '../errors/api-error';
@@ -21,6 +22,7 @@ const REFUSAL_CODES: ReadonlySet<string> = new Set([
   ApiErrorCode.APPROVAL_MISMATCH,
   ApiErrorCode.FINGERPRINT_REQUIRED,
   ApiErrorCode.MALFORMED_DECISION,
+  ApiErrorCode.NOT_VOUCHED,
 ]);
 
 @Injectable()
@@ -28,6 +30,7 @@ export class ApprovalsService {
   constructor(
     private readonly approvals: ApprovalsRepository,
     private readonly temporal: TemporalService,
+    private readonly signer: DecisionSigner,
   ) {}
 
   async list(state?: 'pending' | 'decided'): Promise<{ items: ApprovalView[] }> {
@@ -43,7 +46,7 @@ export class ApprovalsService {
     const approval = await this.approvals.get(id);
     if (!approval) throw new ApiError('APPROVAL_NOT_FOUND', `no approval ${id}`);
     // The decision names the approval in the path: the workflow refuses it for any other request.
-    const args: DecisionArgs = {
+    const decision = {
       approvalId: id,
       by: user.username,
       byIsOperator: true,
@@ -52,6 +55,8 @@ export class ApprovalsService {
       ...(body.comment ? { comment: body.comment } : {}),
       ...(body.typedName !== undefined ? { typedName: body.typedName } : {}),
     };
+    // Signed with the key only the API holds: the workflow takes no decision without it.
+    const args: DecisionArgs = { ...decision, voucher: this.signer.sign('decision', decisionFields(decision)) };
     try {
       return await this.temporal.call(DECIDE_TIMEOUT_MS, (client) =>
         client.workflow.getHandle(approval.workflowId).executeUpdate(decideUpdate, { args: [args] }),

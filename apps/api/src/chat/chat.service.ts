@@ -1,13 +1,13 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { WorkflowIdReusePolicy } from '@temporalio/client';
 import { ChatRepository, LlmCostsRepository, type ChatMessageView, type CostTotals } from '@jarvis/db';
-import { extractPasskey, normalisePasskey, sha256Hex } from '@jarvis/policies';
+import { extractPasskey, requesterFields } from '@jarvis/policies';
 import { CHAT_TURN_WORKFLOW, chatTurnWorkflowId, type ChatTurnInput } from '@jarvis/workflows/api';
 import { API_CONFIG, type ApiConfig } from '../api-config';
 import { type AuthUser } from '../common/http.types';
 import { ApiError } from '../errors/api-error';
 import { ulid } from '../guests/workflow-id';
-import { PolicyDataService } from '../guests/policy-data.service';
+import { DecisionSigner } from '../auth/decision-signer';
 import { TemporalService } from '../infra/temporal.service';
 import { ChatTurnWatchService } from './chat-turn-watch.service';
 
@@ -22,8 +22,8 @@ export class ChatService {
     private readonly chat: ChatRepository,
     private readonly costs: LlmCostsRepository,
     private readonly temporal: TemporalService,
-    private readonly policies: PolicyDataService,
     private readonly turns: ChatTurnWatchService,
+    private readonly signer: DecisionSigner,
   ) {}
 
   async createSession(user: AuthUser): Promise<{ id: string }> {
@@ -39,23 +39,26 @@ export class ChatService {
 
   async send(id: string, raw: string, user: AuthUser): Promise<{ workflowId: string }> {
     if (!(await this.chat.sessionExists(id))) throw new ApiError('NOT_FOUND', `no chat session ${id}`);
-    // The passkey is cut out here, before anything is stored or started: only its hash goes on.
+    // The passkey is cut out here, before anything is stored or started: what goes on is the
+    // API's signed grant for this one turn, never the phrase or its hash.
     const passkey = this.config.chat.overridePasskey;
     const { text, said } = extractPasskey(raw, passkey);
     const turn = await this.chat.addUserMessage(id, text, (t) => chatTurnWorkflowId(id, t));
     const workflowId = chatTurnWorkflowId(id, turn);
-    const hash = passkey ? sha256Hex(normalisePasskey(passkey)) : undefined;
     const input: ChatTurnInput = {
       sessionId: id,
       turn,
       text,
       requestedBy: user.username,
-      policy: await this.policies.current(),
-      twoPersonRule: this.config.operatorNames.length > 1,
+      requesterVoucher: this.signer.sign(
+        'requester',
+        requesterFields({ workflowId, kind: 'operator', id: user.username }),
+      ),
+      ...(said && passkey
+        ? { overrideGrant: this.signer.sign('override-grant', { workflowId, by: user.username }) }
+        : {}),
       approvalTtlMs: this.config.approvalTtlMs,
       escalateAfterMs: this.config.approvalEscalateMs,
-      ...(hash ? { overridePasskeySha256: hash } : {}),
-      ...(said && hash ? { saidPasskeySha256: hash } : {}),
     };
     await this.temporal.call(START_TIMEOUT_MS, (client) =>
       client.workflow.start(CHAT_TURN_WORKFLOW, {

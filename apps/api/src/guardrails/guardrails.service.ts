@@ -9,16 +9,11 @@ import {
   type IncidentClass,
   type Tier,
 } from '@jarvis/policies';
-import {
-  guardianIdFor,
-  guardianStateQuery,
-  setAutonomyUpdate,
-  setKillSwitchUpdate,
-  type GuardianView,
-} from '@jarvis/workflows/api';
+import { guardianIdFor, guardianStateQuery, reloadPolicyUpdate, type GuardianView } from '@jarvis/workflows/api';
 import { API_CONFIG, type ApiConfig } from '../api-config';
 import { type AuthUser } from '../common/http.types';
 import { ApiError } from '../errors/api-error';
+import { PolicyDataService } from '../guests/policy-data.service';
 import { ulid } from '../guests/workflow-id';
 import { isTemporalUnavailable, isWorkflowNotFound } from '../infra/temporal-errors';
 import { TemporalService } from '../infra/temporal.service';
@@ -83,6 +78,7 @@ export class GuardrailsService {
     private readonly settings: SettingsRepository,
     private readonly audit: AuditRepository,
     private readonly temporal: TemporalService,
+    private readonly policies: PolicyDataService,
   ) {}
 
   private get guardianId(): string {
@@ -142,19 +138,20 @@ export class GuardrailsService {
   async setKillSwitch(engaged: boolean, user: AuthUser): Promise<KillSwitchState> {
     const at = new Date().toISOString();
     const state: KillSwitchState = { engaged, updatedBy: user.username, updatedAt: at };
-    await this.settings.set('kill_switch', state, user.username);
-    const applied = await this.toGuardian((client) =>
-      client.workflow
-        .getHandle(this.guardianId)
-        .executeUpdate(setKillSwitchUpdate, { args: [{ engaged, by: user.username }] }),
+    // Jarvis's versioned policy store holds it; the guardian is told to re-read it from there.
+    const version = await this.policies.update(
+      (doc) => ({ ...doc, killSwitch: { engaged, by: user.username, at } }),
+      user.username,
+      engaged ? 'kill switch engaged' : 'kill switch released',
     );
+    const applied = await this.reloadGuardian(engaged ? 'kill switch engaged' : 'kill switch released');
     await this.audit.record({
       workflowId: GUARDRAILS_STREAM,
       activityId: `kill-switch:${ulid()}`,
       kind: engaged ? 'kill-switch-engaged' : 'kill-switch-released',
       title: `${user.username} ${engaged ? 'engaged' : 'released'} the kill switch`,
       actor: user.username,
-      detail: { engaged, appliedToGuardian: applied },
+      detail: { engaged, appliedToGuardian: applied, policyVersion: version.version },
       at,
     });
     return { ...state, applied };
@@ -162,12 +159,12 @@ export class GuardrailsService {
 
   async setAutonomy(incidentClass: IncidentClass, level: AutonomyLevel, user: AuthUser): Promise<RunbookView> {
     const stored = await this.storedAutonomy();
-    await this.settings.set('autonomy', { ...stored, [incidentClass]: level }, user.username);
-    const applied = await this.toGuardian((client) =>
-      client.workflow
-        .getHandle(this.guardianId)
-        .executeUpdate(setAutonomyUpdate, { args: [{ incidentClass, level, by: user.username }] }),
+    const version = await this.policies.update(
+      (doc) => ({ ...doc, autonomy: { ...doc.autonomy, [incidentClass]: level } }),
+      user.username,
+      `${incidentClass} runbook set to ${level}`,
     );
+    const applied = await this.reloadGuardian(`${incidentClass} set to ${level}`);
     await this.audit.record({
       workflowId: 'guardrails:autonomy',
       activityId: `autonomy:${ulid()}`,
@@ -179,6 +176,7 @@ export class GuardrailsService {
         level,
         previous: stored[incidentClass] ?? DEFAULT_RUNBOOKS[incidentClass].autonomy,
         appliedToGuardian: applied,
+        policyVersion: version.version,
       },
       at: new Date().toISOString(),
     });
@@ -193,10 +191,15 @@ export class GuardrailsService {
     };
   }
 
-  /** True when the running guardian took the change; false when none runs. Temporal down is a 503. */
-  private async toGuardian(call: Parameters<TemporalService['call']>[1]): Promise<boolean> {
+  /**
+   * Tells the running guardian to re-read the policy store. True when it did; false when none
+   * runs (it reads the store when it starts). Temporal down is a 503.
+   */
+  private async reloadGuardian(reason: string): Promise<boolean> {
     try {
-      await this.temporal.call(GUARDIAN_TIMEOUT_MS, call);
+      await this.temporal.call(GUARDIAN_TIMEOUT_MS, (client) =>
+        client.workflow.getHandle(this.guardianId).executeUpdate(reloadPolicyUpdate, { args: [{ reason }] }),
+      );
       return true;
     } catch (err) {
       if (isWorkflowNotFound(err)) return false;
@@ -225,21 +228,15 @@ export class GuardrailsService {
   }
 
   private async storedAutonomy(): Promise<Partial<Record<IncidentClass, AutonomyLevel>>> {
-    const raw = await this.settings.get<Record<string, unknown>>('autonomy');
-    const out: Partial<Record<IncidentClass, AutonomyLevel>> = {};
-    for (const cls of INCIDENT_CLASSES) {
-      const level = raw?.[cls];
-      if (isAutonomyLevel(level)) out[cls] = level;
-    }
-    return out;
+    return (await this.policies.current()).autonomy;
   }
 
   private async killSwitch(): Promise<KillSwitchState> {
-    const raw = await this.settings.get<Record<string, unknown>>('kill_switch');
-    // A missing or malformed row reads as released: the switch is an extra brake, not a gate on operators.
-    const engaged = raw?.['engaged'] === true;
-    const updatedBy = typeof raw?.['updatedBy'] === 'string' ? raw['updatedBy'] : undefined;
-    const updatedAt = typeof raw?.['updatedAt'] === 'string' ? raw['updatedAt'] : undefined;
-    return { engaged, ...(updatedBy ? { updatedBy } : {}), ...(updatedAt ? { updatedAt } : {}) };
+    const { killSwitch } = await this.policies.current();
+    return {
+      engaged: killSwitch.engaged,
+      ...(killSwitch.by ? { updatedBy: killSwitch.by } : {}),
+      ...(killSwitch.at ? { updatedAt: killSwitch.at } : {}),
+    };
   }
 }

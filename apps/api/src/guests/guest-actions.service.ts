@@ -2,7 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { type WorkflowHandle } from '@temporalio/client';
 import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
 import { type ClusterGuest } from '@jarvis/activities';
-import { evaluateAction, type PolicyData, type PowerAction, type Tier } from '@jarvis/policies';
+import { evaluateAction, requesterFields, type PolicyData, type PowerAction, type Tier } from '@jarvis/policies';
 import {
   progressQuery,
   VM_ACTION_WORKFLOW,
@@ -16,6 +16,7 @@ import { ClusterService } from '../cluster/cluster.service';
 import { ApiError } from '../errors/api-error';
 import { isTemporalUnavailable } from '../infra/temporal-errors';
 import { TemporalService } from '../infra/temporal.service';
+import { DecisionSigner } from '../auth/decision-signer';
 import { PolicyDataService } from './policy-data.service';
 import { vmActionWorkflowId } from './workflow-id';
 
@@ -42,6 +43,7 @@ export class GuestActionsService {
     private readonly cluster: ClusterService,
     private readonly temporal: TemporalService,
     private readonly policies: PolicyDataService,
+    private readonly signer: DecisionSigner,
   ) {}
 
   async request(
@@ -52,16 +54,17 @@ export class GuestActionsService {
     user: AuthUser,
   ): Promise<GuestActionAccepted> {
     const guest = await this.locate(node, vmid);
-    const policy = await this.policies.current();
+    const { policy } = await this.policies.current();
     const workflowId = vmActionWorkflowId(node, vmid, action);
+    const requestedBy = { kind: 'operator', id: user.username } as const;
+    // No policy travels in the input (the workflow loads Jarvis's own); the requester is vouched for.
     const input: VmActionInput = {
       node,
       vmid,
       action,
       ...(reason ? { reason } : {}),
-      requestedBy: { kind: 'operator', id: user.username },
-      policy,
-      twoPersonRule: this.config.operatorNames.length > 1,
+      requestedBy,
+      requesterVoucher: this.signer.sign('requester', requesterFields({ workflowId, ...requestedBy })),
       approvalTtlMs: this.config.approvalTtlMs,
       escalateAfterMs: this.config.approvalEscalateMs,
     };

@@ -1,23 +1,64 @@
-import { Inject, Injectable } from '@nestjs/common';
-import { SettingsRepository } from '@jarvis/db';
-import { defaultTierTable, findTool, isTier, type PolicyData, type Tier } from '@jarvis/policies';
+import { Inject, Injectable, Logger, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
+import { PolicySource } from '@jarvis/activities';
+import { type LoadedPolicy, type PolicyDocument } from '@jarvis/policies';
 import { API_CONFIG, type ApiConfig } from '../api-config';
+import { DecisionSigner } from '../auth/decision-signer';
+import { DatabaseService } from '../infra/database.service';
 
-/** The policy a new request is judged by: the default tier table, the operator's overrides, and the protected set. */
+const PUBLISH_RETRY_MS = 5_000;
+
+/**
+ * Jarvis's policy as the API sees it: the same versioned store the workflows load from (the API
+ * only answers early with it; the workflow judges again). At boot it publishes the public half of
+ * the API's signing key there, so workflows can verify what the API vouches for.
+ */
 @Injectable()
-export class PolicyDataService {
-  constructor(
-    @Inject(API_CONFIG) private readonly config: ApiConfig,
-    private readonly settings: SettingsRepository,
-  ) {}
+export class PolicyDataService implements OnModuleInit, OnModuleDestroy {
+  private readonly logger = new Logger('Policy');
+  private readonly source: PolicySource;
+  private retry?: NodeJS.Timeout;
 
-  async current(): Promise<PolicyData> {
-    const raw = await this.settings.get<unknown>('tier_overrides');
-    const overrides: Record<string, Tier> = {};
-    if (typeof raw === 'object' && raw !== null) {
-      // A hand-edited settings row must not smuggle in unknown tools or tiers; those are skipped.
-      for (const [tool, tier] of Object.entries(raw)) if (findTool(tool) && isTier(tier)) overrides[tool] = tier;
+  constructor(
+    @Inject(API_CONFIG) config: ApiConfig,
+    db: DatabaseService,
+    private readonly signer: DecisionSigner,
+  ) {
+    this.source = new PolicySource(db.pool, config.autonomy.cluster, {
+      protected: config.protectedResources,
+      twoPersonRule: config.operatorNames.length > 1,
+    });
+  }
+
+  async current(): Promise<LoadedPolicy> {
+    return this.source.load();
+  }
+
+  /** Appends a version (who, what) when `patch` changes the document. */
+  async update(patch: (doc: PolicyDocument) => PolicyDocument, by: string, change: string): Promise<LoadedPolicy> {
+    return this.source.update(patch, by, change);
+  }
+
+  async onModuleInit(): Promise<void> {
+    await this.publishKey();
+  }
+
+  onModuleDestroy(): void {
+    clearTimeout(this.retry);
+  }
+
+  /** Until the key is in the store, workflows refuse every decision (NOT_VOUCHED): keep trying. */
+  private async publishKey(): Promise<void> {
+    const key = this.signer.publicKey;
+    try {
+      await this.source.update(
+        (doc) => ({ ...doc, decisionKey: key }),
+        'jarvis-api',
+        `the API's decision-verification key ${key.keyId}`,
+      );
+    } catch (err) {
+      this.logger.warn(`could not publish the decision key yet (${(err as Error).message}); retrying`);
+      this.retry = setTimeout(() => void this.publishKey(), PUBLISH_RETRY_MS);
+      this.retry.unref();
     }
-    return { tiers: { ...defaultTierTable(), ...overrides }, protected: this.config.protectedResources };
   }
 }

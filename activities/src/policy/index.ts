@@ -1,0 +1,3 @@
+export * from './policy-source';
+export * from './change-guard';
+export * from './policy.activities';
