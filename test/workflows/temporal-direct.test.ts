@@ -207,8 +207,8 @@ describe('Temporal reached directly', () => {
     const call = env.run(acts.issuePowerAction, {
       node: 'agent1',
       vmid: 103,
-      kind: 'qemu',
-      action: 'stop',
+      kind: 'qemu' as const,
+      action: 'stop' as const,
       notBeforeMs: Date.now(),
     });
     await expect(call).rejects.toMatchObject({ type: 'PROTECTED_TARGET', nonRetryable: true });
