@@ -10,7 +10,7 @@ import {
 } from '@jarvis/policies';
 import { PolicySource } from '@jarvis/activities';
 import { DecisionSigner } from '@jarvis/api';
-import { DEFAULT_PROTECTED } from '@jarvis/policies';
+import { DEFAULT_PROTECTED, defaultTierTable } from '@jarvis/policies';
 import { guardianIdFor, reloadPolicyUpdate, type DecisionArgs } from '@jarvis/workflows/api';
 import { type Pool } from 'pg';
 import { type TestStack } from './stack';
@@ -48,10 +48,22 @@ export async function storePolicy(
   stack: Trust,
   policy: { readonly tiers?: PolicyData['tiers']; readonly twoPersonRule?: boolean },
 ): Promise<void> {
+  // Only the tiers that differ from the defaults are overrides. Requests started together with
+  // different overrides (one makes stop GREEN, the other shutdown) add up; a request with none
+  // puts the defaults back.
+  const defaults = defaultTierTable();
+  const changed = Object.entries(policy.tiers ?? {}).filter(([tool, tier]) => defaults[tool] !== tier);
   await stack.policy.update(
     (doc) => ({
       ...doc,
-      ...(policy.tiers ? { tierOverrides: policy.tiers as Record<string, Tier> } : {}),
+      ...(policy.tiers
+        ? {
+            tierOverrides:
+              changed.length === 0
+                ? {}
+                : { ...doc.tierOverrides, ...(Object.fromEntries(changed) as Record<string, Tier>) },
+          }
+        : {}),
       ...(policy.twoPersonRule !== undefined ? { twoPersonRule: policy.twoPersonRule } : {}),
     }),
     'test',

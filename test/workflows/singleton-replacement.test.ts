@@ -187,7 +187,7 @@ describe('singletons left running by an older build', () => {
         // An update that carries the setting itself is refused: the store is the only source.
         await expect(
           ok.executeUpdate(setKillSwitchUpdate, { args: [{ engaged: false, by: 'mallory' }] }),
-        ).rejects.toThrow(/policy store/);
+        ).rejects.toMatchObject({ cause: { type: 'USE_POLICY_STORE' } });
         okState = await ok.query(guardianStateQuery);
         const okHistory = await ok.fetchHistory();
         okEvents = okHistory.events ?? [];

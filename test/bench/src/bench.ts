@@ -10,9 +10,10 @@ import {
   Worker,
   bundleWorkflowCode,
 } from '@temporalio/worker';
-import { createApi } from '@jarvis/api';
+import { createApi, DecisionSigner } from '@jarvis/api';
+import { PolicySource } from '@jarvis/activities';
 import { loadConfig } from '@jarvis/config';
-import { DEFAULT_PROTECTED, defaultTierTable } from '@jarvis/policies';
+import { DEFAULT_PROTECTED, requesterFields } from '@jarvis/policies';
 import { freePort, startDevServer } from '@jarvis/scripts';
 import { VM_ACTION_WORKFLOW, type VmActionInput } from '@jarvis/workflows/api';
 import { createJarvisWorker } from '@jarvis/worker';
@@ -78,9 +79,20 @@ async function main(): Promise<void> {
     JARVIS_USERS: users,
     JWT_SECRET: randomBytes(32).toString('hex'),
   });
-  const api = await createApi(config, { logger: false });
+  // The API's signing key: the GREEN runs below are started on Temporal as the API would start them.
+  const signingKey = DecisionSigner.generatePem();
+  const signer = DecisionSigner.fromSetting(signingKey);
+  const api = await createApi(config, { logger: false, env: { JARVIS_SIGNING_KEY: signingKey } });
   await api.listen(0, '127.0.0.1');
   const apiUrl = `${(await api.getUrl()).replace('[::1]', '127.0.0.1')}/api`;
+  // Workflows judge by Jarvis's policy store: GREEN stops for the first runs, the default (YELLOW) for the approvals.
+  const store = new PolicySource(pool, 'default', { protected: DEFAULT_PROTECTED, twoPersonRule: false });
+  const stopTier = (tier: 'GREEN' | undefined) =>
+    store.update(
+      (doc) => ({ ...doc, tierOverrides: tier ? { 'guest.stop': tier } : ({} as Record<string, 'GREEN'>) }),
+      'bench',
+      'bench tiers',
+    );
 
   try {
     const helloOnce = (i: number) =>
@@ -91,13 +103,12 @@ async function main(): Promise<void> {
           args: ['bench'],
         })
         .then(() => undefined);
-    const greenInput = (vmid: number): VmActionInput => ({
+    const greenInput = (vmid: number, workflowId: string): VmActionInput => ({
       node: 'pve',
       vmid,
       action: 'stop',
       requestedBy: { kind: 'operator', id: 'bench' },
-      policy: { tiers: { ...defaultTierTable(), 'guest.stop': 'GREEN' }, protected: DEFAULT_PROTECTED },
-      twoPersonRule: false,
+      requesterVoucher: signer.sign('requester', requesterFields({ workflowId, kind: 'operator', id: 'bench' })),
       approvalTtlMs: 60_000,
       escalateAfterMs: 60_000,
     });
@@ -108,12 +119,13 @@ async function main(): Promise<void> {
         .execute(VM_ACTION_WORKFLOW, {
           taskQueue,
           workflowId: `bench-green-${taskQueue}-${i}`,
-          args: [greenInput(greenVmids[i % greenVmids.length]!)],
+          args: [greenInput(greenVmids[i % greenVmids.length]!, `bench-green-${taskQueue}-${i}`)],
         })
         .then((r: { outcome: string }) => {
           if (r.outcome !== 'done') throw new Error(`green action ended ${r.outcome}`);
         });
 
+    await stopTier('GREEN');
     // Warm both paths (bundles, caches, connections) before measuring.
     await runConcurrent(10, 5, (i) => helloOnce(1_000_000 + i));
     await runConcurrent(6, 3, (i) => greenOnce(1_000_000 + i));
@@ -132,6 +144,7 @@ async function main(): Promise<void> {
     const greenRate = (TOTAL / greenPar.wallMs) * 1000;
     const greenParSummary = summarize(greenPar.latencies);
 
+    await stopTier(undefined);
     const approval = summarize(await approvalLatencies(apiUrl, sim.controlUrl, sim.certPem, APPROVALS));
 
     const line = (label: string, value: string, vs: string, target = ''): void =>
