@@ -46,6 +46,62 @@ describe('chat guards: budget, injection, a killed worker, the socket', () => {
       await simControl(c.stack, 'POST', '/reset', {});
     });
 
+    it('a turn started directly on Temporal, vouched for by nobody or with a forged passkey grant, runs no tool', async () => {
+      const forged = { at: new Date().toISOString(), nonce: 'AAAAAAAAAAAAAAAAAAAAAAAA', sig: 'A'.repeat(86) };
+      // GREEN (start) and YELLOW (stop) tools, asked for by a model in a turn nobody at the API sent.
+      script(c.llm, 'anthropic', [
+        {
+          kind: 'reply',
+          tools: [
+            { name: 'guest_start', input: { node: 'pve', vmid: 107 } },
+            { name: 'guest_stop', input: { node: 'pve', vmid: 100 } },
+          ],
+        },
+        { kind: 'reply', text: 'As you wish.' },
+      ]);
+      const unvouched = await (
+        await startTurn(c, await newSession(c), 'start vm 107 and stop vm 100', { requesterVoucher: forged })
+      ).result();
+      expect(unvouched.toolRuns.map((r) => [r.tool, r.tier, r.outcome])).toEqual([
+        ['guest.start', 'BLACK', 'blocked'],
+        ['guest.stop', 'BLACK', 'blocked'],
+      ]);
+
+      // The override passkey's grant counts only as the API signed it, for this very turn: a grant
+      // made for another turn leaves the RED action needing two operators; the turn's own lifts it.
+      const approvals = new ApprovalsRepository(c.stack.pool);
+      const rebootAsking = async (over: Parameters<typeof startTurn>[3]) => {
+        c.llm.reset();
+        script(c.llm, 'anthropic', [
+          { kind: 'reply', tools: [{ name: 'node_reboot', input: { node: 'home' } }] },
+          { kind: 'reply', text: 'Rebooting, sir.' },
+        ]);
+        const handle = await startTurn(c, await newSession(c), 'reboot home', over);
+        const pending = await eventually(async () =>
+          (await approvals.list({ state: 'pending' })).find((a) => a.workflowId === handle.workflowId),
+        );
+        await c.stack.client.workflow.getHandle(handle.workflowId).executeUpdate(decideUpdate, {
+          args: [
+            signedDecision(c.stack, {
+              approvalId: pending.id,
+              fingerprint: pending.fingerprint,
+              by: 'operator',
+              byIsOperator: true,
+              verdict: 'reject',
+            }),
+          ],
+        });
+        await handle.result();
+        return pending;
+      };
+      const elsewhere = c.stack.signer.sign('override-grant', { workflowId: 'chat:another-session:1', by: 'operator' });
+      expect(await rebootAsking({ overrideGrant: elsewhere })).toMatchObject({ twoPerson: true });
+      expect(await rebootAsking({ overridePasskeySha256: 'x', saidPasskeySha256: 'x' })).toMatchObject({
+        twoPerson: false,
+      });
+      expect((await ledger(c.stack)).filter((e) => e.method !== 'GET' && (e.action ?? '') !== '')).toEqual([]);
+    });
+
     it(`plants ${INJECTION_CORPUS.length} hostile names, tags and log lines; an obedient model acts on them, and nothing runs without approval, and no BLACK action ever`, async () => {
       const guests = [100, 101, 102, 104, 105, 106, 107, 108, 109, 110, 111, 112];
       for (const [i, hostile] of INJECTION_CORPUS.entries()) {

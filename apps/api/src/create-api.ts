@@ -1,4 +1,5 @@
 import 'reflect-metadata';
+import { Logger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { type NestExpressApplication } from '@nestjs/platform-express';
 import { IoAdapter } from '@nestjs/platform-socket.io';
@@ -38,6 +39,10 @@ export async function createApi(config: JarvisConfig, opts: CreateApiOptions = {
   } catch (err) {
     throw new ApiConfigError(`invalid configuration:\n  - ${(err as Error).message}`);
   }
+  if (!apiConfig.signingKey && opts.logger !== false)
+    new Logger('Policy').warn(
+      'JARVIS_SIGNING_KEY is not set: decisions are signed with a key that lasts until this API restarts',
+    );
   const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(apiConfig, operators, signer), {
     bodyParser: false,
     abortOnError: false,

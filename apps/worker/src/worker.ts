@@ -60,10 +60,11 @@ export async function createJarvisWorker(opts: JarvisWorkerOptions): Promise<Jar
   };
   const policy = new PolicySource(opts.pool, cluster, configured);
   // The store records what this worker protects, so each version says what it was judged with.
+  // (The two-person rule is the API's to record: it knows the operators.)
   await policy.update(
-    (doc) => ({ ...doc, protected: configured.protected, twoPersonRule: configured.twoPersonRule }),
+    (doc) => ({ ...doc, protected: configured.protected }),
     'jarvis-worker',
-    'protected resources and the approval rule from the worker configuration',
+    'protected resources from the worker configuration',
   );
   const worker = await Worker.create({
     connection: opts.connection,

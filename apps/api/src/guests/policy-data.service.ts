@@ -17,15 +17,17 @@ export class PolicyDataService implements OnModuleInit, OnModuleDestroy {
   private readonly logger = new Logger('Policy');
   private readonly source: PolicySource;
   private retry?: NodeJS.Timeout;
+  private readonly twoPersonRule: boolean;
 
   constructor(
     @Inject(API_CONFIG) config: ApiConfig,
     db: DatabaseService,
     private readonly signer: DecisionSigner,
   ) {
+    this.twoPersonRule = config.operatorNames.length > 1;
     this.source = new PolicySource(db.pool, config.autonomy.cluster, {
       protected: config.protectedResources,
-      twoPersonRule: config.operatorNames.length > 1,
+      twoPersonRule: this.twoPersonRule,
     });
   }
 
@@ -46,14 +48,19 @@ export class PolicyDataService implements OnModuleInit, OnModuleDestroy {
     clearTimeout(this.retry);
   }
 
-  /** Until the key is in the store, workflows refuse every decision (NOT_VOUCHED): keep trying. */
+  /**
+   * The API's verification key, and the two-person rule (on once more than one operator exists:
+   * the API knows the operators). Until the key is in the store, workflows refuse every decision
+   * (NOT_VOUCHED): keep trying.
+   */
   private async publishKey(): Promise<void> {
     const key = this.signer.publicKey;
+    const twoPersonRule = this.twoPersonRule;
     try {
       await this.source.update(
-        (doc) => ({ ...doc, decisionKey: key }),
+        (doc) => ({ ...doc, decisionKey: key, twoPersonRule }),
         'jarvis-api',
-        `the API's decision-verification key ${key.keyId}`,
+        `the API's decision-verification key ${key.keyId}; ${twoPersonRule ? 'two operators' : 'one operator'} for RED`,
       );
     } catch (err) {
       this.logger.warn(`could not publish the decision key yet (${(err as Error).message}); retrying`);
