@@ -15,6 +15,7 @@ import { AuthGuard } from './auth/auth.guard';
 import { AuthService } from './auth/auth.service';
 import { LoginRateLimiter } from './auth/login-rate-limiter';
 import { OperatorDirectory } from './auth/operators';
+import { SessionRevocations } from './auth/session-revocations';
 import { ClusterController } from './cluster/cluster.controller';
 import { ClusterService } from './cluster/cluster.service';
 import { GuestDesiredStates } from './cluster/guest-desired-states.service';
@@ -70,6 +71,7 @@ export class AppModule {
         { provide: OperatorDirectory, useValue: operators },
         { provide: LoginRateLimiter, useValue: new LoginRateLimiter() },
         { provide: APP_GUARD, useClass: AuthGuard },
+        SessionRevocations,
         AuthService,
         ...DATABASE_PROVIDERS,
         TEMPORAL_PROVIDER,
