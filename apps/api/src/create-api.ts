@@ -45,7 +45,12 @@ export async function createApi(config: JarvisConfig, opts: CreateApiOptions = {
     const peer = req.socket.remoteAddress;
     const trusted = apiConfig.trustedProxies;
     req.clientAddress = resolveClientAddress(peer, req.headers['x-forwarded-for'], trusted);
-    req.viaHttps = cameOverHttps((req.socket as { encrypted?: boolean }).encrypted === true, peer, req.headers['x-forwarded-proto'], trusted);
+    req.viaHttps = cameOverHttps(
+      (req.socket as { encrypted?: boolean }).encrypted === true,
+      peer,
+      req.headers['x-forwarded-proto'],
+      trusted,
+    );
     res.setHeader('X-Content-Type-Options', 'nosniff');
     if (req.path.startsWith('/api/')) res.setHeader('Cache-Control', 'no-store');
     next();
