@@ -63,21 +63,23 @@ describe('HS256 tokens', () => {
     expect(verifyJwt(forged, SECRET, T0).ok).toBe(false);
   });
 
-  it.each([
-    ...[
-      ['no sub', { iat: T0 / 1000, exp: T0 / 1000 + 60, jti: 'x' }],
-      ['an empty sub', { sub: '', iat: T0 / 1000, exp: T0 / 1000 + 60, jti: 'x' }],
-      ['no exp', { sub: 'operator', iat: T0 / 1000, jti: 'x' }],
-      ['a string exp', { sub: 'operator', iat: T0 / 1000, exp: String(T0 / 1000 + 60), jti: 'x' }],
-      ['a fractional exp', { sub: 'operator', iat: T0 / 1000, exp: T0 / 1000 + 60.5, jti: 'x' }],
-      ['no iat', { sub: 'operator', exp: T0 / 1000 + 60, jti: 'x' }],
-      ['an iat in the future', { sub: 'operator', iat: T0 / 1000 + 3600, exp: T0 / 1000 + 7200, jti: 'x' }],
+  it.each<[string, Record<string, unknown>]>([
+    ...(
       [
-        'an nbf in the future',
-        { sub: 'operator', iat: T0 / 1000, nbf: T0 / 1000 + 3600, exp: T0 / 1000 + 7200, jti: 'x' },
-      ],
-      ['no jti', { sub: 'operator', iat: T0 / 1000, exp: T0 / 1000 + 60 }],
-    ].map(([name, p]) => [name, { sid: SID, auth_time: T0 / 1000, ...(p as object) }] as const),
+        ['no sub', { iat: T0 / 1000, exp: T0 / 1000 + 60, jti: 'x' }],
+        ['an empty sub', { sub: '', iat: T0 / 1000, exp: T0 / 1000 + 60, jti: 'x' }],
+        ['no exp', { sub: 'operator', iat: T0 / 1000, jti: 'x' }],
+        ['a string exp', { sub: 'operator', iat: T0 / 1000, exp: String(T0 / 1000 + 60), jti: 'x' }],
+        ['a fractional exp', { sub: 'operator', iat: T0 / 1000, exp: T0 / 1000 + 60.5, jti: 'x' }],
+        ['no iat', { sub: 'operator', exp: T0 / 1000 + 60, jti: 'x' }],
+        ['an iat in the future', { sub: 'operator', iat: T0 / 1000 + 3600, exp: T0 / 1000 + 7200, jti: 'x' }],
+        [
+          'an nbf in the future',
+          { sub: 'operator', iat: T0 / 1000, nbf: T0 / 1000 + 3600, exp: T0 / 1000 + 7200, jti: 'x' },
+        ],
+        ['no jti', { sub: 'operator', iat: T0 / 1000, exp: T0 / 1000 + 60 }],
+      ] as Array<[string, Record<string, unknown>]>
+    ).map(([name, p]): [string, Record<string, unknown>] => [name, { sid: SID, auth_time: T0 / 1000, ...p }]),
     ['no sid', { sub: 'operator', iat: T0 / 1000, exp: T0 / 1000 + 60, jti: 'x', auth_time: T0 / 1000 }],
     [
       'a malformed sid',

@@ -59,7 +59,13 @@ function send<T = Record<string, unknown>>(
           }
           const h = new Headers();
           for (const [k, v] of Object.entries(res.headers)) if (typeof v === 'string') h.set(k, v);
-          resolve({ status: res.statusCode ?? 0, headers: h, rawHeaders: res.headers, text, json: json as T });
+          resolve({
+            status: res.statusCode ?? 0,
+            headers: h,
+            rawHeaders: res.headers,
+            text,
+            json: json as Sent<T>['json'],
+          });
         });
       },
     );
