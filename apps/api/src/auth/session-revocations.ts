@@ -85,7 +85,7 @@ export class SessionRevocations implements OnModuleInit, OnModuleDestroy {
       for (const [id, until] of this.revoked) if (until <= Date.now()) this.revoked.delete(id);
     } catch (err) {
       // The database being away is reported by health; sessions revoked here still hold in memory.
-      this.logger.debug?.(`revocation poll failed: ${(err as Error).message}`);
+      this.logger.debug(`revocation poll failed: ${(err as Error).message}`);
     } finally {
       this.polling = false;
     }
