@@ -39,6 +39,7 @@ export interface JarvisConfig {
   readonly temporal: { readonly address: string; readonly namespace: string; readonly taskQueue: string };
   readonly operators: readonly OperatorAccount[];
   readonly jwtSecret: string;
+  /** Access-token lifetime (JWT_TTL_SECONDS, default 15 min); the refresh cookie renews them. */
   readonly jwtTtlSeconds: number;
   readonly anthropic?: { readonly apiKey: string; readonly baseUrl?: string };
   readonly localLlm?: { readonly url: string; readonly model?: string };
@@ -340,7 +341,7 @@ export function loadConfig(env: Env = process.env): JarvisConfig {
     },
     operators,
     jwtSecret: jwtSecret ?? '',
-    jwtTtlSeconds: int('JWT_TTL_SECONDS', 8 * 3600, 60, 30 * 24 * 3600),
+    jwtTtlSeconds: int('JWT_TTL_SECONDS', 15 * 60, 5, 3600),
     ...(anthropicKey
       ? { anthropic: { apiKey: anthropicKey, ...(anthropicBase ? { baseUrl: anthropicBase } : {}) } }
       : {}),

@@ -10,3 +10,4 @@ export * from './incidents.repository';
 export * from './chat.repository';
 export * from './desired-state.repository';
 export * from './policy-store.repository';
+export * from './sessions.repository';

@@ -127,6 +127,9 @@ describe('bearer tokens on every protected route of the OpenAPI document', () =>
       [
         'GET /api/health',
         'POST /api/auth/login',
+        'POST /api/auth/refresh',
+        'POST /api/auth/logout',
+        'POST /api/auth/logout-all',
         'GET /api/cluster',
         'POST /api/guests/{node}/{vmid}/actions',
         'GET /api/approvals',
@@ -150,24 +153,29 @@ describe('bearer tokens on every protected route of the OpenAPI document', () =>
     );
   });
 
-  it('marks every protected operation with bearer security and leaves health and login open', async () => {
+  it('marks every protected operation with bearer security, refresh with its cookie, and leaves health and login open', async () => {
     const doc = (await api.call<OpenApiDoc>('GET', '/api/docs-json')).json;
     for (const { method, path } of routes) {
       const op = doc.paths[path]?.[method.toLowerCase()];
       const open = path === '/api/health' || path === '/api/auth/login';
+      const cookie = path === '/api/auth/refresh';
       expect({
         route: `${method} ${path}`,
         secured: Boolean(op?.security?.some((s) => 'bearer' in s)),
+        cookie: Boolean(op?.security?.some((s) => 'jarvis_refresh' in s)),
       }).toEqual({
         route: `${method} ${path}`,
-        secured: !open,
+        secured: !open && !cookie,
+        cookie,
       });
     }
   });
 
-  it('refuses missing, garbage, alg-none, bad-signature, expired, wrong-key, wrong-alg and unknown-user tokens with 401', async () => {
+  it('refuses missing, garbage, alg-none, bad-signature, expired, wrong-key, wrong-alg, unknown-user and sessionless tokens with 401', async () => {
     const [h, p, s] = token.split('.') as [string, string, string];
     const payload = JSON.parse(Buffer.from(p, 'base64url').toString());
+    const sid = payload.sid as string;
+    const auth_time = payload.auth_time as number;
     const b64 = (o: unknown): string => Buffer.from(JSON.stringify(o)).toString('base64url');
     const forged: Record<string, string | undefined> = {
       none: undefined,
@@ -177,12 +185,14 @@ describe('bearer tokens on every protected route of the OpenAPI document', () =>
       algNoneResigned: `Bearer ${b64({ alg: 'none', typ: 'JWT' })}.${p}.${s}`,
       badSig: `Bearer ${h}.${p}.${'A'.repeat(43)}`,
       expiredUnsigned: `Bearer ${h}.${b64({ ...payload, exp: 1000000000 })}.${s}`,
-      expiredSigned: `Bearer ${signToken(secret, { sub: 'operator', iat: now() - 7200, exp: now() - 60, jti: 'x' })}`,
-      otherKey: `Bearer ${signToken('another-secret-of-at-least-32-characters!!', { sub: 'operator', iat: now(), exp: now() + 600, jti: 'x' })}`,
-      hs384: `Bearer ${signToken(secret, { sub: 'operator', iat: now(), exp: now() + 600, jti: 'x' }, { alg: 'HS384', typ: 'JWT' })}`,
-      unknownUser: `Bearer ${signToken(secret, { sub: 'mallory', iat: now(), exp: now() + 600, jti: 'x' })}`,
-      noExp: `Bearer ${signToken(secret, { sub: 'operator', iat: now(), jti: 'x' })}`,
-      futureIat: `Bearer ${signToken(secret, { sub: 'operator', iat: now() + 3600, exp: now() + 7200, jti: 'x' })}`,
+      expiredSigned: `Bearer ${signToken(secret, { sub: 'operator', iat: now() - 7200, exp: now() - 60, jti: 'x', sid, auth_time: now() - 7200 })}`,
+      otherKey: `Bearer ${signToken('another-secret-of-at-least-32-characters!!', { sub: 'operator', iat: now(), exp: now() + 600, jti: 'x', sid, auth_time })}`,
+      hs384: `Bearer ${signToken(secret, { sub: 'operator', iat: now(), exp: now() + 600, jti: 'x', sid, auth_time }, { alg: 'HS384', typ: 'JWT' })}`,
+      unknownUser: `Bearer ${signToken(secret, { sub: 'mallory', iat: now(), exp: now() + 600, jti: 'x', sid, auth_time })}`,
+      noExp: `Bearer ${signToken(secret, { sub: 'operator', iat: now(), jti: 'x', sid, auth_time })}`,
+      futureIat: `Bearer ${signToken(secret, { sub: 'operator', iat: now() + 3600, exp: now() + 7200, jti: 'x', sid, auth_time })}`,
+      // Signed with the right key but naming no session: every access token belongs to a login session.
+      noSession: `Bearer ${signToken(secret, { sub: 'operator', iat: now(), exp: now() + 600, jti: 'x', auth_time })}`,
     };
     const failures: string[] = [];
     let checked = 0;
@@ -200,16 +210,20 @@ describe('bearer tokens on every protected route of the OpenAPI document', () =>
       }
     }
     expect(failures).toEqual([]);
-    expect(checked).toBeGreaterThanOrEqual(11 * 13);
+    expect(checked).toBeGreaterThanOrEqual(11 * 14);
   });
 
   it('takes the Bearer scheme case-insensitively', async () => {
     expect((await api.call('GET', '/api/guardrails', { authorization: `bearer ${token}` })).status).toBe(200);
   });
 
-  it('accepts a correctly signed, unexpired token for a configured operator', async () => {
+  it('accepts a correctly signed, unexpired token of a live session for a configured operator', async () => {
+    const { sid, auth_time } = JSON.parse(Buffer.from(token.split('.')[1]!, 'base64url').toString()) as {
+      sid: string;
+      auth_time: number;
+    };
     const res = await api.call('GET', '/api/guardrails', {
-      authorization: `Bearer ${signToken(secret, { sub: 'second', iat: now(), exp: now() + 60, jti: 'y' })}`,
+      authorization: `Bearer ${signToken(secret, { sub: 'operator', iat: now(), exp: now() + 60, jti: 'y', sid, auth_time })}`,
     });
     expect(res.status).toBe(200);
   });
@@ -240,7 +254,17 @@ describe('GET /api/health', () => {
 });
 
 describe('socket.io handshake', () => {
-  const expired = (): string => signToken(secret, { sub: 'operator', iat: now() - 7200, exp: now() - 1, jti: 'z' });
+  const expired = (): string => {
+    const { sid } = JSON.parse(Buffer.from(token.split('.')[1]!, 'base64url').toString()) as { sid: string };
+    return signToken(secret, {
+      sub: 'operator',
+      iat: now() - 7200,
+      exp: now() - 1,
+      jti: 'z',
+      sid,
+      auth_time: now() - 7200,
+    });
+  };
 
   it.each(['/live', '/chat', '/terminal'])(
     '%s refuses no token, a garbage token and an expired token with connect_error',

@@ -7,19 +7,24 @@ const b64 = (o: unknown): string => Buffer.from(JSON.stringify(o)).toString('bas
 const sign = (input: string, secret = SECRET, alg = 'sha256'): string =>
   createHmac(alg, secret).update(input).digest('base64url');
 
+const SID = 'abcdefghijklmnopqrstuv';
+const SUBJECT = { sub: 'operator', sid: SID, authTime: T0 / 1000 - 300 };
+
 describe('HS256 tokens', () => {
-  const { token, claims } = signJwt('operator', 600, SECRET, T0);
+  const { token, claims } = signJwt(SUBJECT, 600, SECRET, T0);
   const [h, p, s] = token.split('.') as [string, string, string];
 
-  it('round-trips sub, iat, exp and a random jti', () => {
+  it('round-trips sub, iat, exp, a random jti, the session and the login time', () => {
     expect(claims).toEqual({
       sub: 'operator',
       iat: T0 / 1000,
       exp: T0 / 1000 + 600,
       jti: expect.stringMatching(/^[A-Za-z0-9_-]{16}$/),
+      sid: SID,
+      auth_time: T0 / 1000 - 300,
     });
     expect(verifyJwt(token, SECRET, T0 + 1000)).toEqual({ ok: true, claims });
-    expect(signJwt('operator', 600, SECRET, T0).claims.jti).not.toBe(claims.jti);
+    expect(signJwt(SUBJECT, 600, SECRET, T0).claims.jti).not.toBe(claims.jti);
   });
 
   it('expires at exp exactly', () => {
@@ -58,19 +63,33 @@ describe('HS256 tokens', () => {
     expect(verifyJwt(forged, SECRET, T0).ok).toBe(false);
   });
 
-  it.each([
-    ['no sub', { iat: T0 / 1000, exp: T0 / 1000 + 60, jti: 'x' }],
-    ['an empty sub', { sub: '', iat: T0 / 1000, exp: T0 / 1000 + 60, jti: 'x' }],
-    ['no exp', { sub: 'operator', iat: T0 / 1000, jti: 'x' }],
-    ['a string exp', { sub: 'operator', iat: T0 / 1000, exp: String(T0 / 1000 + 60), jti: 'x' }],
-    ['a fractional exp', { sub: 'operator', iat: T0 / 1000, exp: T0 / 1000 + 60.5, jti: 'x' }],
-    ['no iat', { sub: 'operator', exp: T0 / 1000 + 60, jti: 'x' }],
-    ['an iat in the future', { sub: 'operator', iat: T0 / 1000 + 3600, exp: T0 / 1000 + 7200, jti: 'x' }],
+  it.each<[string, Record<string, unknown>]>([
+    ...(
+      [
+        ['no sub', { iat: T0 / 1000, exp: T0 / 1000 + 60, jti: 'x' }],
+        ['an empty sub', { sub: '', iat: T0 / 1000, exp: T0 / 1000 + 60, jti: 'x' }],
+        ['no exp', { sub: 'operator', iat: T0 / 1000, jti: 'x' }],
+        ['a string exp', { sub: 'operator', iat: T0 / 1000, exp: String(T0 / 1000 + 60), jti: 'x' }],
+        ['a fractional exp', { sub: 'operator', iat: T0 / 1000, exp: T0 / 1000 + 60.5, jti: 'x' }],
+        ['no iat', { sub: 'operator', exp: T0 / 1000 + 60, jti: 'x' }],
+        ['an iat in the future', { sub: 'operator', iat: T0 / 1000 + 3600, exp: T0 / 1000 + 7200, jti: 'x' }],
+        [
+          'an nbf in the future',
+          { sub: 'operator', iat: T0 / 1000, nbf: T0 / 1000 + 3600, exp: T0 / 1000 + 7200, jti: 'x' },
+        ],
+        ['no jti', { sub: 'operator', iat: T0 / 1000, exp: T0 / 1000 + 60 }],
+      ] as Array<[string, Record<string, unknown>]>
+    ).map(([name, p]): [string, Record<string, unknown>] => [name, { sid: SID, auth_time: T0 / 1000, ...p }]),
+    ['no sid', { sub: 'operator', iat: T0 / 1000, exp: T0 / 1000 + 60, jti: 'x', auth_time: T0 / 1000 }],
     [
-      'an nbf in the future',
-      { sub: 'operator', iat: T0 / 1000, nbf: T0 / 1000 + 3600, exp: T0 / 1000 + 7200, jti: 'x' },
+      'a malformed sid',
+      { sub: 'operator', iat: T0 / 1000, exp: T0 / 1000 + 60, jti: 'x', sid: 'x/y', auth_time: T0 / 1000 },
     ],
-    ['no jti', { sub: 'operator', iat: T0 / 1000, exp: T0 / 1000 + 60 }],
+    ['no auth_time', { sub: 'operator', iat: T0 / 1000, exp: T0 / 1000 + 60, jti: 'x', sid: SID }],
+    [
+      'an auth_time after iat',
+      { sub: 'operator', iat: T0 / 1000, exp: T0 / 1000 + 60, jti: 'x', sid: SID, auth_time: T0 / 1000 + 1 },
+    ],
   ])('refuses a correctly signed token with %s', (_name, payload) => {
     const input = `${b64({ alg: 'HS256', typ: 'JWT' })}.${b64(payload)}`;
     expect(verifyJwt(`${input}.${sign(input)}`, SECRET, T0).ok).toBe(false);

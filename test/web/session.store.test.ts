@@ -1,6 +1,6 @@
 import { createPinia, setActivePinia } from 'pinia';
 import { configureHttp, HttpError, request } from '../../apps/web/src/api/http';
-import { tokenSubject, useAuthStore } from '../../apps/web/src/stores/auth';
+import { renewalDelayMs, tokenSubject, useAuthStore } from '../../apps/web/src/stores/auth';
 import { freshness, STALE_AFTER_MS } from '../../apps/web/src/stores/connection';
 import { useSettingsStore } from '../../apps/web/src/stores/settings';
 import { type KeyValueStorage } from '../../apps/web/src/stores/storage';
@@ -79,37 +79,75 @@ describe('logging in', () => {
 });
 
 describe('the session across reloads', () => {
-  it('is saved on login and restored, unless it is about to expire', () => {
-    const storage = memoryStorage();
+  const issued = { token: jwt('operator'), expiresAt: '2099-01-01T00:00:00.000Z' };
+
+  it('resumes from the refresh cookie, keeps the token in memory only, and clears one an older dashboard stored', async () => {
+    const api = fakeApi({ 'POST /api/auth/refresh': { status: 200, body: issued } });
+    const storage = memoryStorage({
+      'jarvis.session': JSON.stringify({ token: 'old', username: 'x', expiresAt: 'y' }),
+    });
     const auth = useAuthStore();
-    auth.token = 't';
-    auth.username = 'operator';
-    auth.expiresAt = '2026-01-01T01:00:00.000Z';
-    auth.dehydrate(storage);
-    const restored = useAuthStore(createPinia());
-    restored.hydrate(storage, Date.parse('2026-01-01T00:00:00.000Z'));
-    expect(restored.token).toBe('t');
-    const late = useAuthStore(createPinia());
-    late.hydrate(storage, Date.parse('2026-01-01T00:59:30.000Z'));
-    expect(late.token).toBeNull();
+    await auth.restore(storage);
+    expect(auth.token).toBe(issued.token);
+    expect(auth.username).toBe('operator');
     expect(storage.data.size).toBe(0);
+    // The cookie is the credential: no bearer token goes with the refresh.
+    expect(api.calls).toEqual([
+      expect.objectContaining({ method: 'POST', path: '/api/auth/refresh', authorization: null }),
+    ]);
+    auth.forget();
   });
 
-  it('ignores a corrupt saved session, and logout forgets the token', () => {
+  it('stays logged out when the cookie holds no session', async () => {
+    fakeApi({ 'POST /api/auth/refresh': { status: 401, body: envelope('UNAUTHORIZED', 'no valid session') } });
     const auth = useAuthStore();
-    auth.hydrate(memoryStorage({ 'jarvis.session': '{nope' }));
+    await auth.restore(memoryStorage());
     expect(auth.loggedIn).toBe(false);
-    auth.token = 't';
-    const storage = memoryStorage();
-    auth.logout();
-    auth.dehydrate(storage);
-    expect(storage.data.has('jarvis.session')).toBe(false);
+    expect(auth.restoring).toBe(false);
   });
 
-  it('logs out when an authenticated call gets a 401', async () => {
+  it('renews the token on a 401 and retries the call once with the new one', async () => {
+    let n = 0;
+    const api = fakeApi({
+      'GET /api/cluster': () =>
+        n++ === 0 ? { status: 401, body: envelope('UNAUTHORIZED', 'expired') } : { status: 200, body: { ok: true } },
+    });
+    let renewed = 0;
+    configureHttp({ renew: () => Promise.resolve(`fresh-${++renewed}`) });
+    await expect(request('GET', '/api/cluster')).resolves.toEqual({ ok: true });
+    expect(renewed).toBe(1);
+    expect(api.calls).toHaveLength(2);
+    expect(api.unauthorizedCount()).toBe(0);
+  });
+
+  it('logs out when an authenticated call gets a 401 that renewing cannot cure', async () => {
     const api = fakeApi({ 'GET /api/cluster': { status: 401, body: envelope('UNAUTHORIZED', 'expired') } });
+    configureHttp({ renew: () => Promise.resolve(null) });
     await expect(request('GET', '/api/cluster')).rejects.toBeInstanceOf(HttpError);
     expect(api.unauthorizedCount()).toBe(1);
+  });
+
+  it('logs out on the server, then forgets the token, even if the server already ended the session', async () => {
+    for (const status of [204, 401]) {
+      const api = fakeApi({ 'POST /api/auth/logout': { status } });
+      let renewed = 0;
+      configureHttp({ renew: () => Promise.resolve(`fresh-${++renewed}`) });
+      const auth = useAuthStore(createPinia());
+      auth.token = 'tok';
+      await auth.logout();
+      expect(api.calls.map((c) => `${c.method} ${c.path} ${c.authorization}`)).toEqual([
+        'POST /api/auth/logout Bearer tok',
+      ]);
+      expect(renewed).toBe(0);
+      expect(auth.loggedIn).toBe(false);
+    }
+  });
+
+  it('renews a minute before expiry, sooner for short tokens, never in under a second', () => {
+    expect(renewalDelayMs(900_000, 0)).toBe(840_000);
+    expect(renewalDelayMs(60_000, 0)).toBe(45_000);
+    expect(renewalDelayMs(500, 0)).toBe(1000);
+    expect(renewalDelayMs(Date.parse('2099-01-01T00:00:00.000Z'), 0)).toBe(2 ** 31 - 1);
   });
 });
 

@@ -1,5 +1,6 @@
 import { type JarvisConfig } from '@jarvis/config';
 import { parseProtected, type ProtectedResources } from '@jarvis/policies';
+import { TrustedProxies } from './common/client-address';
 
 /** DI token of the API's settings. */
 export const API_CONFIG = Symbol('API_CONFIG');
@@ -17,6 +18,12 @@ export interface ApiOnlySettings {
    * PEM or its base64). Only the API reads it; unset, a key is generated for this process alone.
    */
   readonly signingKey?: string;
+  /** Peers whose X-Forwarded-For / X-Forwarded-Proto are believed (TRUSTED_PROXIES, default none). */
+  readonly trustedProxies: TrustedProxies;
+  /** A login session ends this long after its last refresh (SESSION_IDLE_SECONDS, default 12 h). */
+  readonly sessionIdleSeconds: number;
+  /** ...and at the latest this long after the password login (SESSION_MAX_SECONDS, default 7 days). */
+  readonly sessionMaxSeconds: number;
 }
 
 /**
@@ -50,8 +57,13 @@ export function readApiSettings(env: Env): { settings: ApiOnlySettings; problems
     }
     return n;
   };
+  const trusted = TrustedProxies.parse(env['TRUSTED_PROXIES']);
+  problems.push(...trusted.problems);
   return {
     settings: {
+      trustedProxies: trusted.proxies,
+      sessionIdleSeconds: int('SESSION_IDLE_SECONDS', 12 * 3600, 60, 30 * 24 * 3600),
+      sessionMaxSeconds: int('SESSION_MAX_SECONDS', 7 * 24 * 3600, 60, 90 * 24 * 3600),
       temperaturePollMs: int('TEMPERATURE_POLL_MS', 30_000, 200, 3_600_000),
       terminalIdleMs: int('TERMINAL_IDLE_MS', 15 * 60_000, 100, 24 * 3_600_000),
       terminalMaxPerUser: int('TERMINAL_MAX_PER_USER', 3, 1, 50),

@@ -16,6 +16,7 @@ import { DecisionSigner } from './auth/decision-signer';
 import { AuthService } from './auth/auth.service';
 import { LoginRateLimiter } from './auth/login-rate-limiter';
 import { OperatorDirectory } from './auth/operators';
+import { SessionRevocations } from './auth/session-revocations';
 import { ClusterController } from './cluster/cluster.controller';
 import { ClusterService } from './cluster/cluster.service';
 import { GuestDesiredStates } from './cluster/guest-desired-states.service';
@@ -72,6 +73,7 @@ export class AppModule {
         { provide: DecisionSigner, useValue: signer },
         { provide: LoginRateLimiter, useValue: new LoginRateLimiter() },
         { provide: APP_GUARD, useClass: AuthGuard },
+        SessionRevocations,
         AuthService,
         ...DATABASE_PROVIDERS,
         TEMPORAL_PROVIDER,

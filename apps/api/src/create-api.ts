@@ -9,6 +9,7 @@ import { DecisionSigner } from './auth/decision-signer';
 import { ApiLogger } from './api-logger';
 import { AppModule } from './app.module';
 import { OperatorDirectory } from './auth/operators';
+import { cameOverHttps, resolveClientAddress } from './common/client-address';
 import { type HttpRequest, type HttpResponse, type NextFunction } from './common/http.types';
 import { ErrorFilter } from './errors/error.filter';
 import { setupOpenApi } from './openapi';
@@ -52,6 +53,16 @@ export async function createApi(config: JarvisConfig, opts: CreateApiOptions = {
   app.disable('x-powered-by');
   // API answers carry tokens and live state: never cached by a browser or proxy, never sniffed as HTML.
   app.use((req: HttpRequest, res: HttpResponse, next: NextFunction) => {
+    // Once per request, for the login limiter and the refresh cookie's Secure flag.
+    const peer = req.socket.remoteAddress;
+    const trusted = apiConfig.trustedProxies;
+    req.clientAddress = resolveClientAddress(peer, req.headers['x-forwarded-for'], trusted);
+    req.viaHttps = cameOverHttps(
+      (req.socket as { encrypted?: boolean }).encrypted === true,
+      peer,
+      req.headers['x-forwarded-proto'],
+      trusted,
+    );
     res.setHeader('X-Content-Type-Options', 'nosniff');
     if (req.path.startsWith('/api/')) res.setHeader('Cache-Control', 'no-store');
     next();

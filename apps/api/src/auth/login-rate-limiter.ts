@@ -1,29 +1,48 @@
 /**
  * Failed-login throttling, in memory (one API process; a restart forgetting it is acceptable for
- * a homelab, and no shared store exists yet). Two sliding windows: per address and user name, so
- * one account cannot be guessed at, and per address, so one client cannot spray many names.
- * Successful logins are never counted; while a window is full every attempt is refused before
- * the password is checked, so a lucky guess during the lock-out reveals nothing.
+ * a homelab, and no shared store exists yet). Two independent brakes:
+ * - per client address, a sliding window, so one client cannot spray many names (the address is
+ *   the real client's only through TRUSTED_PROXIES, see client-address.ts);
+ * - per user name, whatever the address, an exponential backoff after a few free failures, so an
+ *   attacker rotating addresses still gets only a handful of guesses an hour at one account, while
+ *   one attacker behind a shared proxy slows down the names they guess, not every operator.
+ * Successful logins are never counted and clear the name's backoff; while a brake is on, every
+ * attempt is refused before the password is checked, so a lucky guess during it reveals nothing.
  */
 export interface LoginRateLimits {
-  readonly perUser: number;
   readonly perAddress: number;
   readonly windowMs: number;
+  /** Failures of one name (from anywhere) before the backoff starts. */
+  readonly freeFailuresPerUser: number;
+  /** The first wait; each further failure doubles it, up to `backoffMaxMs`. */
+  readonly backoffBaseMs: number;
+  readonly backoffMaxMs: number;
+  /** A name's failures are forgotten this long after its last one. */
+  readonly userMemoryMs: number;
   /** Bound on remembered keys, so a flood of distinct names cannot grow memory without end. */
   readonly maxKeys: number;
 }
 
 export const DEFAULT_LOGIN_LIMITS: LoginRateLimits = {
-  perUser: 5,
   perAddress: 20,
   windowMs: 5 * 60_000,
+  freeFailuresPerUser: 5,
+  backoffBaseMs: 30_000,
+  backoffMaxMs: 15 * 60_000,
+  userMemoryMs: 60 * 60_000,
   maxKeys: 10_000,
 };
 
 export type RateDecision = { readonly allowed: true } | { readonly allowed: false; readonly retryAfterSeconds: number };
 
+interface UserFailures {
+  count: number;
+  lastMs: number;
+}
+
 export class LoginRateLimiter {
-  private readonly failures = new Map<string, number[]>();
+  private readonly byAddress = new Map<string, number[]>();
+  private readonly byUser = new Map<string, UserFailures>();
 
   constructor(
     private readonly limits: LoginRateLimits = DEFAULT_LOGIN_LIMITS,
@@ -32,44 +51,71 @@ export class LoginRateLimiter {
 
   check(address: string, username: string): RateDecision {
     const now = this.now();
-    const waits = [
-      this.waitFor(userKey(address, username), this.limits.perUser, now),
-      this.waitFor(addressKey(address), this.limits.perAddress, now),
-    ];
-    const wait = Math.max(...waits);
+    const wait = Math.max(this.addressWait(address, now), this.userWait(userKey(username), now));
     return wait > 0 ? { allowed: false, retryAfterSeconds: Math.max(1, Math.ceil(wait / 1000)) } : { allowed: true };
   }
 
   recordFailure(address: string, username: string): void {
     const now = this.now();
-    for (const key of [userKey(address, username), addressKey(address)]) {
-      const recent = this.recent(key, now);
-      recent.push(now);
-      this.failures.delete(key); // re-insert so Map order stays "least recently failed first"
-      this.failures.set(key, recent);
-    }
-    while (this.failures.size > this.limits.maxKeys) {
-      const oldest = this.failures.keys().next().value;
-      if (oldest === undefined) break;
-      this.failures.delete(oldest);
-    }
+    const recent = this.recentOf(address, now);
+    recent.push(now);
+    touch(this.byAddress, address, recent);
+    const key = userKey(username);
+    const previous = this.currentUser(key, now);
+    touch(this.byUser, key, { count: (previous?.count ?? 0) + 1, lastMs: now });
+    bound(this.byAddress, this.limits.maxKeys);
+    bound(this.byUser, this.limits.maxKeys);
   }
 
-  /** Milliseconds until the window has room again; 0 when it has room now. */
-  private waitFor(key: string, limit: number, now: number): number {
-    const recent = this.recent(key, now);
-    if (recent.length < limit) return 0;
-    const oldestCounted = recent[recent.length - limit] ?? now;
+  /** The right password clears the name's backoff (the address window stays: it counts failures only). */
+  recordSuccess(username: string): void {
+    this.byUser.delete(userKey(username));
+  }
+
+  /** Milliseconds until the address's window has room again; 0 when it has room now. */
+  private addressWait(address: string, now: number): number {
+    const recent = this.recentOf(address, now);
+    if (recent.length < this.limits.perAddress) return 0;
+    const oldestCounted = recent[recent.length - this.limits.perAddress] ?? now;
     return oldestCounted + this.limits.windowMs - now;
   }
 
-  private recent(key: string, now: number): number[] {
-    const kept = (this.failures.get(key) ?? []).filter((t) => now - t < this.limits.windowMs);
-    if (kept.length === 0) this.failures.delete(key);
+  private userWait(key: string, now: number): number {
+    const failures = this.currentUser(key, now);
+    if (!failures || failures.count < this.limits.freeFailuresPerUser) return 0;
+    const exponent = Math.min(failures.count - this.limits.freeFailuresPerUser, 30);
+    const backoff = Math.min(this.limits.backoffMaxMs, this.limits.backoffBaseMs * 2 ** exponent);
+    return Math.max(0, failures.lastMs + backoff - now);
+  }
+
+  private currentUser(key: string, now: number): UserFailures | undefined {
+    const failures = this.byUser.get(key);
+    if (failures && now - failures.lastMs >= this.limits.userMemoryMs) {
+      this.byUser.delete(key);
+      return undefined;
+    }
+    return failures;
+  }
+
+  private recentOf(address: string, now: number): number[] {
+    const kept = (this.byAddress.get(address) ?? []).filter((t) => now - t < this.limits.windowMs);
+    if (kept.length === 0) this.byAddress.delete(address);
     return kept;
   }
 }
 
-const userKey = (address: string, username: string): string =>
-  `u\u0000${address}\u0000${username.toLowerCase().slice(0, 128)}`;
-const addressKey = (address: string): string => `a\u0000${address}`;
+const userKey = (username: string): string => username.toLowerCase().slice(0, 128);
+
+/** Re-inserts, so Map order stays "least recently failed first" for `bound`. */
+function touch<V>(map: Map<string, V>, key: string, value: V): void {
+  map.delete(key);
+  map.set(key, value);
+}
+
+function bound(map: Map<string, unknown>, max: number): void {
+  while (map.size > max) {
+    const oldest = map.keys().next().value;
+    if (oldest === undefined) break;
+    map.delete(oldest);
+  }
+}

@@ -2,11 +2,11 @@ import { createParamDecorator, type ExecutionContext } from '@nestjs/common';
 import { type HttpRequest } from './http.types';
 
 /**
- * The peer's address. X-Forwarded-For is ignored on purpose: the API listens on loopback or
- * the operator's LAN without a trusted proxy, and a client-set header would let anyone reset
- * their own login rate limit.
+ * The client's address, as the request middleware resolved it (create-api.ts): the peer, or the
+ * address a trusted proxy vouched for (TRUSTED_PROXIES). A client-set X-Forwarded-For from an
+ * untrusted peer is ignored, so nobody resets their own login rate limit with a header.
  */
 export const ClientAddress = createParamDecorator((_data: unknown, ctx: ExecutionContext): string => {
   const req = ctx.switchToHttp().getRequest<HttpRequest>();
-  return req.socket.remoteAddress ?? 'unknown';
+  return req.clientAddress ?? req.socket.remoteAddress ?? 'unknown';
 });

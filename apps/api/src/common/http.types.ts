@@ -6,12 +6,20 @@ import { type IncomingMessage, type ServerResponse } from 'node:http';
  */
 export interface AuthUser {
   readonly username: string;
+  /** The login session the bearer token belongs to (absent for non-session credentials). */
+  readonly sessionId?: string;
+  /** Seconds since the epoch of the password login behind this token. */
+  readonly authTime?: number;
 }
 
 export interface HttpRequest extends IncomingMessage {
   readonly path: string;
   readonly ip?: string;
   user?: AuthUser;
+  /** Set by the request middleware: the client behind any trusted proxies (client-address.ts). */
+  clientAddress?: string;
+  /** Set by the request middleware: TLS on the socket, or a trusted proxy's X-Forwarded-Proto. */
+  viaHttps?: boolean;
 }
 
 export interface HttpResponse extends ServerResponse {

@@ -126,20 +126,23 @@ function fromHttpException(err: HttpException): ErrorResponse | undefined {
   return respond(status, code, messages.join('; '), messages.length > 1 ? { errors: messages } : undefined);
 }
 
-function fromDatabase(err: unknown): ErrorResponse | undefined {
+/** Connection-level failures (class 08, admin shutdown 57P) and a pool that cannot connect. */
+export function isDatabaseUnavailable(err: unknown): boolean {
   const e = err as { code?: unknown; message?: unknown } | null;
-  if (typeof e !== 'object' || e === null) return undefined;
+  if (typeof e !== 'object' || e === null) return false;
   const code = typeof e.code === 'string' ? e.code : '';
   const message = typeof e.message === 'string' ? e.message : '';
-  // Connection-level failures (class 08, admin shutdown 57P) and a pool that cannot connect.
-  if (
+  return (
     ['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT'].includes(code) ||
     /^(08|57P)/.test(code) ||
     /trying to connect|Connection terminated/.test(message)
-  ) {
-    return respond(503, ApiErrorCode.DATABASE_UNAVAILABLE, 'the database is unavailable');
-  }
-  return undefined;
+  );
+}
+
+function fromDatabase(err: unknown): ErrorResponse | undefined {
+  return isDatabaseUnavailable(err)
+    ? respond(503, ApiErrorCode.DATABASE_UNAVAILABLE, 'the database is unavailable')
+    : undefined;
 }
 
 /** The one place an error becomes an HTTP status and the CONTRACT error envelope. */

@@ -6,6 +6,7 @@ import {
   ChatRepository,
   DesiredStateRepository,
   LlmCostsRepository,
+  SessionsRepository,
   SettingsRepository,
 } from '@jarvis/db';
 import { DatabaseService } from './database.service';
@@ -21,6 +22,7 @@ export const DATABASE_PROVIDERS: Provider[] = [
     ChatRepository,
     LlmCostsRepository,
     DesiredStateRepository,
+    SessionsRepository,
   ].map((Repository): Provider => ({
     provide: Repository,
     useFactory: (db: DatabaseService) => new Repository(db.pool),

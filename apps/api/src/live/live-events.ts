@@ -28,8 +28,20 @@ export interface LiveClientEvents {
 /** What the handshake middleware attaches to every authenticated socket. */
 export interface SocketSession {
   user: AuthUser;
+  /** The login session of the handshake's token: ending it disconnects this socket. */
+  sessionId: string;
   expiresAtMs: number;
 }
+
+/**
+ * Client → server on every namespace: `{ token }`, a refreshed access token of the same session,
+ * so the socket stays open past the handshake token's expiry. Acknowledged with AuthRenewAck.
+ */
+export const AUTH_RENEW = 'auth.renew';
+export type AuthRenewAck = { ok: true; expiresAt: string } | { ok: false };
+
+/** One room per login session, so logout drops exactly that session's sockets. */
+export const sessionRoom = (sessionId: string): string => `session:${sessionId}`;
 
 /** One room per operator, so later features (chat replies, terminal output) can address one person. */
 export const userRoom = (username: string): string => `user:${username}`;

@@ -27,7 +27,12 @@ export interface HttpConfig {
   readonly baseUrl: string;
   readonly fetch: FetchLike;
   readonly token: () => string | null | undefined;
-  /** A 401 on an authenticated call: the token expired or the operator was removed. */
+  /**
+   * A 401 on an authenticated call: get a fresh access token through the refresh cookie; the
+   * call is retried once with it. Null: the session is over.
+   */
+  readonly renew: () => Promise<string | null>;
+  /** A 401 that renewing did not cure: the session ended (logout elsewhere) or the operator was removed. */
   readonly onUnauthorized: () => void;
 }
 
@@ -35,6 +40,7 @@ let config: HttpConfig = {
   baseUrl: '',
   fetch: (input, init) => globalThis.fetch(input, init),
   token: () => undefined,
+  renew: () => Promise.resolve(null),
   onUnauthorized: () => undefined,
 };
 
@@ -46,6 +52,8 @@ export interface RequestOptions {
   readonly body?: unknown;
   /** Login is the one call made without a token, and whose 401 means "wrong password", not "log out". */
   readonly anonymous?: boolean;
+  /** Do not try the refresh cookie on a 401 (logout: a 401 there means already logged out). */
+  readonly noRenew?: boolean;
   readonly signal?: AbortSignal;
 }
 
@@ -59,6 +67,8 @@ export async function request<T>(method: string, path: string, opts: RequestOpti
     res = await config.fetch(`${config.baseUrl}${path}`, {
       method,
       headers,
+      // The refresh cookie (httpOnly, SameSite=Strict, Path=/api/auth) goes to our own origin only.
+      credentials: 'same-origin',
       ...(opts.body !== undefined ? { body: JSON.stringify(opts.body) } : {}),
       ...(opts.signal ? { signal: opts.signal } : {}),
     });
@@ -85,7 +95,11 @@ export async function request<T>(method: string, path: string, opts: RequestOpti
       : undefined,
     Number.isFinite(retryAfter) && retryAfter > 0 ? retryAfter : undefined,
   );
-  if (res.status === 401 && !opts.anonymous && token) config.onUnauthorized();
+  if (res.status === 401 && !opts.anonymous && token) {
+    const fresh = opts.noRenew ? null : await config.renew();
+    if (fresh && fresh !== token) return request<T>(method, path, { ...opts, noRenew: true });
+    config.onUnauthorized();
+  }
   throw error;
 }
 

@@ -10,6 +10,7 @@ import {
 import { useAuthStore } from '../stores/auth';
 import { useChatStore } from '../stores/chat';
 import { useCostsStore } from '../stores/costs';
+import { renewSocketOnRefresh, retryAfterRefresh, socketAuth } from './socket-auth';
 
 /** The /chat event maps (apps/api/src/live/chat.gateway.ts). */
 interface ChatServerEvents {
@@ -36,6 +37,7 @@ export function useChatSocket() {
   const costs = useCostsStore();
   const auth = useAuthStore();
   let joined: string | null = null;
+  let stopRenewing: (() => void) | undefined;
 
   /** Joins the session's room; resolves once the server has (or after 2 s, the socket being away). */
   function join(id: string | null): Promise<void> {
@@ -57,7 +59,7 @@ export function useChatSocket() {
     disconnect();
     if (!auth.token) return;
     const s: ChatSocket = io('/chat', {
-      auth: { token: auth.token },
+      auth: socketAuth(),
       transports: ['websocket'],
       reconnectionDelay: 400,
       reconnectionDelayMax: 2500,
@@ -65,8 +67,15 @@ export function useChatSocket() {
       timeout: 5000,
     });
     socket.value = s;
+    stopRenewing = renewSocketOnRefresh(s as unknown as Socket);
     let everConnected = false;
+    let refusals = 0;
+    s.on('connect_error', (err) => {
+      if (/unauthori[sz]ed/i.test(err.message) && refusals++ < 2)
+        retryAfterRefresh(s as unknown as Socket, () => socket.value === s);
+    });
     s.on('connect', () => {
+      refusals = 0;
       joined = null;
       void join(chat.sessionId);
       // Events sent while away are lost: what they carried is in the stored session and totals.
@@ -90,6 +99,8 @@ export function useChatSocket() {
   }
 
   function disconnect(): void {
+    stopRenewing?.();
+    stopRenewing = undefined;
     const s = socket.value;
     socket.value = null;
     joined = null;

@@ -14,6 +14,7 @@ import { useClusterStore } from '../stores/cluster';
 import { useConnectionStore } from '../stores/connection';
 import { useGuardrailsStore } from '../stores/guardrails';
 import { useTimelineStore } from '../stores/timeline';
+import { renewSocketOnRefresh, retryAfterRefresh, socketAuth } from './socket-auth';
 
 /** The /live event maps (apps/api/src/live/live-events.ts). */
 interface LiveServerEvents {
@@ -33,6 +34,7 @@ type LiveSocket = Socket<LiveServerEvents, LiveClientEvents>;
 const socket = shallowRef<LiveSocket | null>(null);
 let auditTimer: ReturnType<typeof setTimeout> | undefined;
 let resumeTimer: ReturnType<typeof setTimeout> | undefined;
+let stopRenewing: (() => void) | undefined;
 
 /** Everything that is not pushed whole on connect, fetched again: events sent while away are lost. */
 export async function refetchAll(): Promise<void> {
@@ -54,7 +56,7 @@ function onVisible(): void {
  * steps and archive notices into theirs. On every reconnect the full state is fetched again.
  */
 export function useLiveSocket() {
-  function connect(token: string): void {
+  function connect(): void {
     disconnect();
     const cluster = useClusterStore();
     const approvals = useApprovalsStore();
@@ -64,7 +66,7 @@ export function useLiveSocket() {
     const auth = useAuthStore();
 
     const s: LiveSocket = io('/live', {
-      auth: { token },
+      auth: socketAuth(),
       transports: ['websocket'],
       reconnectionDelay: 400,
       reconnectionDelayMax: 2500,
@@ -72,10 +74,13 @@ export function useLiveSocket() {
       timeout: 5000,
     });
     socket.value = s;
+    stopRenewing = renewSocketOnRefresh(s as unknown as Socket);
     connection.setStatus('connecting');
     let everConnected = false;
+    let refusals = 0;
 
     s.on('connect', () => {
+      refusals = 0;
       connection.setStatus('live');
       connection.clusterError = null;
       if (everConnected) {
@@ -96,7 +101,9 @@ export function useLiveSocket() {
     });
     s.on('connect_error', (err) => {
       if (/unauthori[sz]ed/i.test(err.message)) {
-        auth.logout();
+        // The token expired or its session ended: the refresh cookie decides which.
+        if (refusals++ < 2) retryAfterRefresh(s as unknown as Socket, () => socket.value === s);
+        else auth.forget();
         return;
       }
       connection.setStatus('down', err.message);
@@ -130,6 +137,8 @@ export function useLiveSocket() {
     clearTimeout(resumeTimer);
     clearTimeout(auditTimer);
     document.removeEventListener('visibilitychange', onVisible);
+    stopRenewing?.();
+    stopRenewing = undefined;
     const s = socket.value;
     socket.value = null;
     if (s) {

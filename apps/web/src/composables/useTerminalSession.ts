@@ -12,6 +12,7 @@ import {
   type TerminalReady,
   type TerminalServerEvents,
 } from '../lib/terminal';
+import { renewSocketOnRefresh } from './socket-auth';
 
 type TerminalSocket = Socket<TerminalServerEvents, TerminalClientEvents>;
 
@@ -52,6 +53,7 @@ export function useTerminalSession(container: Ref<HTMLElement | null>, token: ()
   let observer: ResizeObserver | null = null;
   let fitFrame = 0;
   let disposed = false;
+  let stopRenewing: (() => void) | undefined;
 
   function connect(): void {
     const t = token();
@@ -61,13 +63,16 @@ export function useTerminalSession(container: Ref<HTMLElement | null>, token: ()
       return;
     }
     const s: TerminalSocket = io('/terminal', {
-      auth: { token: t },
+      // A function: a reconnect presents the newest token, not the one the panel opened with.
+      auth: (cb) => cb({ token: token() ?? t }),
       transports: ['websocket'],
       reconnectionDelay: 500,
       reconnectionDelayMax: 4000,
       timeout: 5000,
     });
     socket = s;
+    // Handed each renewed token, the server keeps the shell open past the handshake token's expiry.
+    stopRenewing = renewSocketOnRefresh(s as unknown as Socket);
     s.on('terminal.ready', (r) => {
       ready.value = r;
       if (!r.available) {
@@ -260,6 +265,7 @@ export function useTerminalSession(container: Ref<HTMLElement | null>, token: ()
     observer = null;
     closeSession();
     disposeView();
+    stopRenewing?.();
     const s = socket;
     socket = null;
     if (s) {
