@@ -1,5 +1,6 @@
 import { isIP } from 'node:net';
 import { evaluateSshCommand, isServiceUnit, sshToolCommand } from '@jarvis/policies';
+import { readTemporalTls, type TemporalSettings } from './temporal-tls';
 
 /**
  * Jarvis's configuration, validated once at boot into a typed object (CONTRACT.md,
@@ -36,7 +37,7 @@ export interface JarvisConfig {
     readonly caFile?: string;
   };
   readonly databaseUrl: string;
-  readonly temporal: { readonly address: string; readonly namespace: string; readonly taskQueue: string };
+  readonly temporal: TemporalSettings;
   readonly operators: readonly OperatorAccount[];
   readonly jwtSecret: string;
   readonly jwtTtlSeconds: number;
@@ -325,6 +326,7 @@ export function loadConfig(env: Env = process.env): JarvisConfig {
     }
   }
 
+  const temporalTls = readTemporalTls(env, problems);
   const config: JarvisConfig = {
     pve: {
       url: pveUrl ?? '',
@@ -337,6 +339,7 @@ export function loadConfig(env: Env = process.env): JarvisConfig {
       address: str('TEMPORAL_ADDRESS', false) ?? '127.0.0.1:7233',
       namespace: str('TEMPORAL_NAMESPACE', false) ?? 'default',
       taskQueue: str('TEMPORAL_TASK_QUEUE', false) ?? 'jarvis',
+      ...(temporalTls ? { tls: temporalTls } : {}),
     },
     operators,
     jwtSecret: jwtSecret ?? '',
