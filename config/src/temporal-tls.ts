@@ -34,7 +34,8 @@ export interface TemporalSettings {
 
 type Env = Readonly<Record<string, string | undefined>>;
 
-const SERVER_NAME = /^(?=.{1,253}$)[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$/;
+const SERVER_NAME =
+  /^(?=.{1,253}$)[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$/;
 
 /** The TEMPORAL_TLS_* variables, checked for consistency; problems are pushed for ConfigError. */
 export function readTemporalTls(env: Env, problems: string[]): TemporalTlsSettings | undefined {
