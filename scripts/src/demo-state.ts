@@ -37,14 +37,12 @@ export function tightenStateDir(dir: string): void {
   if ((stat.mode & 0o777) !== STATE_DIR_MODE) chmodSync(dir, STATE_DIR_MODE);
   for (const entry of readdirSync(dir, { withFileTypes: true })) {
     const path = join(dir, entry.name);
-    if (entry.isDirectory()) tightenStateDir(path);
-    else if (entry.isFile()) {
-      // A file can vanish between the listing and the chmod (sqlite's -journal, a socket's lock).
-      try {
-        if ((lstatSync(path).mode & 0o777) !== STATE_FILE_MODE) chmodSync(path, STATE_FILE_MODE);
-      } catch (err) {
-        if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
-      }
+    // An entry can vanish between the listing and the chmod (sqlite's -journal, a lock file).
+    try {
+      if (entry.isDirectory()) tightenStateDir(path);
+      else if (entry.isFile() && (lstatSync(path).mode & 0o777) !== STATE_FILE_MODE) chmodSync(path, STATE_FILE_MODE);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
     }
   }
 }

@@ -137,7 +137,7 @@ describe("Jarvis's own Postgres role", () => {
     expect(await denied('DELETE FROM schema_migrations')).toMatch(/^42501 permission denied/);
   });
 
-  it('a pending migration is refused to it (DDL is the owner’s), and stays pending', async () => {
+  it('a pending migration is refused to it (DDL is the owner’s); once the owner applies it, the new table is covered', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'jarvis-role-migrations-'));
     try {
       for (const f of readdirSync(MIGRATIONS_DIR)) copyFileSync(join(MIGRATIONS_DIR, f), join(dir, f));
