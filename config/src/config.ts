@@ -1,5 +1,6 @@
 import { isIP } from 'node:net';
 import { evaluateSshCommand, isServiceUnit, sshToolCommand } from '@jarvis/policies';
+import { readTemporalTls, type TemporalSettings } from './temporal-tls';
 
 /**
  * Jarvis's configuration, validated once at boot into a typed object (CONTRACT.md,
@@ -36,7 +37,7 @@ export interface JarvisConfig {
     readonly caFile?: string;
   };
   readonly databaseUrl: string;
-  readonly temporal: { readonly address: string; readonly namespace: string; readonly taskQueue: string };
+  readonly temporal: TemporalSettings;
   readonly operators: readonly OperatorAccount[];
   readonly jwtSecret: string;
   /** Access-token lifetime (JWT_TTL_SECONDS, default 15 min); the refresh cookie renews them. */
@@ -326,6 +327,7 @@ export function loadConfig(env: Env = process.env): JarvisConfig {
     }
   }
 
+  const temporalTls = readTemporalTls(env, problems);
   const config: JarvisConfig = {
     pve: {
       url: pveUrl ?? '',
@@ -338,6 +340,7 @@ export function loadConfig(env: Env = process.env): JarvisConfig {
       address: str('TEMPORAL_ADDRESS', false) ?? '127.0.0.1:7233',
       namespace: str('TEMPORAL_NAMESPACE', false) ?? 'default',
       taskQueue: str('TEMPORAL_TASK_QUEUE', false) ?? 'jarvis',
+      ...(temporalTls ? { tls: temporalTls } : {}),
     },
     operators,
     jwtSecret: jwtSecret ?? '',

@@ -11,3 +11,4 @@ export * from './chat.repository';
 export * from './desired-state.repository';
 export * from './policy-store.repository';
 export * from './sessions.repository';
+export * from './app-role';

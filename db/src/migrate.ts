@@ -44,7 +44,13 @@ export async function migrate(pool: Pool, dir = MIGRATIONS_DIR): Promise<{ appli
   const client = await pool.connect();
   try {
     await client.query('SELECT pg_advisory_lock($1)', [LOCK_KEY]);
-    await client.query(`CREATE TABLE IF NOT EXISTS schema_migrations (
+    // Only when it is missing: a runtime role without CREATE (the demo's jarvis_app) is refused even
+    // a CREATE TABLE IF NOT EXISTS on a table that exists, and must still see "up to date".
+    const { rows: found } = await client.query<{ t: string | null }>(
+      `SELECT to_regclass('schema_migrations')::text AS t`,
+    );
+    if (!found[0]?.t)
+      await client.query(`CREATE TABLE IF NOT EXISTS schema_migrations (
       version integer PRIMARY KEY, name text NOT NULL, checksum text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())`);
     const { rows } = await client.query<{ version: number; name: string; checksum: string }>(
       'SELECT version, name, checksum FROM schema_migrations ORDER BY version',

@@ -1,14 +1,15 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { join, resolve } from 'node:path';
 import { Client, Connection } from '@temporalio/client';
-import { createPool, ensureDatabase, migrate } from '@jarvis/db';
+import { AppRoleNotPermittedError, createPool, ensureAppRole, ensureDatabase, migrate } from '@jarvis/db';
 import { forgetAttemptsUpdate, guardianIdFor } from '@jarvis/workflows/api';
 import { DEFAULT_SIM_TOKEN, generateSshKeyPair, type SimSshEndpoint } from '@jarvis/pve-sim';
 import { startDevServer, waitForPort, type RunningDevServer } from './temporal-dev-server';
 import { assertPortsFree } from './port-check';
+import { prepareStateDir, readOrCreateSecret, STATE_DIR_MODE, tightenStateDir, writeSecretFile } from './demo-state';
 
 /**
  * `npm run demo`: Jarvis on embedded defaults. A real Temporal dev server (persistent), the
@@ -21,6 +22,13 @@ const API_PORT = Number(process.env['API_PORT'] ?? 3000);
 const TEMPORAL_PORT = 7233;
 const TEMPORAL_UI_PORT = 8233;
 const SIM_PORT = 8006;
+/**
+ * The dev server's Web UI and HTTP API cannot be made read-only: whoever reaches them can start
+ * and signal workflows without Jarvis's checks. Off unless asked for.
+ */
+const TEMPORAL_UI =
+  process.argv.includes('--temporal-ui') ||
+  ['1', 'true', 'yes'].includes((process.env['JARVIS_TEMPORAL_UI'] ?? '').toLowerCase());
 
 const children: ChildProcess[] = [];
 let temporal: RunningDevServer | undefined;
@@ -42,19 +50,19 @@ function loadSecrets(): Secrets {
     jwtSecret: randomBytes(48).toString('base64url'),
     operatorPassword: randomBytes(12).toString('base64url'),
   };
-  writeFileSync(file, JSON.stringify(secrets, null, 2), { mode: 0o600 });
+  writeSecretFile(file, JSON.stringify(secrets, null, 2));
   return secrets;
 }
 
 /** Jarvis's SSH key for the simulated nodes, made once and kept in .jarvis/ssh/. */
 function loadSshKey(): { keyFile: string; publicKey: string } {
   const dir = join(STATE, 'ssh');
-  mkdirSync(dir, { recursive: true, mode: 0o700 });
+  mkdirSync(dir, { recursive: true, mode: STATE_DIR_MODE });
   const keyFile = join(dir, 'id_ed25519');
   if (!existsSync(keyFile) || !existsSync(`${keyFile}.pub`)) {
     const pair = generateSshKeyPair('jarvis@demo');
-    writeFileSync(keyFile, pair.privateKey, { mode: 0o600 });
-    writeFileSync(`${keyFile}.pub`, `${pair.publicKey}\n`);
+    writeSecretFile(keyFile, pair.privateKey);
+    writeSecretFile(`${keyFile}.pub`, `${pair.publicKey}\n`);
   }
   return { keyFile, publicKey: readFileSync(`${keyFile}.pub`, 'utf8').trim() };
 }
@@ -62,7 +70,7 @@ function loadSshKey(): { keyFile: string; publicKey: string } {
 /** known_hosts for this run's simulated nodes, and the SSH_* variables for the API and the worker. */
 function sshEnv(keyFile: string, endpoints: readonly SimSshEndpoint[]): Record<string, string> {
   const knownHosts = join(STATE, 'ssh', 'known_hosts');
-  writeFileSync(knownHosts, `${endpoints.map((e) => e.hostKeyLine).join('\n')}\n`);
+  writeSecretFile(knownHosts, `${endpoints.map((e) => e.hostKeyLine).join('\n')}\n`);
   return {
     SSH_KEY_FILE: keyFile,
     SSH_KNOWN_HOSTS: knownHosts,
@@ -111,14 +119,23 @@ async function shutdown(code: number): Promise<void> {
 async function main(): Promise<void> {
   process.once('SIGINT', () => void shutdown(0));
   process.once('SIGTERM', () => void shutdown(0));
-  mkdirSync(STATE, { recursive: true });
-  await assertPortsFree([API_PORT, TEMPORAL_PORT, TEMPORAL_UI_PORT, SIM_PORT]);
+  // Everything the demo and its children write (Temporal's sqlite files, the simulator's keys) is
+  // the running user's alone; the state set-up tightens what an older run left behind.
+  process.umask(0o077);
+  prepareStateDir(STATE);
+  await assertPortsFree([API_PORT, TEMPORAL_PORT, SIM_PORT, ...(TEMPORAL_UI ? [TEMPORAL_UI_PORT] : [])]);
   const secrets = loadSecrets();
 
-  log('starting Temporal (dev server, state in .jarvis/temporal.db)');
+  log(`starting Temporal (dev server, state in .jarvis/temporal.db${TEMPORAL_UI ? ', Web UI on' : ', headless'})`);
+  if (TEMPORAL_UI)
+    log(
+      `WARNING: the Temporal Web UI on http://127.0.0.1:${TEMPORAL_UI_PORT}/ can start, signal and terminate workflows ` +
+        "without Jarvis's checks (no login, no approvals, no audit). Anyone who can reach that port on this machine can use it.",
+    );
   const temporalReady = startDevServer({
     port: TEMPORAL_PORT,
-    uiPort: TEMPORAL_UI_PORT,
+    ...(TEMPORAL_UI ? { uiPort: TEMPORAL_UI_PORT } : { headless: true }),
+    umask: 0o077,
     dbFile: join(STATE, 'temporal.db'),
     // Its shutdown is noisy (pollers dropping); once we are stopping, that is expected.
     onOutput: (line) => {
@@ -171,13 +188,10 @@ async function main(): Promise<void> {
     pve = await simReady;
   }
 
-  const databaseUrl = process.env['DATABASE_URL'] ?? 'postgres://postgres@127.0.0.1:5432/jarvis';
-  await ensureDatabase(databaseUrl);
-  const pool = createPool(databaseUrl);
-  const { applied } = await migrate(pool);
-  await pool.end();
-  log(applied.length ? `database migrated: ${applied.join(', ')}` : 'database up to date');
+  const databaseUrl = await prepareDatabase(process.env['DATABASE_URL'] ?? 'postgres://postgres@127.0.0.1:5432/jarvis');
   await temporalReady;
+  // The sqlite files exist now (made under umask 077); an older state's are tightened here.
+  tightenStateDir(STATE);
 
   // Chat works with no key at all (the offline command parser). JARVIS_DEMO_LLM_SIM=1 starts the fake
   // Anthropic and OpenAI-compatible servers instead, so streaming, tools and costs can be seen without a key.
@@ -243,7 +257,7 @@ async function main(): Promise<void> {
    JARVIS is up.${usingSimulator ? ' Cluster: the built-in Proxmox simulator.' : ''}
    Dashboard      http://127.0.0.1:${API_PORT}/
    API + docs     http://127.0.0.1:${API_PORT}/api/docs
-   Temporal UI    http://127.0.0.1:${TEMPORAL_UI_PORT}/
+   Temporal UI    ${TEMPORAL_UI ? `http://127.0.0.1:${TEMPORAL_UI_PORT}/  (no login: it bypasses Jarvis's checks)` : 'off (npm run demo -- --temporal-ui, or JARVIS_TEMPORAL_UI=1)'}
    Chat           ${llm['ANTHROPIC_BASE_URL'] ? 'the fake LLM servers (JARVIS_DEMO_LLM_SIM)' : process.env['ANTHROPIC_API_KEY'] || process.env['LOCAL_LLM_URL'] ? 'your configured models' : 'the offline command parser (no ANTHROPIC_API_KEY / LOCAL_LLM_URL)'}
    Escalations    ${process.env['SMTP_URL'] && process.env['ALERT_EMAIL'] ? `mailed to ${process.env['ALERT_EMAIL']}` : 'logged by the worker (set SMTP_URL and ALERT_EMAIL to mail them)'}
 ${sshEndpoints[0] ? `   SSH to ${sshEndpoints[0].node.padEnd(8)}ssh -i ${join(STATE, 'ssh', 'id_ed25519')} -o UserKnownHostsFile=${join(STATE, 'ssh', 'known_hosts')} -p ${sshEndpoints[0].port} root@127.0.0.1\n` : ''}   Log in as      ${username} / ${given ? '(the JARVIS_PASSWORD you set)' : password}
@@ -257,6 +271,33 @@ main().catch((err: unknown) => {
   console.error(`[demo] ${(err as Error).message}`);
   void shutdown(1);
 });
+
+/**
+ * The database `jarvis`, migrated as the admin (owner) connection, and Jarvis's own role for the
+ * worker and the API: it reads and writes Jarvis's rows and nothing else (not superuser, not the
+ * owner, no DDL). Its password is generated once and kept in .jarvis/ (0600). Returns the URL the
+ * worker and the API connect with.
+ */
+async function prepareDatabase(adminUrl: string): Promise<string> {
+  await ensureDatabase(adminUrl);
+  const pool = createPool(adminUrl);
+  try {
+    const { applied } = await migrate(pool);
+    log(applied.length ? `database migrated: ${applied.join(', ')}` : 'database up to date');
+  } finally {
+    await pool.end();
+  }
+  const password = readOrCreateSecret(STATE, 'db-app-password', () => randomBytes(24).toString('base64url')).trim();
+  try {
+    const app = await ensureAppRole(adminUrl, { password });
+    log(`the worker and the API connect to Postgres as "${app.role}" (rows of Jarvis's tables only)`);
+    return app.url;
+  } catch (err) {
+    if (!(err instanceof AppRoleNotPermittedError)) throw err;
+    log(`WARNING: ${err.message}; the worker and the API connect as DATABASE_URL's own user`);
+    return adminUrl;
+  }
+}
 
 /**
  * The simulated cluster starts afresh on every run while Temporal keeps the guardian: the attempts

@@ -38,6 +38,11 @@ export interface DevServerOptions {
   readonly detached?: boolean;
   readonly onOutput?: (line: string) => void;
   readonly tuned?: boolean;
+  /**
+   * The umask the server runs with, e.g. 0o077 so its sqlite files (the db file and its -wal and
+   * -shm) are created 0600: they hold every workflow history. Unset, it inherits this process's.
+   */
+  readonly umask?: number;
 }
 
 export interface RunningDevServer {
@@ -65,6 +70,13 @@ export function devServerArgs(o: DevServerOptions): string[] {
   return args;
 }
 
+/** `sh -c 'umask 077; exec bin args…'`: the exec keeps the PID, so signals still reach the server itself. */
+export function withUmask(bin: string, args: readonly string[], umask?: number): [string, string[]] {
+  if (umask === undefined) return [bin, [...args]];
+  if (!Number.isInteger(umask) || umask < 0 || umask > 0o777) throw new Error(`umask ${umask} is out of range`);
+  return ['/bin/sh', ['-c', `umask ${umask.toString(8).padStart(3, '0')} && exec "$0" "$@"`, bin, ...args]];
+}
+
 export async function waitForPort(port: number, timeoutMs: number, host = '127.0.0.1'): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
@@ -86,7 +98,8 @@ export async function startDevServer(o: DevServerOptions): Promise<RunningDevSer
   if (!existsSync(bin)) {
     throw new Error(`the Temporal CLI is not installed at ${bin}; run: npm run temporal:install`);
   }
-  const child = spawn(bin, devServerArgs(o), { stdio: ['ignore', 'pipe', 'pipe'], detached: o.detached ?? false });
+  const [command, args] = withUmask(bin, devServerArgs(o), o.umask);
+  const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'], detached: o.detached ?? false });
   const forward = (chunk: Buffer): void => {
     for (const line of chunk.toString().split('\n')) if (line.trim()) o.onOutput?.(line);
   };

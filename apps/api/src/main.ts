@@ -1,5 +1,5 @@
 import { Logger } from '@nestjs/common';
-import { ConfigError, loadConfig, type JarvisConfig } from '@jarvis/config';
+import { ConfigError, loadConfig, TemporalTlsError, type JarvisConfig } from '@jarvis/config';
 import { ApiConfigError } from './api-config';
 import { createApi } from './create-api';
 
@@ -25,6 +25,6 @@ async function main(): Promise<void> {
 }
 
 main().catch((err: unknown) => {
-  console.error(err instanceof ApiConfigError ? err.message : err);
+  console.error(err instanceof ApiConfigError || err instanceof TemporalTlsError ? err.message : err);
   process.exit(1);
 });

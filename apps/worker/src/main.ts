@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection, Runtime, makeTelemetryFilterString, DefaultLogger } from '@temporalio/worker';
 import { createSshPoolFromConfig, ProxmoxClient } from '@jarvis/activities';
-import { loadConfig, ConfigError } from '@jarvis/config';
+import { loadConfig, ConfigError, temporalConnectionOptions, TemporalTlsError } from '@jarvis/config';
 import { createPool, migrate } from '@jarvis/db';
 import { DEFAULT_LLM_PRICES, parseProtected } from '@jarvis/policies';
 import { createJarvisWorker } from './worker';
@@ -11,6 +11,8 @@ const log = (message: string): void => console.log(`[worker] ${new Date().toISOS
 
 async function main(): Promise<void> {
   const config = loadConfig();
+  // Read (and checked) before anything connects: a wrong TLS file stops start-up with its name.
+  const temporalOptions = temporalConnectionOptions(config.temporal);
   Runtime.install({
     logger: new DefaultLogger('WARN'),
     telemetryOptions: { logging: { filter: makeTelemetryFilterString({ core: 'WARN' }), console: {} } },
@@ -25,8 +27,8 @@ async function main(): Promise<void> {
   });
   // The node SSH pool when SSH_* are set: chat's ssh.run/service.status and the service-restart runbook.
   const ssh = createSshPoolFromConfig(config, { log: (event) => log(`ssh ${JSON.stringify(event)}`) });
-  const connection = await NativeConnection.connect({ address: config.temporal.address });
-  const clientConnection = await Connection.connect({ address: config.temporal.address });
+  const connection = await NativeConnection.connect(temporalOptions);
+  const clientConnection = await Connection.connect(temporalOptions);
   const client = new Client({ connection: clientConnection, namespace: config.temporal.namespace });
   const jarvis = await createJarvisWorker({
     connection,
@@ -72,13 +74,15 @@ async function main(): Promise<void> {
   };
   process.once('SIGTERM', () => stop('SIGTERM'));
   process.once('SIGINT', () => stop('SIGINT'));
-  log(`polling task queue "${config.temporal.taskQueue}" on ${config.temporal.address}`);
+  log(
+    `polling task queue "${config.temporal.taskQueue}" on ${config.temporal.address}${temporalOptions.tls ? (temporalOptions.tls.clientCertPair ? ' (mTLS)' : ' (TLS)') : ''}`,
+  );
   await jarvis.run();
   await Promise.allSettled([connection.close(), clientConnection.close(), pool.end(), pve.close(), ssh?.close()]);
   log('stopped');
 }
 
 main().catch((err: unknown) => {
-  console.error(err instanceof ConfigError ? err.message : err);
+  console.error(err instanceof ConfigError || err instanceof TemporalTlsError ? err.message : err);
   process.exit(1);
 });

@@ -1,5 +1,6 @@
 import { Logger, type OnApplicationShutdown, type Provider } from '@nestjs/common';
 import { Client, Connection } from '@temporalio/client';
+import { temporalConnectionOptions, type TemporalConnectionOptions } from '@jarvis/config';
 import { API_CONFIG, type ApiConfig } from '../api-config';
 
 /** Temporal is not connected (yet): callers get this at once instead of waiting out gRPC retries. */
@@ -26,7 +27,12 @@ export class TemporalService implements OnApplicationShutdown {
   private closed = false;
   private failing = false;
 
-  private constructor(private readonly config: ApiConfig) {}
+  /** Address and TLS material, read once at construction: a wrong TLS file stops start-up. */
+  private readonly connectOptions: TemporalConnectionOptions;
+
+  private constructor(private readonly config: ApiConfig) {
+    this.connectOptions = temporalConnectionOptions(config.temporal);
+  }
 
   static async create(config: ApiConfig): Promise<TemporalService> {
     const service = new TemporalService(config);
@@ -45,10 +51,7 @@ export class TemporalService implements OnApplicationShutdown {
   private async connect(): Promise<void> {
     if (this.closed) return;
     try {
-      const connection = await Connection.connect({
-        address: this.config.temporal.address,
-        connectTimeout: CONNECT_TIMEOUT,
-      });
+      const connection = await Connection.connect({ ...this.connectOptions, connectTimeout: CONNECT_TIMEOUT });
       if (this.closed) {
         await connection.close();
         return;
