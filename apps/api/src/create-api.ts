@@ -9,8 +9,10 @@ import { AppModule } from './app.module';
 import { OperatorDirectory } from './auth/operators';
 import { type HttpRequest, type HttpResponse, type NextFunction } from './common/http.types';
 import { ErrorFilter } from './errors/error.filter';
+import { refuseDeepJson } from './json-depth';
 import { setupOpenApi } from './openapi';
 import { createValidationPipe } from './validation';
+import { securityHeaders } from './web/security-headers';
 import { resolveWebDist, serveDashboard } from './web/static-dashboard';
 
 export interface CreateApiOptions {
@@ -38,13 +40,16 @@ export async function createApi(config: JarvisConfig, opts: CreateApiOptions = {
     logger: opts.logger === false ? false : new ApiLogger(),
   });
   app.disable('x-powered-by');
-  // API answers carry tokens and live state: never cached by a browser or proxy, never sniffed as HTML.
+  // First, so every answer carries them, errors from the body parser and the router included.
+  app.use(securityHeaders);
+  // API answers carry tokens and live state: never cached by a browser or proxy.
   app.use((req: HttpRequest, res: HttpResponse, next: NextFunction) => {
-    res.setHeader('X-Content-Type-Options', 'nosniff');
     if (req.path.startsWith('/api/')) res.setHeader('Cache-Control', 'no-store');
     next();
   });
-  app.useBodyParser('json', { limit: JSON_BODY_LIMIT });
+  // Nest's typing leaves `verify` out (it uses it for rawBody, which is off here); body-parser takes it.
+  const jsonOptions = { limit: JSON_BODY_LIMIT, verify: refuseDeepJson };
+  app.useBodyParser('json', jsonOptions);
   app.setGlobalPrefix('api');
   app.useGlobalPipes(createValidationPipe());
   app.useGlobalFilters(new ErrorFilter());

@@ -10,3 +10,5 @@ export type { HealthReport, ComponentHealth, ComponentStatus } from './health/he
 export type { Timeline } from './workflows/timeline.service';
 export type { FeedItem } from './audit/feed.repository';
 export type { KillSwitchState } from './guardrails/guardrails.service';
+export { MAX_JSON_DEPTH, jsonDepthExceeds } from './json-depth';
+export { CONTENT_SECURITY_POLICY, SECURITY_HEADERS } from './web/security-headers';

@@ -1,0 +1,41 @@
+import { type HttpRequest, type HttpResponse, type NextFunction } from '../common/http.types';
+
+/**
+ * The dashboard's Content-Security-Policy. No inline script and no eval (only WebAssembly, which
+ * the in-browser voice models compile); workers and audio from blob: URLs the voice features make;
+ * everything else from this origin only. `frame-ancestors 'none'` (with X-Frame-Options for old
+ * browsers) stops another site from framing the dashboard to click its Approve buttons.
+ */
+export const CONTENT_SECURITY_POLICY = [
+  "default-src 'self'",
+  "script-src 'self' 'wasm-unsafe-eval'",
+  "worker-src 'self' blob:",
+  "media-src 'self' blob:",
+  "connect-src 'self'",
+  "img-src 'self' data:",
+  "frame-ancestors 'none'",
+  "base-uri 'none'",
+  "form-action 'self'",
+].join('; ');
+
+/** Every response of the API carries these, the dashboard, its assets and the JSON routes alike. */
+export const SECURITY_HEADERS: Readonly<Record<string, string>> = {
+  'Content-Security-Policy': CONTENT_SECURITY_POLICY,
+  'X-Frame-Options': 'DENY',
+  'Referrer-Policy': 'no-referrer',
+  'X-Content-Type-Options': 'nosniff',
+  'Cross-Origin-Opener-Policy': 'same-origin',
+};
+
+/**
+ * Swagger UI's page (from @nestjs/swagger, not ours) carries a `<style>` block and a style
+ * attribute; only there are inline styles allowed. It shows the public API description, no data.
+ */
+const DOCS = /^\/api\/docs(\/|$)/;
+const DOCS_POLICY = `${CONTENT_SECURITY_POLICY}; style-src 'self' 'unsafe-inline'`;
+
+export function securityHeaders(req: HttpRequest, res: HttpResponse, next: NextFunction): void {
+  for (const [name, value] of Object.entries(SECURITY_HEADERS)) res.setHeader(name, value);
+  if (DOCS.test(req.path)) res.setHeader('Content-Security-Policy', DOCS_POLICY);
+  next();
+}
