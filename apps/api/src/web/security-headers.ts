@@ -16,6 +16,11 @@ export const CONTENT_SECURITY_POLICY = [
   "frame-ancestors 'none'",
   "base-uri 'none'",
   "form-action 'self'",
+  // xterm.js (the terminal) writes its theme, cell size and scrollbar rules into <style> elements
+  // it creates at run time, with no way to give them a nonce; blocked, a terminal without WebGL
+  // loses its colours. Only style elements: style attributes stay refused (Vue sets styles
+  // through the CSSOM, which CSP does not govern), and no stylesheet can load from elsewhere.
+  "style-src-elem 'self' 'unsafe-inline'",
 ].join('; ');
 
 /** Every response of the API carries these, the dashboard, its assets and the JSON routes alike. */
@@ -28,11 +33,11 @@ export const SECURITY_HEADERS: Readonly<Record<string, string>> = {
 };
 
 /**
- * Swagger UI's page (from @nestjs/swagger, not ours) carries a `<style>` block and a style
- * attribute; only there are inline styles allowed. It shows the public API description, no data.
+ * Swagger UI's page (from @nestjs/swagger, not ours) also sets a style attribute; only there are
+ * inline style attributes allowed. It shows the public API description, no data.
  */
 const DOCS = /^\/api\/docs(\/|$)/;
-const DOCS_POLICY = `${CONTENT_SECURITY_POLICY}; style-src 'self' 'unsafe-inline'`;
+const DOCS_POLICY = `${CONTENT_SECURITY_POLICY}; style-src-attr 'unsafe-inline'`;
 
 export function securityHeaders(req: HttpRequest, res: HttpResponse, next: NextFunction): void {
   for (const [name, value] of Object.entries(SECURITY_HEADERS)) res.setHeader(name, value);
