@@ -1,6 +1,5 @@
 import { MAX_JSON_DEPTH } from '@jarvis/api';
-import { OPERATOR } from '../support/stack';
-import { startApi, type ApiHarness, type ApiResponse } from './api-harness';
+import { apiForFile, type ApiResponse } from './api-harness';
 
 /**
  * Hostile bodies, paths and queries on every route of the OpenAPI document, with a valid token:
@@ -10,14 +9,7 @@ import { startApi, type ApiHarness, type ApiResponse } from './api-harness';
  */
 jest.setTimeout(60_000);
 
-let api: ApiHarness;
-let token: string;
-
-beforeAll(async () => {
-  api = await startApi({ worker: false });
-  token = await api.login(OPERATOR.username, OPERATOR.password);
-});
-afterAll(() => api.close());
+const file = apiForFile();
 
 /** mulberry32: a small seeded generator, so every run sends the same requests. */
 function seeded(seed: number): () => number {
@@ -141,6 +133,7 @@ const OPEN = /^\/(api\/)?(health|auth\/login|docs)/;
 
 describe('fuzzing every route of the OpenAPI document', () => {
   it('never answers 5xx, always answers 4xx in the envelope, and stays healthy', async () => {
+    const { api, token } = file;
     const doc = (await api.call<OpenApiDoc>('GET', '/api/docs-json')).json;
     const ops = operationsOf(doc);
     expect(ops.length).toBeGreaterThanOrEqual(15);
@@ -183,6 +176,7 @@ describe('fuzzing every route of the OpenAPI document', () => {
 
 describe('deeply nested JSON', () => {
   it('gets 400 with the envelope at /api/auth/login, without a token, before any validation', async () => {
+    const { api } = file;
     const depth = 3000;
     const rawBody = `{"username":"a","password":"b","x":${nested(depth, '[', ']', '')}}`;
     const res = await api.call('POST', '/api/auth/login', { rawBody });

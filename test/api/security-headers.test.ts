@@ -2,22 +2,15 @@ import { mkdtempSync, mkdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CONTENT_SECURITY_POLICY } from '@jarvis/api';
-import { OPERATOR } from '../support/stack';
-import { startApi, type ApiHarness } from './api-harness';
+import { apiForFile } from './api-harness';
 
 /** Every answer of the API, whatever route or error made it, carries the browser security headers. */
-let api: ApiHarness;
-let token: string;
+// A stand-in for the built dashboard: an index and one asset.
 const dist = mkdtempSync(join(tmpdir(), 'jarvis-web-'));
-
-beforeAll(async () => {
-  writeFileSync(join(dist, 'index.html'), '<!doctype html><title>JARVIS</title>');
-  mkdirSync(join(dist, 'assets'));
-  writeFileSync(join(dist, 'assets', 'app.js'), 'console.log("app")');
-  api = await startApi({ worker: false, env: { WEB_DIST: dist } });
-  token = await api.login(OPERATOR.username, OPERATOR.password);
-});
-afterAll(() => api.close());
+writeFileSync(join(dist, 'index.html'), '<!doctype html><title>JARVIS</title>');
+mkdirSync(join(dist, 'assets'));
+writeFileSync(join(dist, 'assets', 'app.js'), 'console.log("app")');
+const file = apiForFile({ env: { WEB_DIST: dist } });
 
 const EXPECTED = {
   'content-security-policy':
@@ -56,6 +49,7 @@ describe('security headers', () => {
     ['the OpenAPI document', '/api/docs-json', {}, 200],
   ])('are on %s', async (_name, path, init, status) => {
     const { auth, ...rest } = init;
+    const { api, token } = file;
     const res = await fetch(`${api.origin}${path}`, {
       ...rest,
       headers: { ...(rest.headers as Record<string, string>), ...(auth ? { authorization: `Bearer ${token}` } : {}) },
@@ -64,7 +58,7 @@ describe('security headers', () => {
   });
 
   it("allow inline style attributes only on Swagger UI's page, which is not ours, and keep it unframeable", async () => {
-    const res = await fetch(`${api.origin}/api/docs`);
+    const res = await fetch(`${file.api.origin}/api/docs`);
     expect(res.status).toBe(200);
     expect(res.headers.get('content-security-policy')).toBe(
       `${EXPECTED['content-security-policy']}; style-src-attr 'unsafe-inline'`,
