@@ -47,6 +47,7 @@ describe('security headers', () => {
       400,
     ],
     ['the OpenAPI document', '/api/docs-json', {}, 200],
+    ["socket.io's polling handshake", '/socket.io/?EIO=4&transport=polling', {}, 200],
   ])('are on %s', async (_name, path, init, status) => {
     const { auth, ...rest } = init;
     const { api, token } = file;

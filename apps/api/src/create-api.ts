@@ -1,7 +1,6 @@
 import 'reflect-metadata';
 import { NestFactory } from '@nestjs/core';
 import { type NestExpressApplication } from '@nestjs/platform-express';
-import { IoAdapter } from '@nestjs/platform-socket.io';
 import { type JarvisConfig } from '@jarvis/config';
 import { toApiConfig } from './api-config';
 import { ApiLogger } from './api-logger';
@@ -12,7 +11,7 @@ import { ErrorFilter } from './errors/error.filter';
 import { refuseDeepJson } from './json-depth';
 import { setupOpenApi } from './openapi';
 import { createValidationPipe } from './validation';
-import { securityHeaders } from './web/security-headers';
+import { SecureIoAdapter, securityHeaders } from './web/security-headers';
 import { resolveWebDist, serveDashboard } from './web/static-dashboard';
 
 export interface CreateApiOptions {
@@ -53,7 +52,7 @@ export async function createApi(config: JarvisConfig, opts: CreateApiOptions = {
   app.setGlobalPrefix('api');
   app.useGlobalPipes(createValidationPipe());
   app.useGlobalFilters(new ErrorFilter());
-  app.useWebSocketAdapter(new IoAdapter(app));
+  app.useWebSocketAdapter(new SecureIoAdapter(app));
   const webDist = resolveWebDist(config.webDist);
   if (webDist) serveDashboard(app, webDist);
   setupOpenApi(app);

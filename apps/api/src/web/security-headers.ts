@@ -1,3 +1,5 @@
+import { IoAdapter } from '@nestjs/platform-socket.io';
+import { type Server, type ServerOptions } from 'socket.io';
 import { type HttpRequest, type HttpResponse, type NextFunction } from '../common/http.types';
 
 /**
@@ -43,4 +45,13 @@ export function securityHeaders(req: HttpRequest, res: HttpResponse, next: NextF
   for (const [name, value] of Object.entries(SECURITY_HEADERS)) res.setHeader(name, value);
   if (DOCS.test(req.path)) res.setHeader('Content-Security-Policy', DOCS_POLICY);
   next();
+}
+
+/** socket.io answers its polling requests itself, before Express: the same headers go on those. */
+export class SecureIoAdapter extends IoAdapter {
+  override createIOServer(port: number, options?: ServerOptions): Server {
+    const server = super.createIOServer(port, options) as Server;
+    server.engine.on('headers', (headers: Record<string, string>) => Object.assign(headers, SECURITY_HEADERS));
+    return server;
+  }
 }
