@@ -6,7 +6,7 @@ import { createApi } from '@jarvis/api';
 import { loadConfig } from '@jarvis/config';
 import { type ApprovalView } from '@jarvis/db';
 import { type VmActionResult } from '@jarvis/workflows/api';
-import { startStack, type TestStack } from '../support/stack';
+import { OPERATOR, startStack, type TestStack } from '../support/stack';
 import { eventually } from '../support/vm-action.fixtures';
 
 /** The API built by `createApi` over a real test stack, listening on an ephemeral loopback port. */
@@ -97,6 +97,20 @@ export async function startApi(
       if (!opts.stack) await stack.close();
     },
   };
+}
+
+/**
+ * One API for the whole test file, with the operator logged in: started before its tests and
+ * closed after them. Read `api` and `token` inside the tests, once `beforeAll` has filled them.
+ */
+export function apiForFile(opts: Parameters<typeof startApi>[0] = {}): { api: ApiHarness; token: string } {
+  const file = {} as { api: ApiHarness; token: string };
+  beforeAll(async () => {
+    file.api = await startApi({ worker: false, ...opts });
+    file.token = await file.api.login(OPERATOR.username, OPERATOR.password);
+  });
+  afterAll(() => file.api?.close());
+  return file;
 }
 
 /** Resolves with 'connect' or the connect_error message, whichever comes first. */

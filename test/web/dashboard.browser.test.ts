@@ -60,6 +60,15 @@ async function requestAction(page: Page, vmid: number, action: string, expectTie
   return (await timeline(page).getAttribute('data-workflow-id'))!;
 }
 
+/** The URLs of every approve or reject the page sends from now on. */
+function recordDecisions(page: Page): string[] {
+  const urls: string[] = [];
+  page.on('request', (r) => {
+    if (r.method() === 'POST' && /\/api\/approvals\/[^/]+\/(approve|reject)$/.test(r.url())) urls.push(r.url());
+  });
+  return urls;
+}
+
 async function stepKinds(page: Page): Promise<string[]> {
   return page
     .locator('[data-testid="timeline-step"]')
@@ -192,6 +201,15 @@ describe('the dashboard in a browser', () => {
     const typed = mine.locator('[data-testid="typed-name"]');
     await typed.waitFor();
 
+    // The a key on a RED request goes where a click on Approve goes, the typed name, and sends nothing.
+    const decisions = recordDecisions(page);
+    await mine.locator('[data-testid="red-rule"]').click();
+    await page.keyboard.press('a');
+    await mine.locator('[data-testid="key-prompt"]').filter({ hasText: 'RED' }).waitFor();
+    expect(await page.evaluate(() => document.activeElement?.getAttribute('data-testid'))).toBe('typed-name');
+    await page.waitForTimeout(300);
+    expect(decisions).toEqual([]);
+
     await typed.fill('db-02');
     await mine.locator('[data-testid="approve"]').click();
     // 403 TYPED_NAME_REQUIRED from the workflow's validator, shown on the card.
@@ -246,13 +264,28 @@ describe('the dashboard in a browser', () => {
     await operator.keyboard.press('Escape');
     expect(await operator.evaluate(() => document.activeElement?.id)).not.toBe('guest-search');
 
-    // Keyboard-only approval: i focuses the inbox and selects the first request, a approves it.
+    // Keyboard-only approval: i focuses the inbox and selects the first request; one a only asks
+    // "press a again", Esc cancels that, and two a's in a row approve.
     const wf = await requestAction(second, 106, 'stop', 'YELLOW');
     await card(operator, wf).waitFor();
+    const decisions = recordDecisions(operator);
     await operator.keyboard.press('i');
     expect(await operator.evaluate(() => document.activeElement?.getAttribute('data-workflow-id'))).toBe(wf);
     await operator.keyboard.press('a');
+    const prompt = card(operator, wf).locator('[data-testid="key-prompt"]');
+    await prompt.waitFor();
+    expect(await prompt.innerText()).toMatch(/^Press a again to approve stop guest 106 \S+ on \w+ · Esc cancels$/);
+    await operator.waitForTimeout(500);
+    expect(decisions).toEqual([]);
+    await operator.keyboard.press('Escape');
+    await prompt.waitFor({ state: 'detached' });
+    await operator.keyboard.press('a');
+    await prompt.waitFor();
+    expect(decisions).toEqual([]);
+    expect(await guestRow(operator, 106).getAttribute('data-status')).toBe('running');
+    await operator.keyboard.press('a');
     await guestRow(operator, 106).and(operator.locator('[data-status="stopped"]')).waitFor({ timeout: 30_000 });
+    expect(decisions).toEqual([expect.stringMatching(/\/api\/approvals\/.+\/approve$/)]);
   });
 
   it('plays a short, skippable boot sequence on first load, and none under reduced motion', async () => {

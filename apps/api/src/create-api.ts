@@ -2,7 +2,6 @@ import 'reflect-metadata';
 import { Logger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { type NestExpressApplication } from '@nestjs/platform-express';
-import { IoAdapter } from '@nestjs/platform-socket.io';
 import { type JarvisConfig } from '@jarvis/config';
 import { ApiConfigError, toApiConfig } from './api-config';
 import { DecisionSigner } from './auth/decision-signer';
@@ -12,8 +11,10 @@ import { OperatorDirectory } from './auth/operators';
 import { cameOverHttps, resolveClientAddress } from './common/client-address';
 import { type HttpRequest, type HttpResponse, type NextFunction } from './common/http.types';
 import { ErrorFilter } from './errors/error.filter';
+import { refuseDeepJson } from './json-depth';
 import { setupOpenApi } from './openapi';
 import { createValidationPipe } from './validation';
+import { SecureIoAdapter, securityHeaders } from './web/security-headers';
 import { resolveWebDist, serveDashboard } from './web/static-dashboard';
 
 export interface CreateApiOptions {
@@ -51,7 +52,9 @@ export async function createApi(config: JarvisConfig, opts: CreateApiOptions = {
     logger: opts.logger === false ? false : new ApiLogger(),
   });
   app.disable('x-powered-by');
-  // API answers carry tokens and live state: never cached by a browser or proxy, never sniffed as HTML.
+  // First, so every answer carries them, errors from the body parser and the router included.
+  app.use(securityHeaders);
+  // API answers carry tokens and live state: never cached by a browser or proxy.
   app.use((req: HttpRequest, res: HttpResponse, next: NextFunction) => {
     // Once per request, for the login limiter and the refresh cookie's Secure flag.
     const peer = req.socket.remoteAddress;
@@ -63,15 +66,16 @@ export async function createApi(config: JarvisConfig, opts: CreateApiOptions = {
       req.headers['x-forwarded-proto'],
       trusted,
     );
-    res.setHeader('X-Content-Type-Options', 'nosniff');
     if (req.path.startsWith('/api/')) res.setHeader('Cache-Control', 'no-store');
     next();
   });
-  app.useBodyParser('json', { limit: JSON_BODY_LIMIT });
+  // Nest's typing leaves `verify` out (it uses it for rawBody, which is off here); body-parser takes it.
+  const jsonOptions = { limit: JSON_BODY_LIMIT, verify: refuseDeepJson };
+  app.useBodyParser('json', jsonOptions);
   app.setGlobalPrefix('api');
   app.useGlobalPipes(createValidationPipe());
   app.useGlobalFilters(new ErrorFilter());
-  app.useWebSocketAdapter(new IoAdapter(app));
+  app.useWebSocketAdapter(new SecureIoAdapter(app));
   const webDist = resolveWebDist(config.webDist);
   if (webDist) serveDashboard(app, webDist);
   setupOpenApi(app);

@@ -11,3 +11,5 @@ export type { Timeline } from './workflows/timeline.service';
 export type { FeedItem } from './audit/feed.repository';
 export type { KillSwitchState } from './guardrails/guardrails.service';
 export { DecisionSigner } from './auth/decision-signer';
+export { MAX_JSON_DEPTH, jsonDepthExceeds } from './json-depth';
+export { CONTENT_SECURITY_POLICY, SECURITY_HEADERS } from './web/security-headers';

@@ -23,7 +23,11 @@ export const SHORTCUTS: readonly Shortcut[] = [
   { keys: ['i'], command: 'focus-inbox', description: 'Focus the approvals inbox' },
   { keys: ['j', '↓'], command: 'next-approval', description: 'Select the next pending approval' },
   { keys: ['k', '↑'], command: 'prev-approval', description: 'Select the previous pending approval' },
-  { keys: ['a'], command: 'approve', description: 'Approve the selected request' },
+  {
+    keys: ['a'],
+    command: 'approve',
+    description: 'Approve the selected request: press twice for YELLOW; RED asks its confirmation',
+  },
   { keys: ['r'], command: 'reject', description: 'Reject the selected request' },
   { keys: ['/'], command: 'search-guests', description: 'Search guests' },
   { keys: ['t'], command: 'focus-timeline', description: 'Focus the timeline' },
@@ -31,7 +35,7 @@ export const SHORTCUTS: readonly Shortcut[] = [
   { keys: ['m'], command: 'cycle-mode', description: 'Switch visual mode (JARVIS → Ops → Minimal)' },
   { keys: ['s'], command: 'open-settings', description: 'Open settings (mode and colourway)' },
   { keys: ['?'], command: 'toggle-help', description: 'Show or hide this help' },
-  { keys: ['Esc'], command: 'close', description: 'Close a dialog or leave a field' },
+  { keys: ['Esc'], command: 'close', description: 'Close a dialog, leave a field or cancel a keyboard approval' },
 ];
 
 const BY_KEY: Readonly<Record<string, Command>> = {

@@ -2,6 +2,7 @@ import { defineStore } from 'pinia';
 import { computed, ref, shallowReactive } from 'vue';
 import { http, isHttpError } from '../api/http';
 import { type ApprovalDecision, type ApprovalView } from '../lib/api-types';
+import { pressApprove, type ArmedApproval } from '../lib/approval-keys';
 import { describeRefusal, type RefusalGuidance } from '../lib/approval-refusal';
 
 /** What POST /approvals/:id/{approve,reject} answers: the workflow's own snapshot. */
@@ -25,6 +26,11 @@ export const useApprovalsStore = defineStore('approvals', () => {
   const refusals = shallowReactive(new Map<string, RefusalGuidance>());
   const busy = shallowReactive(new Set<string>());
   const loadError = ref<string | null>(null);
+  /** The YELLOW request a first `a` armed, shown as a prompt on its card until it lapses. */
+  const armed = ref<ArmedApproval | null>(null);
+  /** The RED request `a` took to its confirmation (the typed name or the Approve button), prompted on its card. */
+  const confirming = ref<string | null>(null);
+  let armedTimer: ReturnType<typeof setTimeout> | undefined;
 
   const pending = computed(() =>
     [...byId.values()]
@@ -107,7 +113,30 @@ export const useApprovalsStore = defineStore('approvals', () => {
   }
 
   function select(id: string | null): void {
+    if (id !== selectedId.value) disarm();
     selectedId.value = id;
+  }
+
+  /** Esc, another selection or the timeout: the prompt goes and the next `a` starts over. */
+  function disarm(): void {
+    clearTimeout(armedTimer);
+    armed.value = null;
+    confirming.value = null;
+  }
+
+  /**
+   * The `a` key on the selected request (lib/approval-keys.ts). A second press on an armed YELLOW
+   * request approves it here; 'confirm' (RED) is the inbox's to show, as a click on Approve would.
+   */
+  function pressApproveKey(now = Date.now()): 'confirm' | 'prompt' | 'approve' | 'none' {
+    const outcome = pressApprove(selected.value, armed.value, now);
+    disarm();
+    if (outcome.kind === 'prompt') {
+      armed.value = outcome.armed;
+      armedTimer = setTimeout(disarm, outcome.armed.until - now);
+    } else if (outcome.kind === 'confirm') confirming.value = selectedId.value;
+    else if (outcome.kind === 'approve' && selectedId.value) void decide(selectedId.value, 'approve');
+    return outcome.kind;
   }
 
   /** Moves the selection through the pending list, wrapping; returns the newly selected request. */
@@ -116,7 +145,7 @@ export const useApprovalsStore = defineStore('approvals', () => {
     if (list.length === 0) return undefined;
     const at = list.findIndex((a) => a.id === selectedId.value);
     const next = at === -1 ? (delta === 1 ? 0 : list.length - 1) : (at + delta + list.length) % list.length;
-    selectedId.value = list[next]!.id;
+    select(list[next]!.id);
     return list[next];
   }
 
@@ -124,6 +153,7 @@ export const useApprovalsStore = defineStore('approvals', () => {
     byId.clear();
     refusals.clear();
     busy.clear();
+    disarm();
     selectedId.value = null;
     loadError.value = null;
   }
@@ -137,11 +167,15 @@ export const useApprovalsStore = defineStore('approvals', () => {
     refusals,
     busy,
     loadError,
+    armed,
+    confirming,
     upsert,
     load,
     decide,
     select,
     step,
+    pressApproveKey,
+    disarm,
     reset,
   };
 });
