@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
+import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { join, resolve } from 'node:path';
@@ -242,8 +242,16 @@ async function main(): Promise<void> {
     REMEDIATION_RECHECK_MS: process.env['REMEDIATION_RECHECK_MS'] ?? '5000',
     REMEDIATION_NODE_BOOT_MS: process.env['REMEDIATION_NODE_BOOT_MS'] ?? '120000',
   };
-  run('worker', 'apps/worker/dist/main.js', env);
-  run('api', 'apps/api/dist/main.js', env);
+  // The API's Ed25519 signing key (it vouches for operators' decisions): kept in the state folder,
+  // 0600, and given to the API alone. The worker verifies with the public half, from the policy store.
+  const signingKey =
+    process.env['JARVIS_SIGNING_KEY'] ??
+    readOrCreateSecret(STATE, 'signing-key.pem', () =>
+      generateKeyPairSync('ed25519').privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(),
+    );
+  const { JARVIS_SIGNING_KEY: _notForTheWorker, ...workerEnv } = env;
+  run('worker', 'apps/worker/dist/main.js', workerEnv);
+  run('api', 'apps/api/dist/main.js', { ...env, JARVIS_SIGNING_KEY: signingKey });
   await waitForPort(API_PORT, 60_000);
   // In the background: the worker starts the guardian in its own time, and the banner need not wait.
   if (usingSimulator)
