@@ -80,7 +80,7 @@ export function verifyVouch(
   if (!key || key.length !== 32 || !signature || signature.length !== 64) {
     return refuse('FORGED', `the signature on this ${kind} is not Jarvis's`);
   }
-  let valid = false;
+  let valid: boolean;
   try {
     valid = ed25519.verify(signature, vouchMessage(kind, fields, at, nonce), key);
   } catch {

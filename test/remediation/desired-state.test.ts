@@ -2,7 +2,7 @@ import { MockActivityEnvironment } from '@temporalio/testing';
 import { DefaultLogger } from '@temporalio/worker';
 import { ClusterTaskWatch, clusterDesiredStates, createProxmoxActivities } from '@jarvis/activities';
 import { DesiredStateRepository } from '@jarvis/db';
-import { decideUpdate, guardianIdFor, progressQuery, remediationProgressQuery } from '@jarvis/workflows/api';
+import { decideUpdate, progressQuery, remediationProgressQuery } from '@jarvis/workflows/api';
 import { startStack, type TestStack } from '../support/stack';
 import { eventually, simControl, startVmAction, vmActionInput } from '../support/vm-action.fixtures';
 import {

@@ -4,7 +4,7 @@ import { WorkflowUpdateFailedError } from '@temporalio/client';
 import { ChangeGuard, createProxmoxActivities } from '@jarvis/activities';
 import { DecisionSigner } from '@jarvis/api';
 import { ApprovalsRepository, AuditRepository, type ApprovalView } from '@jarvis/db';
-import { decisionFields, defaultTierTable, type Tier } from '@jarvis/policies';
+import { decisionFields, defaultTierTable } from '@jarvis/policies';
 import {
   approvalIdFor,
   decideUpdate,
@@ -26,7 +26,7 @@ describe('Temporal reached directly', () => {
   let approvals: ApprovalsRepository;
   /** Every tool GREEN, and a protected list that protects nothing: the most permissive policy a forger could pass. */
   const permissive = {
-    tiers: Object.fromEntries(Object.keys(defaultTierTable()).map((t) => [t, 'GREEN' as Tier])),
+    tiers: Object.fromEntries(Object.keys(defaultTierTable()).map((t) => [t, 'GREEN'])),
     protected: { jarvis: { vmid: 999_999, node: 'nowhere' } },
   };
 

@@ -1,12 +1,6 @@
 import { WorkflowUpdateFailedError } from '@temporalio/client';
 import { ApprovalsRepository, ArchiveRepository, AuditRepository, type ApprovalView } from '@jarvis/db';
-import {
-  decideUpdate,
-  progressQuery,
-  timelineFromHistory,
-  approvalIdFor,
-  type DecisionArgs,
-} from '@jarvis/workflows/api';
+import { decideUpdate, progressQuery, timelineFromHistory, approvalIdFor } from '@jarvis/workflows/api';
 import { signedDecision } from '../support/vouch';
 import { startStack, type TestStack } from '../support/stack';
 import {
@@ -51,14 +45,14 @@ describe('vmActionWorkflow on a real Temporal dev server', () => {
       // Signed as the API signs, over what is sent; an `extra` that names a voucher sends that one.
       args: [
         'voucher' in extra
-          ? ({
+          ? {
               approvalId: approval.id,
               fingerprint: approval.fingerprint,
               by,
               byIsOperator: true,
               verdict,
               ...extra,
-            } as DecisionArgs)
+            }
           : signedDecision(stack, {
               approvalId: approval.id,
               fingerprint: approval.fingerprint,

@@ -48,12 +48,7 @@ export class PolicySource {
 
   /** Appends a version when `patch` changes the document; returns the (possibly unchanged) newest. */
   async update(patch: (current: PolicyDocument) => PolicyDocument, by: string, change: string): Promise<LoadedPolicy> {
-    const v = await this.store.update(
-      this.cluster,
-      (raw) => ({ ...patch(parsePolicyDocument(raw)) }) as Record<string, unknown>,
-      by,
-      change,
-    );
+    const v = await this.store.update(this.cluster, (raw) => ({ ...patch(parsePolicyDocument(raw)) }), by, change);
     this.cached = undefined;
     return resolvePolicy(v.version, parsePolicyDocument(v.document), this.configured);
   }

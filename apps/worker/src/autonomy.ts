@@ -43,8 +43,9 @@ export async function guardianInputFor(pool: Pool, o: AutonomyOptions): Promise<
   };
 }
 
-export async function monitorInputFor(pool: Pool, taskQueue: string, o: AutonomyOptions): Promise<MonitorInput> {
-  return {
+/** The monitor's start input. (It no longer reads the database: its remediations load the policy themselves.) */
+export function monitorInputFor(_pool: Pool, taskQueue: string, o: AutonomyOptions): Promise<MonitorInput> {
+  return Promise.resolve({
     cluster: o.config.cluster,
     guardianId: guardianIdFor(o.config.cluster),
     taskQueue,
@@ -66,7 +67,7 @@ export async function monitorInputFor(pool: Pool, taskQueue: string, o: Autonomy
         : {}),
       ...o.remediation,
     },
-  };
+  });
 }
 
 /**

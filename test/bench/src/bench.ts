@@ -89,7 +89,7 @@ async function main(): Promise<void> {
   const store = new PolicySource(pool, 'default', { protected: DEFAULT_PROTECTED, twoPersonRule: false });
   const stopTier = (tier: 'GREEN' | undefined) =>
     store.update(
-      (doc) => ({ ...doc, tierOverrides: tier ? { 'guest.stop': tier } : ({} as Record<string, 'GREEN'>) }),
+      (doc) => ({ ...doc, tierOverrides: Object.fromEntries(tier ? [['guest.stop', tier]] : []) }),
       'bench',
       'bench tiers',
     );

@@ -4,7 +4,6 @@ import {
   DEFAULT_GUARDRAIL_LIMITS,
   DEFAULT_RUNBOOKS,
   INCIDENT_CLASSES,
-  isAutonomyLevel,
   type AutonomyLevel,
   type IncidentClass,
   type Tier,
