@@ -449,7 +449,12 @@ describe('expireIfDue', () => {
 
 describe('FORBIDDEN_REFUSALS', () => {
   it('holds exactly the refusals that mean "you may not decide this" (403)', () => {
-    expect([...FORBIDDEN_REFUSALS].sort()).toEqual(['NOT_AN_OPERATOR', 'SAME_OPERATOR', 'TYPED_NAME_REQUIRED']);
+    expect([...FORBIDDEN_REFUSALS].sort()).toEqual([
+      'NOT_AN_OPERATOR',
+      'NOT_VOUCHED',
+      'SAME_OPERATOR',
+      'TYPED_NAME_REQUIRED',
+    ]);
   });
 
   it.each(['NOT_PENDING', 'EXPIRED', 'FINGERPRINT_MISMATCH'] as const)(

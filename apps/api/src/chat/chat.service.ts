@@ -8,6 +8,7 @@ import { type AuthUser } from '../common/http.types';
 import { ApiError } from '../errors/api-error';
 import { ulid } from '../guests/workflow-id';
 import { DecisionSigner } from '../auth/decision-signer';
+import { PolicyDataService } from '../guests/policy-data.service';
 import { TemporalService } from '../infra/temporal.service';
 import { ChatTurnWatchService } from './chat-turn-watch.service';
 
@@ -24,6 +25,7 @@ export class ChatService {
     private readonly temporal: TemporalService,
     private readonly turns: ChatTurnWatchService,
     private readonly signer: DecisionSigner,
+    private readonly policies: PolicyDataService,
   ) {}
 
   async createSession(user: AuthUser): Promise<{ id: string }> {
@@ -43,6 +45,7 @@ export class ChatService {
     // API's signed grant for this one turn, never the phrase or its hash.
     const passkey = this.config.chat.overridePasskey;
     const { text, said } = extractPasskey(raw, passkey);
+    await this.policies.forRequest();
     const turn = await this.chat.addUserMessage(id, text, (t) => chatTurnWorkflowId(id, t));
     const workflowId = chatTurnWorkflowId(id, turn);
     const input: ChatTurnInput = {

@@ -54,7 +54,7 @@ export class GuestActionsService {
     user: AuthUser,
   ): Promise<GuestActionAccepted> {
     const guest = await this.locate(node, vmid);
-    const { policy } = await this.policies.current();
+    const { policy } = await this.policies.forRequest();
     const workflowId = vmActionWorkflowId(node, vmid, action);
     const requestedBy = { kind: 'operator', id: user.username } as const;
     // No policy travels in the input (the workflow loads Jarvis's own); the requester is vouched for.

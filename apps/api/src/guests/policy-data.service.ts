@@ -35,6 +35,19 @@ export class PolicyDataService implements OnModuleInit, OnModuleDestroy {
     return this.source.load();
   }
 
+  /**
+   * The policy a request of this API is judged by. The API knows the operators, so it records the
+   * two-person rule their number implies before a request starts (a no-op when the store agrees).
+   */
+  async forRequest(): Promise<LoadedPolicy> {
+    const twoPersonRule = this.twoPersonRule;
+    return this.source.update(
+      (doc) => (doc.twoPersonRule === twoPersonRule ? doc : { ...doc, twoPersonRule }),
+      'jarvis-api',
+      `${twoPersonRule ? 'two operators' : 'one operator'} for RED (the API's operators)`,
+    );
+  }
+
   /** Appends a version (who, what) when `patch` changes the document. */
   async update(patch: (doc: PolicyDocument) => PolicyDocument, by: string, change: string): Promise<LoadedPolicy> {
     return this.source.update(patch, by, change);
