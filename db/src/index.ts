@@ -9,3 +9,4 @@ export * from './archive-queue.repository';
 export * from './incidents.repository';
 export * from './chat.repository';
 export * from './desired-state.repository';
+export * from './terminal-recordings.repository';

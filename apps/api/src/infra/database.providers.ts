@@ -7,6 +7,7 @@ import {
   DesiredStateRepository,
   LlmCostsRepository,
   SettingsRepository,
+  TerminalRecordingsRepository,
 } from '@jarvis/db';
 import { DatabaseService } from './database.service';
 
@@ -21,6 +22,7 @@ export const DATABASE_PROVIDERS: Provider[] = [
     ChatRepository,
     LlmCostsRepository,
     DesiredStateRepository,
+    TerminalRecordingsRepository,
   ].map((Repository): Provider => ({
     provide: Repository,
     useFactory: (db: DatabaseService) => new Repository(db.pool),
