@@ -35,14 +35,13 @@ export interface CastChunk {
   readonly truncated: boolean;
 }
 
+/* eslint-disable no-control-regex -- matching terminal control characters is the point here */
 // CSI, OSC (ended by BEL or ST), and other two-byte escapes; then every other C0 control and DEL.
-// eslint-disable-next-line no-control-regex
 const ESCAPES =
   /\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)?|\x1b[P^_][^\x1b]*(?:\x1b\\)?|\x1b[ -/]*[0-~]?/g;
-// eslint-disable-next-line no-control-regex
 const CONTROLS = /[\x00-\x1f\x7f]/g;
-// eslint-disable-next-line no-control-regex
 const CONTROLS_BUT_NEWLINE = /[\x00-\x09\x0b-\x1f\x7f]/g;
+/* eslint-enable no-control-regex */
 
 /** What a terminal shows of `s` on one line: no escape sequences, no control characters. */
 export function visibleText(s: string): string {
