@@ -2,8 +2,8 @@
 -- the cast in numbered chunks appended while the session runs, so a crash of the API loses at most
 -- the last unflushed second. `bytes` counts the cast's bytes; past the API's per-session cap the
 -- recording stops with a truncation marker and `truncated` is set. `search_text` of a chunk holds
--- the echoed input and the output of that chunk as plain text (escape sequences removed), for the
--- command search; input typed while the terminal did not echo is in neither column.
+-- the output of that chunk as plain text (escape sequences removed), echoed input included as its
+-- echo, for the command search; input typed while the terminal did not echo is in neither column.
 CREATE TABLE terminal_recordings (
   session_id  text        PRIMARY KEY,
   operator    text        NOT NULL,

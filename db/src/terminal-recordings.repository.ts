@@ -107,9 +107,10 @@ export class TerminalRecordingsRepository {
          FROM terminal_recordings r
         WHERE ($1::text IS NULL OR node = $1)
           AND ($2::text IS NULL OR operator = $2)
-          AND ($3::text IS NULL OR EXISTS (
-                SELECT 1 FROM terminal_recording_chunks c
-                 WHERE c.session_id = r.session_id AND c.search_text ILIKE '%' || $3 || '%'))
+          -- Over the session's whole text, so a command split across two flushes is still found.
+          AND ($3::text IS NULL OR (
+                SELECT string_agg(c.search_text, '' ORDER BY c.seq) FROM terminal_recording_chunks c
+                 WHERE c.session_id = r.session_id) ILIKE '%' || $3 || '%')
         ORDER BY started_at DESC, session_id DESC
         LIMIT $4`,
       [query.node ?? null, query.operator ?? null, query.q ? escapeLike(query.q) : null, query.limit ?? 100],

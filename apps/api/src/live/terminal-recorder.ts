@@ -29,7 +29,10 @@ export interface CastHeader {
 export interface CastChunk {
   /** Complete event lines, each ending in a newline. */
   readonly data: string;
-  /** The chunk's echoed input and output as plain text, for the command search. */
+  /**
+   * The chunk's output as plain text, for the command search. Echoed input is there as its echo;
+   * input keys on their own would break a typed word into one entry per key.
+   */
   readonly search: string;
   /** This chunk ends with the truncation marker. */
   readonly truncated: boolean;
@@ -163,7 +166,8 @@ export class CastRecorder {
       }
       if (this.seen.startsWith(p.visible)) {
         this.echoing = true;
-        this.event(p.atMs, 'i', p.data, `${p.visible}\n`);
+        // Not searchable text of its own: its echo, just seen, is in the output's.
+        this.event(p.atMs, 'i', p.data, '');
         this.seen = this.seen.slice(p.visible.length);
         this.pending.shift();
         continue;
