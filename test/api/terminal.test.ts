@@ -595,6 +595,8 @@ describe('terminal recordings (asciicast v2)', () => {
     expect((await api.call('GET', '/api/terminal/recordings')).status).toBe(401);
     expect((await api.call('GET', `/api/terminal/recordings/${id}`)).status).toBe(401);
     expectEnvelope(await api.call('GET', '/api/terminal/recordings/..%2Fetc', { token }), 400);
+    expectEnvelope(await api.call('GET', '/api/terminal/recordings?q=%00', { token }), 400);
+    expectEnvelope(await api.call('GET', '/api/terminal/recordings?limit=0', { token }), 400);
     expectEnvelope(await api.call('GET', '/api/terminal/recordings/01JD0000000000000000000000', { token }), 404);
   });
 });

@@ -2,6 +2,10 @@ import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsInt, IsOptional, IsString, Length, Matches, Max, Min } from 'class-validator';
 import { IsNodeName, ToInteger } from '../common/validators';
 
+// Postgres text cannot hold NUL: refused here as bad input rather than failing in the query.
+// eslint-disable-next-line no-control-regex
+const NO_NUL = /^[^\x00]*$/;
+
 export class TerminalTicketRequestDto {
   @ApiProperty({ example: 'pve', description: 'The node the terminal opens on' })
   @IsNodeName()
@@ -23,6 +27,7 @@ export class TerminalTicketRequestDto {
   @IsOptional()
   @IsString()
   @Length(1, 64)
+  @Matches(NO_NUL, { message: 'confirmNode must not contain NUL' })
   confirmNode?: string;
 }
 
@@ -45,6 +50,7 @@ export class TerminalRecordingQueryDto {
   @IsOptional()
   @IsString()
   @Length(1, 128)
+  @Matches(NO_NUL, { message: 'operator must not contain NUL' })
   operator?: string;
 
   @ApiPropertyOptional({
@@ -54,6 +60,7 @@ export class TerminalRecordingQueryDto {
   @IsOptional()
   @IsString()
   @Length(1, 200)
+  @Matches(NO_NUL, { message: 'q must not contain NUL' })
   q?: string;
 
   @ApiPropertyOptional({ minimum: 1, maximum: 500, default: 100 })
