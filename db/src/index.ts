@@ -12,3 +12,4 @@ export * from './desired-state.repository';
 export * from './policy-store.repository';
 export * from './sessions.repository';
 export * from './app-role';
+export * from './terminal-recordings.repository';

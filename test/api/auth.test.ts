@@ -149,6 +149,9 @@ describe('bearer tokens on every protected route of the OpenAPI document', () =>
         'GET /api/chat/sessions/{id}',
         'POST /api/chat/sessions/{id}/messages',
         'GET /api/costs',
+        'POST /api/terminal/tickets',
+        'GET /api/terminal/recordings',
+        'GET /api/terminal/recordings/{id}',
       ].sort(),
     );
   });

@@ -19,6 +19,11 @@ describe('terminal payloads', () => {
       ok: true,
       value: { node: 'home', cols: 2, rows: 1, ref: 'r1' },
     });
+    const ticket = 'T'.repeat(43);
+    expect(parseOpen({ node: 'pve', cols: 80, rows: 24, ticket }, NODES)).toEqual({
+      ok: true,
+      value: { node: 'pve', cols: 80, rows: 24, ticket },
+    });
   });
 
   it.each<[string, unknown]>([
@@ -33,6 +38,11 @@ describe('terminal payloads', () => {
     ['fractional cols', { node: 'pve', cols: 80.5, rows: 24 }],
     ['zero rows', { node: 'pve', cols: 80, rows: 0 }],
     ['negative cols', { node: 'pve', cols: -1, rows: 24 }],
+    ['a ticket that is not a string', { node: 'pve', cols: 80, rows: 24, ticket: 42 }],
+    [
+      'a ticket with a dot (a JWT in its place)',
+      { node: 'pve', cols: 80, rows: 24, ticket: 'aaaaaaaaaa.bbbbbbbbbb.cc' },
+    ],
     ['huge rows', { node: 'pve', cols: 80, rows: 100000 }],
     ['NaN cols', { node: 'pve', cols: Number.NaN, rows: 24 }],
     ['a ref with spaces', { node: 'pve', cols: 80, rows: 24, ref: 'a b' }],

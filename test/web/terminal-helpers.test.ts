@@ -3,6 +3,12 @@ import {
   clampTerminalSize,
   describeTerminalError,
   describeTerminalExit,
+  parseCast,
+  parsePopoutHash,
+  parseResize,
+  popoutHash,
+  replayDelays,
+  stepUpNeed,
   TERMINAL_LIMITS,
   terminalTheme,
 } from '../../apps/web/src/lib/terminal';
@@ -64,5 +70,60 @@ describe('terminal messages', () => {
     expect(describeTerminalExit({ reason: 'idle' })).toBe('Session closed after being idle.');
     expect(describeTerminalExit({ code: 0, reason: 'exit' })).toBe('Session ended (exit 0).');
     expect(describeTerminalExit({})).toBe('Session ended.');
+  });
+});
+
+describe('terminal step-up, pop-out and replay helpers', () => {
+  it('asks for what the refusal calls for, keeping what was already asked', () => {
+    expect(stepUpNeed('STEP_UP_REQUIRED', null)).toEqual({ password: true, nodeName: false });
+    expect(stepUpNeed('NODE_CONFIRMATION_REQUIRED', { password: true, nodeName: false })).toEqual({
+      password: true,
+      nodeName: true,
+    });
+    expect(stepUpNeed('STEP_UP_FAILED', { password: false, nodeName: true })).toEqual({
+      password: true,
+      nodeName: true,
+    });
+    expect(stepUpNeed('BAD_REQUEST', null)).toBeUndefined();
+  });
+
+  it('puts a pop-out ticket in the fragment and reads back only a well-formed one', () => {
+    const ticket = 'a'.repeat(43);
+    expect(parsePopoutHash(popoutHash('pve', ticket))).toEqual({ node: 'pve', ticket });
+    expect(parsePopoutHash('#terminal=pve&ticket=short')).toBeUndefined();
+    expect(parsePopoutHash(`#terminal=pve;reboot&ticket=${ticket}`)).toBeUndefined();
+    expect(parsePopoutHash('')).toBeUndefined();
+  });
+
+  it('parses an asciicast v2 recording for replay: output and resizes, markers noted, input left out', () => {
+    const cast = [
+      JSON.stringify({ version: 2, width: 80, height: 24, timestamp: 1700000000, env: { TERM: 'xterm-256color' } }),
+      JSON.stringify([0.1, 'o', '$ ']),
+      JSON.stringify([0.5, 'i', 'ls\r']),
+      JSON.stringify([0.6, 'o', 'ls\r\n']),
+      JSON.stringify([0.7, 'r', '100x30']),
+      'not json',
+      JSON.stringify([9.0, 'm', 'recording truncated at 4000 bytes']),
+      '',
+    ].join('\n');
+    expect(parseCast(cast)).toEqual({
+      width: 80,
+      height: 24,
+      timestamp: 1700000000,
+      events: [
+        { t: 0.1, kind: 'o', data: '$ ' },
+        { t: 0.6, kind: 'o', data: 'ls\r\n' },
+        { t: 0.7, kind: 'r', data: '100x30' },
+      ],
+      truncated: true,
+    });
+    expect(parseCast('{"version":1}')).toBeUndefined();
+    expect(parseCast('')).toBeUndefined();
+    expect(parseResize('100x30')).toEqual({ cols: 100, rows: 30 });
+    expect(parseResize('100x')).toBeUndefined();
+  });
+
+  it('replays with the recorded pauses, idle time cut to a second', () => {
+    expect(replayDelays([0.2, 0.5, 30, 30.25])).toEqual([200, 300, 1000, 250]);
   });
 });

@@ -34,6 +34,8 @@ afterAll(async () => {
 });
 
 const pane = (page: Page) => page.locator('[data-testid="terminal-pane"]');
+/** The node of Jarvis's own VM in the test stack (JARVIS_PROTECTED's default). */
+const OWN_NODE = 'agent1';
 
 /** Every socket.io frame of the /terminal namespace, both ways, decoded to [event, payload]. */
 function recordTerminalFrames(page: Page): { sent: Array<[string, unknown]>; received: Array<[string, unknown]> } {
@@ -163,7 +165,8 @@ describe('the terminal panel', () => {
   });
 
   it('switches nodes a hundred times without leaking terminals, sessions or heap', async () => {
-    const nodes = SSH_NODES.filter((n) => n !== 'pve');
+    // Jarvis's own node (agent1) asks for its name each time: it has its own test below.
+    const nodes = SSH_NODES.filter((n) => n !== 'pve' && n !== OWN_NODE);
     const switchTo = async (i: number): Promise<void> => {
       await openOn(page, nodes[i % nodes.length]!);
     };
@@ -214,6 +217,92 @@ describe('the terminal panel', () => {
     await page.keyboard.press('Enter');
     await page.waitForFunction(() => /dom-42/.test(document.querySelector('.xterm-rows')?.textContent ?? ''));
     expect(pageErrors(page)).toEqual([]);
+  });
+
+  it("asks for Jarvis's own node's name before a shell opens there", async () => {
+    await page.locator('[data-testid="terminal-node"]').selectOption(OWN_NODE);
+    await page.locator('[data-testid="terminal-pane"][data-state="confirm"]').waitFor({ timeout: 10_000 });
+    expect(await page.locator('[data-testid="terminal-message"]').innerText()).toMatch(/runs Jarvis itself/);
+    // The login is fresh, so only the name is asked; a wrong name is refused again.
+    expect(await page.locator('[data-testid="terminal-password"]').count()).toBe(0);
+    const opensBefore = frames.sent.filter(([e]) => e === 'terminal.open').length;
+    await page.locator('[data-testid="terminal-confirm-node"]').fill('agent');
+    await page.locator('[data-testid="terminal-confirm-open"]').click();
+    await page.locator('[data-testid="terminal-pane"][data-state="confirm"]').waitFor();
+    expect(frames.sent.filter(([e]) => e === 'terminal.open').length).toBe(opensBefore);
+    await page.locator('[data-testid="terminal-confirm-node"]').fill(OWN_NODE);
+    await page.locator('[data-testid="terminal-confirm-open"]').click();
+    await page
+      .locator(`[data-testid="terminal-pane"][data-state="open"][data-node="${OWN_NODE}"]`)
+      .waitFor({ timeout: 30_000 });
+    // The open carried a ticket, never the password.
+    const open = frames.sent.filter(([e]) => e === 'terminal.open').pop()![1] as Record<string, unknown>;
+    expect(open).toMatchObject({ node: OWN_NODE, ticket: expect.stringMatching(/^[A-Za-z0-9_-]{40,}$/) });
+    expect(JSON.stringify(frames.sent)).not.toContain(OPERATOR.password);
+  });
+
+  it('pops the terminal out into its own window with a single-use ticket, not the token', async () => {
+    await openOn(page, 'home');
+    const [popup] = await Promise.all([
+      page.waitForEvent('popup'),
+      page.locator('[data-testid="terminal-popout"]').click(),
+    ]);
+    // The pop-out's socket handshake: what it authenticates with.
+    const connects: string[] = [];
+    let output = '';
+    popup.on('websocket', (ws) => {
+      ws.on('framesent', (f) => {
+        const text = typeof f.payload === 'string' ? f.payload : f.payload.toString('utf8');
+        if (text.startsWith('40/terminal,')) connects.push(text);
+      });
+      ws.on('framereceived', (f) => {
+        const text = typeof f.payload === 'string' ? f.payload : f.payload.toString('utf8');
+        if (text.startsWith('42/terminal,["terminal.output"')) output += text;
+      });
+    });
+    const opened = popup.locator('[data-testid="terminal-pane"][data-state="open"][data-node="home"]');
+    await opened.waitFor({ timeout: 30_000 });
+    // The ticket left the address at once; no token was ever in it or in the handshake.
+    expect(popup.url()).not.toContain('#');
+    expect(popup.url()).not.toMatch(/[A-Za-z0-9_-]{10,}\.[A-Za-z0-9_-]{10,}\.[A-Za-z0-9_-]{10,}/);
+    expect(connects).toEqual([expect.stringMatching(/^40\/terminal,\{"ticket":"[A-Za-z0-9_-]{40,}"\}$/)]);
+    await popup.locator('.xterm').click();
+    await popup.keyboard.type('echo popped-$((6*7))');
+    await popup.keyboard.press('Enter');
+    for (let i = 0; i < 150 && !/popped-42/.test(output); i++) await popup.waitForTimeout(100);
+    expect(output).toMatch(/popped-42/);
+    await popup.close();
+  });
+
+  it('replays a recorded session in the dashboard and finds it by command', async () => {
+    const id = await openOn(page, 'home');
+    await page.locator('.xterm').click();
+    await page.keyboard.type('hostname');
+    await page.keyboard.press('Enter');
+    for (let i = 0; i < 100 && !/\bhome\r?\n/.test(outputOf(frames, id).split('hostname').pop() ?? ''); i++)
+      await page.waitForTimeout(100);
+    await pane(page).locator('.terminal-pane-toolbar-close', { hasText: 'Close' }).click();
+    await page.locator('[data-testid="terminal-recordings"]').click();
+    await page.locator('[data-testid="terminal-replay-q"]').fill('hostname');
+    await page.locator('[data-testid="terminal-replay"] button', { hasText: 'Search' }).click();
+    const row = page.locator(`[data-recording="${id}"]`);
+    await row.waitFor({ timeout: 10_000 });
+    await row.locator('button').click();
+    await page.locator(`[data-testid="terminal-replay-screen"][data-playing="${id}"][data-done="true"]`).waitFor({
+      timeout: 20_000,
+    });
+    await page.waitForFunction(
+      () =>
+        /hostname\s*home/.test(
+          document.querySelector('[data-testid="terminal-replay-screen"] .xterm-rows')?.textContent ?? '',
+        ),
+      null,
+      { timeout: 10_000 },
+    );
+    await page.locator('[data-testid="terminal-replay"] button', { hasText: 'Close' }).click();
+    expect(pageErrors(page)).toEqual([]);
+    // Leave a shell open for the logout test below.
+    await openOn(page, 'pve');
   });
 
   it('disposes the terminal and closes its session when the panel goes away (logout)', async () => {

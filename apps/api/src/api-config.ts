@@ -24,6 +24,18 @@ export interface ApiOnlySettings {
   readonly sessionIdleSeconds: number;
   /** ...and at the latest this long after the password login (SESSION_MAX_SECONDS, default 7 days). */
   readonly sessionMaxSeconds: number;
+  /**
+   * A terminal on Jarvis's own node (the node of the protected Jarvis VM) also needs the node's
+   * name typed, whatever the two-person setting (TERMINAL_OWN_NODE_CONFIRM, default on).
+   */
+  readonly terminalOwnNodeConfirm: boolean;
+  /**
+   * A login younger than this opens a terminal without the password asked again
+   * (TERMINAL_STEP_UP_MS, default 5 min; 0 asks every time).
+   */
+  readonly terminalStepUpMs: number;
+  /** Per-session cap of a terminal recording, in bytes (TERMINAL_RECORDING_MAX_BYTES, default 4 MiB). */
+  readonly terminalRecordingMaxBytes: number;
 }
 
 /**
@@ -59,6 +71,14 @@ export function readApiSettings(env: Env): { settings: ApiOnlySettings; problems
   };
   const trusted = TrustedProxies.parse(env['TRUSTED_PROXIES']);
   problems.push(...trusted.problems);
+  const flag = (name: string, fallback: boolean): boolean => {
+    const raw = env[name]?.trim().toLowerCase();
+    if (!raw) return fallback;
+    if (['1', 'true', 'on', 'yes'].includes(raw)) return true;
+    if (['0', 'false', 'off', 'no'].includes(raw)) return false;
+    problems.push(`${name} must be on or off (1/0, true/false)`);
+    return fallback;
+  };
   return {
     settings: {
       trustedProxies: trusted.proxies,
@@ -68,6 +88,9 @@ export function readApiSettings(env: Env): { settings: ApiOnlySettings; problems
       terminalIdleMs: int('TERMINAL_IDLE_MS', 15 * 60_000, 100, 24 * 3_600_000),
       terminalMaxPerUser: int('TERMINAL_MAX_PER_USER', 3, 1, 50),
       ...(env['JARVIS_SIGNING_KEY']?.trim() ? { signingKey: env['JARVIS_SIGNING_KEY'].trim() } : {}),
+      terminalOwnNodeConfirm: flag('TERMINAL_OWN_NODE_CONFIRM', true),
+      terminalStepUpMs: int('TERMINAL_STEP_UP_MS', 5 * 60_000, 0, 60 * 60_000),
+      terminalRecordingMaxBytes: int('TERMINAL_RECORDING_MAX_BYTES', 4 * 1024 * 1024, 4096, 256 * 1024 * 1024),
     },
     problems,
   };

@@ -39,6 +39,10 @@ import { ChatGateway } from './live/chat.gateway';
 import { EventsListener } from './live/events.listener';
 import { LiveGateway } from './live/live.gateway';
 import { TerminalGateway } from './live/terminal.gateway';
+import { TerminalAccessService } from './terminal/terminal-access.service';
+import { TerminalRecordingsService } from './terminal/terminal-recordings.service';
+import { TerminalTickets } from './terminal/terminal-tickets';
+import { TerminalController } from './terminal/terminal.controller';
 import { NodeRrdController } from './nodes/node-rrd.controller';
 import { NodeRrdService } from './nodes/node-rrd.service';
 import { TimelineController } from './workflows/timeline.controller';
@@ -66,6 +70,7 @@ export class AppModule {
         NodeRrdController,
         ChatController,
         CostsController,
+        TerminalController,
       ],
       providers: [
         { provide: API_CONFIG, useValue: config },
@@ -100,6 +105,9 @@ export class AppModule {
         ChatTurnWatchService,
         ChatEventsListener,
         ChatGateway,
+        { provide: TerminalTickets, useValue: new TerminalTickets() },
+        TerminalAccessService,
+        TerminalRecordingsService,
         TerminalGateway,
       ],
     };

@@ -32,6 +32,11 @@ export const ApiErrorCode = {
   PAYLOAD_TOO_LARGE: 'PAYLOAD_TOO_LARGE',
   UNSUPPORTED_MEDIA_TYPE: 'UNSUPPORTED_MEDIA_TYPE',
   RATE_LIMITED: 'RATE_LIMITED',
+  // Opening a terminal: a fresh login or password confirmation is needed, the password was wrong,
+  // or Jarvis's own node was not named.
+  STEP_UP_REQUIRED: 'STEP_UP_REQUIRED',
+  STEP_UP_FAILED: 'STEP_UP_FAILED',
+  NODE_CONFIRMATION_REQUIRED: 'NODE_CONFIRMATION_REQUIRED',
   PROXMOX_UNREACHABLE: 'PROXMOX_UNREACHABLE',
   PROXMOX_AUTH: 'PROXMOX_AUTH',
   PROXMOX_TLS: 'PROXMOX_TLS',

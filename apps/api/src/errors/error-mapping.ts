@@ -44,6 +44,10 @@ const STATUS: Record<ApiErrorCode, number> = {
   PAYLOAD_TOO_LARGE: 413,
   UNSUPPORTED_MEDIA_TYPE: 415,
   RATE_LIMITED: 429,
+  // 403, not 401: the bearer token is fine, and a 401 would log the dashboard out.
+  STEP_UP_REQUIRED: 403,
+  STEP_UP_FAILED: 403,
+  NODE_CONFIRMATION_REQUIRED: 403,
   PROXMOX_UNREACHABLE: 502,
   PROXMOX_AUTH: 502,
   PROXMOX_TLS: 502,

@@ -8,6 +8,7 @@ import {
   LlmCostsRepository,
   SessionsRepository,
   SettingsRepository,
+  TerminalRecordingsRepository,
 } from '@jarvis/db';
 import { DatabaseService } from './database.service';
 
@@ -23,6 +24,7 @@ export const DATABASE_PROVIDERS: Provider[] = [
     LlmCostsRepository,
     DesiredStateRepository,
     SessionsRepository,
+    TerminalRecordingsRepository,
   ].map((Repository): Provider => ({
     provide: Repository,
     useFactory: (db: DatabaseService) => new Repository(db.pool),

@@ -12,6 +12,10 @@ export type TerminalErrorCode =
   | 'UNAVAILABLE'
   /** No such session on this socket (closed, or never opened here). */
   | 'NOT_FOUND'
+  /** The open carried no terminal ticket: ask POST /api/terminal/tickets (step-up) first. */
+  | 'STEP_UP_REQUIRED'
+  /** The ticket is unknown, used, expired, or for another operator or node. */
+  | 'TICKET_REFUSED'
   /** The SSH layer's own codes when a shell fails: UNREACHABLE, HOST_KEY_UNKNOWN, AUTH_FAILED, … */
   | (string & {});
 
@@ -20,6 +24,10 @@ export interface TerminalReady {
   readonly nodes: readonly string[];
   readonly idleTimeoutMs: number;
   readonly maxSessions: number;
+  /** Nodes whose ticket also needs the node's name typed (Jarvis's own node); empty when switched off. */
+  readonly confirmNodes: readonly string[];
+  /** Set when this socket was opened with a ticket instead of a token (a popped-out window). */
+  readonly ticketNode?: string;
 }
 
 export interface TerminalServerEvents {

@@ -10,6 +10,8 @@ export const MAX_INPUT_CHARS = 64 * 1024;
 const NODE_NAME = /^[A-Za-z0-9][A-Za-z0-9.-]{0,62}$/;
 const SESSION_ID = /^[0-9A-Z]{26}$/;
 const REF = /^[A-Za-z0-9_.:-]{1,64}$/;
+/** A terminal ticket (POST /api/terminal/tickets): 32 random bytes, base64url. */
+export const TICKET = /^[A-Za-z0-9_-]{16,128}$/;
 
 export type Parsed<T> = { ok: true; value: T } | { ok: false; reason: string };
 
@@ -18,6 +20,8 @@ export interface OpenPayload {
   readonly cols: number;
   readonly rows: number;
   readonly ref?: string;
+  /** The step-up ticket; the gateway refuses an open without a valid one. */
+  readonly ticket?: string;
 }
 export interface InputPayload {
   readonly id: string;
@@ -66,7 +70,7 @@ export function refOf(p: unknown): { ref?: string } {
 /** `knownNodes`: the nodes SSH reaches; any other name is refused before it reaches the pool. */
 export function parseOpen(p: unknown, knownNodes: readonly string[]): Parsed<OpenPayload> {
   const r = record(p);
-  if (!r) return fail('expected { node, cols, rows }');
+  if (!r) return fail('expected { node, cols, rows, ticket }');
   const node = r['node'];
   if (typeof node !== 'string' || !NODE_NAME.test(node)) return fail('node must be a node name');
   if (!knownNodes.includes(node)) return fail(`unknown node "${node}"`);
@@ -75,7 +79,13 @@ export function parseOpen(p: unknown, knownNodes: readonly string[]): Parsed<Ope
   const ref = r['ref'];
   if (ref !== undefined && (typeof ref !== 'string' || !REF.test(ref)))
     return fail('ref must be up to 64 letters, digits or _.:-');
-  return { ok: true, value: { node, ...dims.value, ...(ref !== undefined ? { ref } : {}) } };
+  const ticket = r['ticket'];
+  if (ticket !== undefined && (typeof ticket !== 'string' || !TICKET.test(ticket)))
+    return fail('ticket must be a terminal ticket from POST /api/terminal/tickets');
+  return {
+    ok: true,
+    value: { node, ...dims.value, ...(ref !== undefined ? { ref } : {}), ...(ticket !== undefined ? { ticket } : {}) },
+  };
 }
 
 export function parseInput(p: unknown): Parsed<InputPayload> {

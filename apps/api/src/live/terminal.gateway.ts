@@ -1,14 +1,15 @@
 import { StringDecoder } from 'node:string_decoder';
 import { Inject, type BeforeApplicationShutdown } from '@nestjs/common';
 import { WebSocketGateway } from '@nestjs/websockets';
-import { type Socket } from 'socket.io';
+import { type Namespace, type Socket } from 'socket.io';
 import { type ClientChannel } from 'ssh2';
-import { AuditRepository } from '@jarvis/db';
+import { AuditRepository, TerminalRecordingsRepository } from '@jarvis/db';
 import { API_CONFIG, type ApiConfig } from '../api-config';
 import { AuthService } from '../auth/auth.service';
 import { ulid } from '../guests/workflow-id';
 import { SshAccess } from '../infra/ssh.providers';
-import { AuthenticatedGateway } from './authenticated.gateway';
+import { TerminalAccessService } from '../terminal/terminal-access.service';
+import { AuthenticatedGateway, socketAuthMiddleware } from './authenticated.gateway';
 import { type SocketSession } from './live-events';
 import {
   type TerminalClientEvents,
@@ -16,12 +17,30 @@ import {
   type TerminalErrorCode,
   type TerminalServerEvents,
 } from './terminal-events';
-import { parseClose, parseInput, parseOpen, parseResize, refOf, type OpenPayload } from './terminal-payloads';
+import { parseClose, parseInput, parseOpen, parseResize, refOf, TICKET, type OpenPayload } from './terminal-payloads';
+import { CastRecorder } from './terminal-recorder';
 
 type TerminalSocket = Socket<TerminalClientEvents, TerminalServerEvents>;
 
 /** How long a closed channel may take to confirm before the session is ended on our side anyway. */
 const CLOSE_GRACE_MS = 3000;
+/** Recordings are appended to the audit store this often, so a crash loses about this much. */
+const RECORDING_FLUSH_MS = 1000;
+/** …or sooner, once this much is waiting. */
+const RECORDING_FLUSH_BYTES = 64 * 1024;
+
+/** What a socket authenticated by a terminal ticket (a popped-out window) carries besides its operator. */
+interface TicketSocketData {
+  ticketNode?: string;
+}
+
+interface Recording {
+  readonly recorder: CastRecorder;
+  /** Appends run one after another, after the row exists; settles false once one failed. */
+  chain: Promise<boolean>;
+  seq: number;
+  timer?: NodeJS.Timeout;
+}
 
 interface TerminalSession {
   readonly id: string;
@@ -36,6 +55,7 @@ interface TerminalSession {
   idle?: NodeJS.Timeout;
   /** Output held back until `terminal.opened` went out, so the first prompt is not lost. */
   held: string[] | null;
+  readonly recording: Recording;
   exitCode?: number;
   closeReason?: TerminalCloseReason;
   ended: boolean;
@@ -75,8 +95,36 @@ export class TerminalGateway extends AuthenticatedGateway implements BeforeAppli
     @Inject(API_CONFIG) private readonly config: ApiConfig,
     private readonly ssh: SshAccess,
     private readonly audit: AuditRepository,
+    private readonly access: TerminalAccessService,
+    private readonly recordings: TerminalRecordingsRepository,
   ) {
     super(auth);
+  }
+
+  /**
+   * Besides a token, a /terminal handshake may carry a live terminal ticket instead (a popped-out
+   * window gets one, never the JWT): the socket is then its operator's until the token that asked
+   * for the ticket expires, and can open only what a ticket allows. The ticket is not used up here;
+   * the open redeems it. Token handshakes go through the shared middleware unchanged.
+   */
+  override afterInit(namespace: Namespace): void {
+    this.namespace = namespace;
+    const byToken = socketAuthMiddleware(this.auth);
+    namespace.use((socket, next) => {
+      const auth = socket.handshake.auth as Record<string, unknown> | undefined;
+      const ticket = auth?.['ticket'];
+      if (auth?.['token'] !== undefined || typeof ticket !== 'string') return byToken(socket, next);
+      const grant = TICKET.test(ticket) ? this.access.tickets.peek(ticket) : undefined;
+      if (!grant) {
+        next(new Error('unauthorized: the terminal ticket is unknown, used or expired'));
+        return;
+      }
+      const data = socket.data as SocketSession & TicketSocketData;
+      data.user = { username: grant.operator };
+      data.expiresAtMs = grant.tokenExpiresAtMs;
+      data.ticketNode = grant.node;
+      next();
+    });
   }
 
   /** Open sessions, for tests and health: on every socket, or on one node. */
@@ -110,6 +158,10 @@ export class TerminalGateway extends AuthenticatedGateway implements BeforeAppli
       nodes: this.ssh.nodes,
       idleTimeoutMs: this.config.terminalIdleMs,
       maxSessions: this.config.terminalMaxPerUser,
+      confirmNodes: this.access.ownNodes(),
+      ...((socket.data as TicketSocketData).ticketNode !== undefined
+        ? { ticketNode: (socket.data as TicketSocketData).ticketNode }
+        : {}),
     });
   }
 
@@ -140,6 +192,17 @@ export class TerminalGateway extends AuthenticatedGateway implements BeforeAppli
     }
     const want = parsed.value;
     const user = this.username(socket);
+    // Step-up: a token alone never opens a shell; the open must carry a ticket that proves a fresh
+    // login or password confirmation (and, on Jarvis's own node, the node's name typed).
+    const redeemed = want.ticket
+      ? this.access.tickets.redeem(want.ticket, user, want.node)
+      : ({ ok: false, reason: 'confirm your password to open a terminal (no terminal ticket)' } as const);
+    if (!redeemed.ok) {
+      const code = want.ticket ? 'TICKET_REFUSED' : 'STEP_UP_REQUIRED';
+      this.refuse(socket, code, redeemed.reason, ref);
+      this.auditRefusal(user, want.node, code, redeemed.reason);
+      return;
+    }
     const held = this.perUser.get(user) ?? 0;
     if (held >= this.config.terminalMaxPerUser) {
       this.refuse(
@@ -169,10 +232,52 @@ export class TerminalGateway extends AuthenticatedGateway implements BeforeAppli
     this.start(socket, user, want, channel);
   }
 
+  private auditRefusal(user: string, node: string, code: string, reason: string): void {
+    const at = new Date().toISOString();
+    this.audit
+      .record({
+        workflowId: auditStream(ulid()),
+        activityId: 'refused',
+        kind: 'terminal-refused',
+        title: `${user} was refused a terminal on ${node}: ${reason}`,
+        actor: user,
+        node,
+        detail: { code, reason },
+        at,
+      })
+      .catch((err: unknown) =>
+        this.logger.error(`a refused terminal open could not be audited: ${(err as Error).message}`),
+      );
+  }
+
   private start(socket: TerminalSocket, user: string, want: OpenPayload, channel: ClientChannel): void {
     const id = ulid();
     const openedAt = Date.now();
-    const audited = this.audit
+    const recorder = new CastRecorder({
+      startedAtMs: openedAt,
+      cols: want.cols,
+      rows: want.rows,
+      maxBytes: this.config.terminalRecordingMaxBytes,
+      title: `${user}@${want.node}`,
+    });
+    const recordingStarted = this.recordings
+      .start({
+        id,
+        operator: user,
+        node: want.node,
+        cols: want.cols,
+        rows: want.rows,
+        startedAt: new Date(openedAt).toISOString(),
+        header: recorder.headerLine,
+      })
+      .then(
+        () => true,
+        (err: unknown) => {
+          this.logger.error(`terminal ${id}: the recording could not start: ${(err as Error).message}`);
+          return false;
+        },
+      );
+    const openingAudited = this.audit
       .record({
         workflowId: auditStream(id),
         activityId: 'open',
@@ -190,6 +295,8 @@ export class TerminalGateway extends AuthenticatedGateway implements BeforeAppli
           return false;
         },
       );
+    // A shell is handed out only once both its audit row and its recording exist.
+    const audited = Promise.all([openingAudited, recordingStarted]).then(([a, r]) => a && r);
     const session: TerminalSession = {
       id,
       user,
@@ -200,13 +307,17 @@ export class TerminalGateway extends AuthenticatedGateway implements BeforeAppli
       decoder: new StringDecoder('utf8'),
       audited,
       held: [],
+      recording: { recorder, chain: recordingStarted, seq: 0 },
       ended: false,
     };
     this.sessions.set(id, session);
+    session.recording.timer = setInterval(() => void this.flushRecording(session), RECORDING_FLUSH_MS);
+    session.recording.timer.unref();
 
     const output = (chunk: Buffer | string): void => {
       const data = typeof chunk === 'string' ? chunk : session.decoder.write(chunk);
       if (data.length === 0) return;
+      this.record(session, (r, now) => r.output(data, now));
       if (session.held) session.held.push(data);
       else if (socket.connected) socket.emit('terminal.output', { id, data });
     };
@@ -253,6 +364,7 @@ export class TerminalGateway extends AuthenticatedGateway implements BeforeAppli
     if (!s || s.held) return this.refuse(socket, 'NOT_FOUND', 'no such terminal', { id: parsed.value.id });
     s.idle?.refresh();
     s.channel.write(parsed.value.data);
+    this.record(s, (r, now) => r.input(parsed.value.data, now));
   }
 
   private resize(socket: TerminalSocket, payload: unknown): void {
@@ -261,6 +373,37 @@ export class TerminalGateway extends AuthenticatedGateway implements BeforeAppli
     const s = this.own(socket, parsed.value.id);
     if (!s) return this.refuse(socket, 'NOT_FOUND', 'no such terminal', { id: parsed.value.id });
     s.channel.setWindow(parsed.value.rows, parsed.value.cols, 0, 0);
+    this.record(s, (r, now) => r.resize(parsed.value.cols, parsed.value.rows, now));
+  }
+
+  private record(s: TerminalSession, event: (r: CastRecorder, nowMs: number) => void): void {
+    if (s.ended) return;
+    event(s.recording.recorder, Date.now());
+    if (s.recording.recorder.buffered >= RECORDING_FLUSH_BYTES) void this.flushRecording(s);
+  }
+
+  /** Appends what the recorder holds; a failed append ends the session (an unrecorded shell is not kept). */
+  private flushRecording(s: TerminalSession): Promise<boolean> {
+    const rec = s.recording;
+    const chunk = rec.recorder.take(Date.now());
+    if (!chunk) return rec.chain;
+    const seq = ++rec.seq;
+    rec.chain = rec.chain.then((ok) =>
+      !ok
+        ? false
+        : this.recordings.append(s.id, seq, chunk.data, chunk.search, { truncated: chunk.truncated }).then(
+            () => true,
+            (err: unknown) => {
+              this.logger.error(`terminal ${s.id}: the recording could not be written: ${(err as Error).message}`);
+              if (!s.ended) {
+                this.refuse(s.socket, 'UNAVAILABLE', 'the terminal could not be recorded; closing it', { id: s.id });
+                this.close(s, 'error');
+              }
+              return false;
+            },
+          ),
+    );
+    return rec.chain;
   }
 
   private closeRequested(socket: TerminalSocket, payload: unknown): void {
@@ -299,6 +442,8 @@ export class TerminalGateway extends AuthenticatedGateway implements BeforeAppli
     if (s.ended) return;
     s.ended = true;
     clearTimeout(s.idle);
+    clearInterval(s.recording.timer);
+    s.recording.recorder.end();
     this.sessions.delete(s.id);
     this.release(s.user);
     s.channel.removeAllListeners('data');
@@ -314,7 +459,10 @@ export class TerminalGateway extends AuthenticatedGateway implements BeforeAppli
       });
     }
     const durationMs = Date.now() - s.openedAt;
-    const done = s.audited
+    const endedAt = new Date().toISOString();
+    const recorded = this.flushRecording(s).then((ok) => (ok ? this.recordings.end(s.id, endedAt, reason) : undefined));
+    const done = Promise.all([recorded, s.audited])
+      .then(([, opened]) => opened)
       .then((opened) => {
         if (!opened) return;
         return this.audit

@@ -55,10 +55,12 @@ export interface RequestOptions {
   /** Do not try the refresh cookie on a 401 (logout: a 401 there means already logged out). */
   readonly noRenew?: boolean;
   readonly signal?: AbortSignal;
+  /** Answer the body as text (a terminal recording), not JSON; errors still carry the envelope. */
+  readonly text?: boolean;
 }
 
 export async function request<T>(method: string, path: string, opts: RequestOptions = {}): Promise<T> {
-  const headers: Record<string, string> = { accept: 'application/json' };
+  const headers: Record<string, string> = { accept: opts.text ? '*/*' : 'application/json' };
   const token = opts.anonymous ? undefined : config.token();
   if (token) headers['authorization'] = `Bearer ${token}`;
   if (opts.body !== undefined) headers['content-type'] = 'application/json';
@@ -77,6 +79,7 @@ export async function request<T>(method: string, path: string, opts: RequestOpti
     throw new HttpError(0, 'NETWORK', 'JARVIS cannot reach its API');
   }
   const text = await res.text();
+  if (res.ok && opts.text) return text as T;
   let json: unknown;
   try {
     json = text ? JSON.parse(text) : undefined;
@@ -109,4 +112,6 @@ export const http = {
     request<T>('POST', path, { ...opts, body: body ?? {} }),
   put: <T>(path: string, body: unknown, opts?: Omit<RequestOptions, 'body'>) =>
     request<T>('PUT', path, { ...opts, body }),
+  text: (path: string, opts?: Omit<RequestOptions, 'body' | 'text'>) =>
+    request<string>('GET', path, { ...opts, text: true }),
 };

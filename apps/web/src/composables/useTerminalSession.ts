@@ -3,20 +3,32 @@ import { WebglAddon } from '@xterm/addon-webgl';
 import { Terminal, type IDisposable } from '@xterm/xterm';
 import { io, type Socket } from 'socket.io-client';
 import { onBeforeUnmount, ref, shallowRef, type Ref } from 'vue';
+import { http, isHttpError } from '../api/http';
 import {
   clampTerminalSize,
   describeTerminalError,
   describeTerminalExit,
+  stepUpNeed,
   terminalTheme,
+  type StepUpNeed,
   type TerminalClientEvents,
   type TerminalReady,
   type TerminalServerEvents,
+  type TerminalTicket,
+  type TerminalTicketRequest,
 } from '../lib/terminal';
 import { renewSocketOnRefresh } from './socket-auth';
 
 type TerminalSocket = Socket<TerminalServerEvents, TerminalClientEvents>;
 
-export type TerminalState = 'connecting' | 'ready' | 'opening' | 'open' | 'closed' | 'error' | 'unavailable';
+export type TerminalState =
+  'connecting' | 'ready' | 'confirm' | 'opening' | 'open' | 'closed' | 'error' | 'unavailable';
+
+/** A popped-out window's credentials: a single-use ticket for one node, instead of the token. */
+export interface TerminalPopout {
+  readonly node: string;
+  readonly ticket: string;
+}
 export type TerminalRenderer = 'webgl' | 'dom' | 'none';
 
 /** One xterm and what hangs off it; plain objects, never reactive (xterm's internals are big and self-managed). */
@@ -39,8 +51,14 @@ function readCss(name: string): string {
  * plain variables of this closure (the house rule: big external objects stay out of Pinia and of
  * reactivity); only what the template shows is reactive. Everything is released on unmount.
  */
-export function useTerminalSession(container: Ref<HTMLElement | null>, token: () => string | null) {
+export function useTerminalSession(
+  container: Ref<HTMLElement | null>,
+  token: () => string | null,
+  popout?: TerminalPopout,
+) {
   const state = ref<TerminalState>('connecting');
+  /** What the step-up asks before the chosen node opens (state 'confirm'). */
+  const need = ref<StepUpNeed | null>(null);
   const message = ref('');
   const node = ref<string | null>(null);
   const ready = shallowRef<TerminalReady | null>(null);
@@ -54,17 +72,23 @@ export function useTerminalSession(container: Ref<HTMLElement | null>, token: ()
   let fitFrame = 0;
   let disposed = false;
   let stopRenewing: (() => void) | undefined;
+  /** The pop-out's ticket, used by its first open. */
+  let popoutTicket = popout?.ticket ?? null;
+  /** Jarvis's own node, once its name was typed here: a pop-out of it reuses the answer. */
+  let typedName: string | null = null;
 
   function connect(): void {
     const t = token();
-    if (!t) {
+    if (!t && !popout) {
       state.value = 'error';
       message.value = 'Not logged in.';
       return;
     }
     const s: TerminalSocket = io('/terminal', {
       // A function: a reconnect presents the newest token, not the one the panel opened with.
-      auth: (cb) => cb({ token: token() ?? t }),
+      // A pop-out authenticates with its ticket: no token is ever put in its address.
+      auth: (cb) => cb(t ? { token: token() ?? t } : { ticket: popout!.ticket }),
+      ...(popout ? { reconnection: false } : {}),
       transports: ['websocket'],
       reconnectionDelay: 500,
       reconnectionDelayMax: 4000,
@@ -81,7 +105,8 @@ export function useTerminalSession(container: Ref<HTMLElement | null>, token: ()
         return;
       }
       // A reconnect lost the server side of any session; the operator's node choice stays.
-      if (node.value && r.nodes.includes(node.value)) open(node.value);
+      const want = node.value ?? popout?.node ?? null;
+      if (want && r.nodes.includes(want)) open(want);
       else state.value = 'ready';
     });
     s.on('terminal.opened', (e) => {
@@ -120,7 +145,9 @@ export function useTerminalSession(container: Ref<HTMLElement | null>, token: ()
     s.on('connect_error', (err) => {
       state.value = 'error';
       message.value = /unauthori[sz]ed/i.test(err.message)
-        ? 'Not authorised.'
+        ? popout
+          ? 'This pop-out has been used or has expired: pop the terminal out again from the dashboard.'
+          : 'Not authorised.'
         : `Cannot reach the terminal: ${err.message}`;
     });
     s.on('disconnect', () => {
@@ -189,6 +216,75 @@ export function useTerminalSession(container: Ref<HTMLElement | null>, token: ()
     if (sessionId.value) socket?.emit('terminal.close', { id: sessionId.value });
     sessionId.value = null;
     pendingRef = null;
+    need.value = null;
+  }
+
+  /**
+   * Step-up: a ticket for `target` from POST /api/terminal/tickets. A fresh login needs nothing
+   * more; otherwise the answer says what to ask the operator (the password, and on Jarvis's own
+   * node its name), and `confirm` asks again with them.
+   */
+  async function requestTicket(
+    target: string,
+    extra: Omit<TerminalTicketRequest, 'node'>,
+  ): Promise<{ ticket: string } | { need: StepUpNeed; code: string } | { error: string }> {
+    if (popout) {
+      if (popoutTicket && popout.node === target) {
+        const ticket = popoutTicket;
+        popoutTicket = null;
+        return { ticket };
+      }
+      return { error: 'This pop-out opened its one terminal: pop it out again from the dashboard.' };
+    }
+    const asksName = ready.value?.confirmNodes?.includes(target) === true;
+    try {
+      const res = await http.post<TerminalTicket>('/api/terminal/tickets', {
+        node: target,
+        ...(extra.password !== undefined ? { password: extra.password } : {}),
+        ...(asksName && extra.confirmNode !== undefined ? { confirmNode: extra.confirmNode } : {}),
+      });
+      if (asksName && extra.confirmNode === target) typedName = target;
+      return { ticket: res.ticket };
+    } catch (err) {
+      const code = isHttpError(err) ? err.code : 'NETWORK';
+      const asked = stepUpNeed(code, need.value);
+      if (!asked) return { error: describeTerminalError(code, (err as Error).message) };
+      // Jarvis's own node: the name is asked together with the password, in one form.
+      return { need: asksName ? { ...asked, nodeName: true } : asked, code };
+    }
+  }
+
+  function askOperator(target: string, asked: StepUpNeed, code: string): void {
+    need.value = asked;
+    state.value = 'confirm';
+    message.value =
+      code === 'STEP_UP_FAILED'
+        ? 'Wrong password.'
+        : code === 'RATE_LIMITED'
+          ? 'Too many wrong passwords; try again later.'
+          : asked.nodeName
+            ? `${target} runs Jarvis itself: type the node's name${asked.password ? ' and confirm your password' : ''} to open.`
+            : 'Confirm your password to open a terminal.';
+  }
+
+  /** The answer to the panel's confirmation form. */
+  function confirm(answer: { password?: string; nodeName?: string }): void {
+    if (!node.value || state.value !== 'confirm') return;
+    void openWith(node.value, {
+      ...(answer.password ? { password: answer.password } : {}),
+      ...(answer.nodeName ? { confirmNode: answer.nodeName } : {}),
+    });
+  }
+
+  /**
+   * A ticket for a popped-out window on the open node: the same step-up (the login or the
+   * confirmation just given is fresh; the node's name, where needed, is the one just typed).
+   */
+  async function popoutTicketFor(target: string): Promise<string | undefined> {
+    const r = await requestTicket(target, typedName === target ? { confirmNode: target } : {});
+    if ('ticket' in r) return r.ticket;
+    message.value = 'error' in r ? r.error : 'Confirm your password again (close and reopen) to pop out.';
+    return undefined;
   }
 
   /**
@@ -204,11 +300,29 @@ export function useTerminalSession(container: Ref<HTMLElement | null>, token: ()
     closeSession();
     if (view) view.term.reset();
     else view = createView(host);
-    const size = fitNow() ?? { cols: 80, rows: 24 };
-    pendingRef = `r${++refSeq}`;
+    void openWith(target, {});
+  }
+
+  async function openWith(target: string, extra: Omit<TerminalTicketRequest, 'node'>): Promise<void> {
+    const myRef = `r${++refSeq}`;
+    pendingRef = myRef;
     state.value = 'opening';
     message.value = `Connecting to ${target}…`;
-    socket.emit('terminal.open', { node: target, cols: size.cols, rows: size.rows, ref: pendingRef });
+    const r = await requestTicket(target, extra);
+    // The operator may have picked another node, or closed, while the ticket was on its way.
+    if (pendingRef !== myRef || node.value !== target || disposed) return;
+    if (!('ticket' in r)) {
+      pendingRef = null;
+      if ('need' in r) askOperator(target, r.need, r.code);
+      else {
+        state.value = 'error';
+        message.value = r.error;
+      }
+      return;
+    }
+    need.value = null;
+    const size = fitNow() ?? { cols: 80, rows: 24 };
+    socket?.emit('terminal.open', { node: target, cols: size.cols, rows: size.rows, ref: myRef, ticket: r.ticket });
   }
 
   /** Fits the xterm to the panel now; its onResize sends the new size to the PTY. */
@@ -277,5 +391,21 @@ export function useTerminalSession(container: Ref<HTMLElement | null>, token: ()
 
   onBeforeUnmount(dispose);
 
-  return { state, message, node, ready, renderer, sessionId, start, open, close, applyTheme, focus, dispose };
+  return {
+    state,
+    message,
+    node,
+    need,
+    ready,
+    renderer,
+    sessionId,
+    start,
+    open,
+    confirm,
+    popoutTicketFor,
+    close,
+    applyTheme,
+    focus,
+    dispose,
+  };
 }

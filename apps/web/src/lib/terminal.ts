@@ -4,7 +4,8 @@
  * operator-facing text of an error. No xterm import here, so it is tested without a browser.
  */
 
-export type TerminalErrorCode = 'BAD_INPUT' | 'LIMIT' | 'UNAVAILABLE' | 'NOT_FOUND' | string;
+export type TerminalErrorCode =
+  'BAD_INPUT' | 'LIMIT' | 'UNAVAILABLE' | 'NOT_FOUND' | 'STEP_UP_REQUIRED' | 'TICKET_REFUSED' | string;
 
 export interface TerminalReady {
   /** False when the API has no SSH configured. */
@@ -13,6 +14,22 @@ export interface TerminalReady {
   readonly nodes: readonly string[];
   readonly idleTimeoutMs: number;
   readonly maxSessions: number;
+  /** Nodes whose terminal also needs the node's name typed (Jarvis's own node). */
+  readonly confirmNodes?: readonly string[];
+  /** Set on a socket opened with a ticket (a popped-out window): the node it may open. */
+  readonly ticketNode?: string;
+}
+
+/** POST /api/terminal/tickets. */
+export interface TerminalTicketRequest {
+  readonly node: string;
+  readonly password?: string;
+  readonly confirmNode?: string;
+}
+export interface TerminalTicket {
+  readonly ticket: string;
+  readonly expiresAt: string;
+  readonly node: string;
 }
 
 export interface TerminalServerEvents {
@@ -24,7 +41,7 @@ export interface TerminalServerEvents {
 }
 
 export interface TerminalClientEvents {
-  'terminal.open': (p: { node: string; cols: number; rows: number; ref?: string }) => void;
+  'terminal.open': (p: { node: string; cols: number; rows: number; ref?: string; ticket: string }) => void;
   'terminal.input': (p: { id: string; data: string }) => void;
   'terminal.resize': (p: { id: string; cols: number; rows: number }) => void;
   'terminal.close': (p: { id: string }) => void;
@@ -120,6 +137,9 @@ export function describeTerminalError(code: string, message: string): string {
       return `Too many open terminals: ${message}`;
     case 'BAD_INPUT':
       return `Refused: ${message}`;
+    case 'STEP_UP_REQUIRED':
+    case 'TICKET_REFUSED':
+      return `Confirm again to open: ${message}`;
     default:
       return `${code}: ${message}`;
   }
@@ -130,4 +150,99 @@ export function describeTerminalExit(e: { code?: number; reason?: string }): str
   if (e.reason === 'shutdown') return 'Session closed: the server is shutting down.';
   if (e.code !== undefined) return `Session ended (exit ${e.code}).`;
   return 'Session ended.';
+}
+
+/** What the step-up asks of the operator before a terminal opens. */
+export interface StepUpNeed {
+  readonly password: boolean;
+  readonly nodeName: boolean;
+}
+
+/**
+ * The confirmation a refused ticket request calls for, added to what was already asked; undefined
+ * when the refusal is not about step-up (then it is shown as an error).
+ */
+export function stepUpNeed(code: string, before: StepUpNeed | null): StepUpNeed | undefined {
+  const was = before ?? { password: false, nodeName: false };
+  switch (code) {
+    case 'STEP_UP_REQUIRED':
+    case 'STEP_UP_FAILED':
+      return { ...was, password: true };
+    case 'NODE_CONFIRMATION_REQUIRED':
+      return { ...was, nodeName: true };
+    case 'RATE_LIMITED':
+      return was;
+    default:
+      return undefined;
+  }
+}
+
+const POPOUT_HASH = /^#terminal=([A-Za-z0-9][A-Za-z0-9.-]{0,62})&ticket=([A-Za-z0-9_-]{16,128})$/;
+
+/** The fragment of a popped-out terminal's address: the node and its single-use ticket, never a token. */
+export function popoutHash(node: string, ticket: string): string {
+  return `#terminal=${node}&ticket=${ticket}`;
+}
+
+export function parsePopoutHash(hash: string): { node: string; ticket: string } | undefined {
+  const m = POPOUT_HASH.exec(hash);
+  return m ? { node: m[1]!, ticket: m[2]! } : undefined;
+}
+
+/** An asciicast v2 recording, parsed for the replay player. */
+export interface Cast {
+  readonly width: number;
+  readonly height: number;
+  readonly timestamp?: number;
+  /** Output and resizes in time order; input and markers are left out (the screen shows the echo). */
+  readonly events: ReadonlyArray<{ readonly t: number; readonly kind: 'o' | 'r'; readonly data: string }>;
+  readonly truncated: boolean;
+}
+
+export function parseCast(text: string): Cast | undefined {
+  const lines = text.split('\n').filter((l) => l.trim() !== '');
+  let header: Record<string, unknown>;
+  try {
+    header = JSON.parse(lines[0] ?? '') as Record<string, unknown>;
+  } catch {
+    return undefined;
+  }
+  if (header['version'] !== 2 || typeof header['width'] !== 'number' || typeof header['height'] !== 'number')
+    return undefined;
+  const events: Array<{ t: number; kind: 'o' | 'r'; data: string }> = [];
+  let truncated = false;
+  for (const line of lines.slice(1)) {
+    let e: unknown;
+    try {
+      e = JSON.parse(line);
+    } catch {
+      continue;
+    }
+    if (!Array.isArray(e) || typeof e[0] !== 'number' || typeof e[2] !== 'string') continue;
+    if (e[1] === 'o' || e[1] === 'r') events.push({ t: e[0], kind: e[1], data: e[2] });
+    else if (e[1] === 'm' && /truncated/.test(e[2])) truncated = true;
+  }
+  return {
+    width: header['width'],
+    height: header['height'],
+    ...(typeof header['timestamp'] === 'number' ? { timestamp: header['timestamp'] } : {}),
+    events,
+    truncated,
+  };
+}
+
+/** A replay's wait before each event: real pauses, but none longer than `maxGapS` (idle time is skipped). */
+export function replayDelays(times: readonly number[], maxGapS = 1): number[] {
+  let last = 0;
+  return times.map((t) => {
+    const gap = Math.min(Math.max(0, t - last), maxGapS);
+    last = t;
+    return Math.round(gap * 1000);
+  });
+}
+
+/** `COLSxROWS` of a resize event. */
+export function parseResize(data: string): { cols: number; rows: number } | undefined {
+  const m = /^(\d{1,4})x(\d{1,4})$/.exec(data);
+  return m ? clampTerminalSize(Number(m[1]), Number(m[2])) : undefined;
 }
