@@ -192,6 +192,7 @@ export async function remediationWorkflow(input: RemediationInput): Promise<Reme
       severity: incident.severity,
       evidence: incident.evidence,
       detectedAt: input.detectedAt,
+      ...(run.fromStore ? { policyVersion: run.version } : {}),
     },
   });
   await Promise.all([publish('open'), flush()]);
