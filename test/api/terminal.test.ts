@@ -452,6 +452,19 @@ describe('terminal step-up (issue 11 item 4)', () => {
     expectEnvelope(await askTicket(api, token, { node: 'nowhere' }), 400);
   });
 
+  it('ends with the login session: a logout drops the terminal socket and a popped-out window opened with its ticket', async () => {
+    const tok = await api.login(OPERATOR.username, OPERATOR.password);
+    const term = await terminalSocket(api, tok);
+    const ticket = (await askTicket(api, tok, { node: 'home' })).json.ticket;
+    const popped = ticketSocket(api, ticket);
+    expect(await handshake(popped)).toEqual({ connected: true });
+    const dropped = (s: Socket) => new Promise<string>((resolve) => s.once('disconnect', (reason) => resolve(reason)));
+    const [termGone, poppedGone] = [dropped(term.socket), dropped(popped)];
+    expect((await api.call('POST', '/api/auth/logout', { token: tok })).status).toBe(204);
+    await expect(termGone).resolves.toBe('io server disconnect');
+    await expect(poppedGone).resolves.toBe('io server disconnect');
+  });
+
   it('asks for the password when the login is not fresh; a wrong one is refused and counts as a failed login', async () => {
     // On `idle`, TERMINAL_STEP_UP_MS=0: no login is fresh enough.
     const tok = await idle.login(SECOND.username, SECOND.password);

@@ -8,7 +8,7 @@ import { AUTH_RENEW, sessionRoom, userRoom, type AuthRenewAck, type SocketSessio
 const MAX_TIMER_MS = 2 ** 31 - 1;
 
 /** socket.io's middleware signature; spelled out because socket.io does not export its `ExtendedError` name for it. */
-type Middleware = (socket: Socket, next: (err?: Error) => void) => void;
+export type Middleware = (socket: Socket, next: (err?: Error) => void) => void;
 
 /**
  * The handshake check every namespace shares: a middleware on the namespace (`server.use`), so
@@ -46,8 +46,13 @@ export abstract class AuthenticatedGateway implements OnGatewayInit, OnGatewayCo
 
   afterInit(namespace: Namespace): void {
     this.namespace = namespace;
-    namespace.use(socketAuthMiddleware(this.auth));
+    namespace.use(this.handshake());
     this.auth.onSessionEnded((sessionId) => namespace.in(sessionRoom(sessionId)).disconnectSockets(true));
+  }
+
+  /** How a handshake is authenticated: by `auth.token` (a namespace may accept more, never less). */
+  protected handshake(): Middleware {
+    return socketAuthMiddleware(this.auth);
   }
 
   handleConnection(socket: Socket): void {

@@ -9,7 +9,7 @@ import { AuthService } from '../auth/auth.service';
 import { ulid } from '../guests/workflow-id';
 import { SshAccess } from '../infra/ssh.providers';
 import { TerminalAccessService } from '../terminal/terminal-access.service';
-import { AuthenticatedGateway, socketAuthMiddleware } from './authenticated.gateway';
+import { AuthenticatedGateway, type Middleware } from './authenticated.gateway';
 import { type SocketSession } from './live-events';
 import {
   type TerminalClientEvents,
@@ -107,10 +107,9 @@ export class TerminalGateway extends AuthenticatedGateway implements BeforeAppli
    * for the ticket expires, and can open only what a ticket allows. The ticket is not used up here;
    * the open redeems it. Token handshakes go through the shared middleware unchanged.
    */
-  override afterInit(namespace: Namespace): void {
-    this.namespace = namespace;
-    const byToken = socketAuthMiddleware(this.auth);
-    namespace.use((socket, next) => {
+  protected override handshake(): Middleware {
+    const byToken = super.handshake();
+    return (socket, next) => {
       const auth = socket.handshake.auth as Record<string, unknown> | undefined;
       const ticket = auth?.['ticket'];
       if (auth?.['token'] !== undefined || typeof ticket !== 'string') return byToken(socket, next);
@@ -121,10 +120,12 @@ export class TerminalGateway extends AuthenticatedGateway implements BeforeAppli
       }
       const data = socket.data as SocketSession & TicketSocketData;
       data.user = { username: grant.operator };
+      // The session of the token that asked for the ticket: a logout drops this socket too.
+      if (grant.sessionId) data.sessionId = grant.sessionId;
       data.expiresAtMs = grant.tokenExpiresAtMs;
       data.ticketNode = grant.node;
       next();
-    });
+    };
   }
 
   /** Open sessions, for tests and health: on every socket, or on one node. */

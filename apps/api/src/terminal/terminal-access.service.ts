@@ -29,6 +29,8 @@ interface StepUpClaims {
   readonly authTime: number;
   /** The session (`sid`) or, without one, the token (`jti`) a confirmation is remembered for. */
   readonly key: string;
+  /** The login session, when the token names one: a socket opened with a ticket ends with it. */
+  readonly sid?: string;
 }
 
 const isSeconds = (v: unknown): v is number => typeof v === 'number' && Number.isSafeInteger(v) && v >= 0;
@@ -54,7 +56,13 @@ export function stepUpClaims(token: string): StepUpClaims | undefined {
   const key = typeof sid === 'string' && sid ? `sid:${sid}` : typeof jti === 'string' && jti ? `jti:${jti}` : undefined;
   if (!key) return undefined;
   // A login time after the token was issued cannot be; take the earlier, so a forged-looking value never helps.
-  return { sub, exp, authTime: isSeconds(authTime) ? Math.min(authTime, iat) : iat, key };
+  return {
+    sub,
+    exp,
+    authTime: isSeconds(authTime) ? Math.min(authTime, iat) : iat,
+    key,
+    ...(typeof sid === 'string' && sid ? { sid } : {}),
+  };
 }
 
 /**
@@ -110,7 +118,7 @@ export class TerminalAccessService {
     } else if (!this.fresh(claims, now)) {
       throw new ApiError('STEP_UP_REQUIRED', 'confirm your password to open a terminal', { node: req.node });
     }
-    const { ticket, expiresAtMs } = this.tickets.issue(username, req.node, claims.exp * 1000);
+    const { ticket, expiresAtMs } = this.tickets.issue(username, req.node, claims.exp * 1000, claims.sid);
     return { ticket, expiresAt: new Date(expiresAtMs).toISOString(), node: req.node };
   }
 

@@ -11,6 +11,8 @@ export interface TerminalGrant {
   readonly expiresAtMs: number;
   /** The expiry of the bearer token that asked for it: a socket opened with the ticket ends then. */
   readonly tokenExpiresAtMs: number;
+  /** The login session of that token: ending it (logout, logout-all) drops a socket opened with the ticket. */
+  readonly sessionId?: string;
 }
 
 export type Redeemed =
@@ -27,7 +29,12 @@ export class TerminalTickets {
 
   constructor(private readonly now: () => number = Date.now) {}
 
-  issue(operator: string, node: string, tokenExpiresAtMs: number): { ticket: string; expiresAtMs: number } {
+  issue(
+    operator: string,
+    node: string,
+    tokenExpiresAtMs: number,
+    sessionId?: string,
+  ): { ticket: string; expiresAtMs: number } {
     this.sweep();
     while (this.live.size >= MAX_TICKETS) {
       const oldest = this.live.keys().next().value;
@@ -36,7 +43,7 @@ export class TerminalTickets {
     }
     const ticket = randomBytes(32).toString('base64url');
     const expiresAtMs = Math.min(this.now() + TICKET_TTL_MS, tokenExpiresAtMs);
-    this.live.set(ticket, { operator, node, expiresAtMs, tokenExpiresAtMs });
+    this.live.set(ticket, { operator, node, expiresAtMs, tokenExpiresAtMs, ...(sessionId ? { sessionId } : {}) });
     return { ticket, expiresAtMs };
   }
 
