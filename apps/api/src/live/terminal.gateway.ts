@@ -1,7 +1,7 @@
 import { StringDecoder } from 'node:string_decoder';
 import { Inject, type BeforeApplicationShutdown } from '@nestjs/common';
 import { WebSocketGateway } from '@nestjs/websockets';
-import { type Namespace, type Socket } from 'socket.io';
+import { type Socket } from 'socket.io';
 import { type ClientChannel } from 'ssh2';
 import { AuditRepository, TerminalRecordingsRepository } from '@jarvis/db';
 import { API_CONFIG, type ApiConfig } from '../api-config';
