@@ -115,6 +115,15 @@ export class DesiredStateRepository {
     );
   }
 
+  /**
+   * Forgets every wish of this cluster: for a cluster that started afresh (the demo's simulator),
+   * whose guests the wishes were made about no longer exist. Returns how many were forgotten.
+   */
+  async forgetCluster(cluster: string): Promise<number> {
+    const { rowCount } = await this.pool.query('DELETE FROM guest_desired_state WHERE cluster = $1', [cluster]);
+    return rowCount ?? 0;
+  }
+
   /** Every guest's desired state in this cluster, by VMID. */
   async list(cluster: string): Promise<DesiredStateView[]> {
     const { rows } = await this.pool.query<{

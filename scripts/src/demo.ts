@@ -4,7 +4,14 @@ import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { join, resolve } from 'node:path';
 import { Client, Connection } from '@temporalio/client';
-import { AppRoleNotPermittedError, createPool, ensureAppRole, ensureDatabase, migrate } from '@jarvis/db';
+import {
+  AppRoleNotPermittedError,
+  createPool,
+  DesiredStateRepository,
+  ensureAppRole,
+  ensureDatabase,
+  migrate,
+} from '@jarvis/db';
 import { forgetAttemptsUpdate, guardianIdFor } from '@jarvis/workflows/api';
 import { DEFAULT_SIM_TOKEN, generateSshKeyPair, type SimSshEndpoint } from '@jarvis/pve-sim';
 import { startDevServer, waitForPort, type RunningDevServer } from './temporal-dev-server';
@@ -188,7 +195,10 @@ async function main(): Promise<void> {
     pve = await simReady;
   }
 
-  const databaseUrl = await prepareDatabase(process.env['DATABASE_URL'] ?? 'postgres://postgres@127.0.0.1:5432/jarvis');
+  const databaseUrl = await prepareDatabase(
+    process.env['DATABASE_URL'] ?? 'postgres://postgres@127.0.0.1:5432/jarvis',
+    usingSimulator ? (process.env['JARVIS_CLUSTER'] ?? 'default') : undefined,
+  );
   await temporalReady;
   // The sqlite files exist now (made under umask 077); an older state's are tightened here.
   tightenStateDir(STATE);
@@ -286,12 +296,21 @@ main().catch((err: unknown) => {
  * owner, no DDL). Its password is generated once and kept in .jarvis/ (0600). Returns the URL the
  * worker and the API connect with.
  */
-async function prepareDatabase(adminUrl: string): Promise<string> {
+async function prepareDatabase(adminUrl: string, freshCluster?: string): Promise<string> {
   await ensureDatabase(adminUrl);
   const pool = createPool(adminUrl);
   try {
     const { applied } = await migrate(pool);
     log(applied.length ? `database migrated: ${applied.join(', ')}` : 'database up to date');
+    // The simulated cluster starts afresh: what the operator wished of its guests last time (a
+    // stop the monitor never saw happen) would make a crash of the new guest look intended.
+    if (freshCluster) {
+      const forgotten = await new DesiredStateRepository(pool).forgetCluster(freshCluster);
+      if (forgotten > 0)
+        log(
+          `the simulated cluster started afresh: forgot ${forgotten} desired guest state${forgotten === 1 ? '' : 's'} of the last one`,
+        );
+    }
   } finally {
     await pool.end();
   }

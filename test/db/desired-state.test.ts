@@ -39,6 +39,17 @@ describe('DesiredStateRepository', () => {
     expect(await repo.list(`${cluster}-other`)).toEqual([]);
   });
 
+  it('forgets every wish of a cluster that started afresh, and only of that cluster', async () => {
+    const other = `${cluster}-other`;
+    await wish(100, 'stopped', 10);
+    await wish(101, 'running', 10);
+    await repo.record({ cluster: other, vmid: 100, node: 'pve', desired: 'stopped', source: 'x', setAt: at(10) });
+    expect(await repo.forgetCluster(cluster)).toBe(2);
+    expect(await repo.list(cluster)).toEqual([]);
+    expect(await repo.list(other)).toHaveLength(1);
+    expect(await repo.forgetCluster(cluster)).toBe(0);
+  });
+
   it('a stop wish is used up once the guest, seen stopped after it, is seen running again', async () => {
     await wish(101, 'stopped', 10);
     // A look older than the wish, and a look during the stop (still running), use nothing up.
