@@ -19,9 +19,7 @@ import {
   localSystemPrompt,
   needsTools,
   parseIntent,
-  requesterFields,
   routeTurn,
-  verifyVouch,
   type LlmProvider,
   type ParsedIntent,
   type ToolCall,
@@ -94,25 +92,21 @@ export async function chatTurnWorkflow(input: ChatTurnInput): Promise<ChatTurnRe
   const toolRuns: { tool: string; tier: string; outcome: string }[] = [];
   const stages: Record<string, number> = {};
   const requester = { kind: 'chat' as const, id: input.requestedBy };
-  // Jarvis's policy, from its store: whatever policy the input carries is never read.
-  const run = await loadRunPolicy(input);
-  const startedAtMs = workflowInfo().startTime.getTime();
+  // Jarvis's policy, from its store: whatever policy the input carries is never read. Who asked,
+  // and the override grant, are checked with it against the API's key.
+  const run = await loadRunPolicy(input, {
+    requester: { kind: 'operator', id: input.requestedBy, voucher: input.requesterVoucher },
+    overrideGrant: { by: input.requestedBy, voucher: input.overrideGrant },
+  });
   const key = run.decisionKey?.publicKey;
   // A turn nobody at the API vouched for may talk, but runs no tool.
   const vouch = run.fromStore
-    ? verifyVouch(
-        key,
-        'requester',
-        requesterFields({ workflowId, kind: 'operator', id: input.requestedBy }),
-        input.requesterVoucher,
-        startedAtMs,
-      )
+    ? (run.requester ?? { ok: false as const, code: 'UNSIGNED' as const, reason: 'not checked' })
     : ({ ok: true, nonce: '' } as const);
   // The passkey counts once: one action, this turn only. A new turn takes it only as the API's
   // signed grant; a turn recorded before compared hashes, and replays so.
   let overrideAvailable = run.fromStore
-    ? vouch.ok &&
-      verifyVouch(key, 'override-grant', { workflowId, by: input.requestedBy }, input.overrideGrant, startedAtMs).ok
+    ? vouch.ok && run.overrideGranted === true
     : input.overridePasskeySha256 !== undefined && input.saidPasskeySha256 === input.overridePasskeySha256;
 
   const unwritten: Step[] = [];

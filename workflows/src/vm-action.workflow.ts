@@ -4,10 +4,9 @@ import {
   proxyActivities,
   proxyLocalActivities,
   setHandler,
-  workflowInfo,
 } from '@temporalio/workflow';
 import type * as activities from '@jarvis/activities';
-import { evaluateAction, requesterFields, verifyVouch, type Tier } from '@jarvis/policies';
+import { evaluateAction, type Tier } from '@jarvis/policies';
 import { createApprovalGate } from './approval-gate';
 import { loadRunPolicy } from './policy-loader';
 import {
@@ -63,7 +62,9 @@ export async function vmActionWorkflow(input: VmActionInput): Promise<VmActionRe
   };
 
   // Jarvis's policy, from its store: whatever policy the input carries is never read.
-  const run = await loadRunPolicy(input);
+  const run = await loadRunPolicy(input, {
+    requester: { ...input.requestedBy, voucher: input.requesterVoucher },
+  });
   const gate = createApprovalGate({ step, flush }, 'Approve or reject this action as an operator.', {
     signed: run.fromStore,
     ...(run.decisionKey ? { publicKey: run.decisionKey.publicKey } : {}),
@@ -101,24 +102,15 @@ export async function vmActionWorkflow(input: VmActionInput): Promise<VmActionRe
     },
   });
 
-  // Who asked must be one the API vouched for, for this very workflow; judged at the run's start
-  // time, so a request queued while the worker was down is not refused as stale.
-  if (run.fromStore) {
-    const { workflowId, startTime } = workflowInfo();
-    const vouch = verifyVouch(
-      run.decisionKey?.publicKey,
-      'requester',
-      requesterFields({ workflowId, ...input.requestedBy }),
-      input.requesterVoucher,
-      startTime.getTime(),
-    );
-    if (!vouch.ok) {
-      tier = 'BLACK';
-      step('blocked', `Blocked: the request did not come through Jarvis's API (${vouch.reason})`, {
-        detail: { tier, ruleId: 'unvouched-requester', code: vouch.code },
-      });
-      return finish({ outcome: 'blocked', tier, reason: `unvouched request: ${vouch.reason}` });
-    }
+  // Who asked must be one the API vouched for, for this very workflow, judged at the run's start
+  // (checked with the policy: a request queued while the worker was down is not refused as stale).
+  if (run.fromStore && run.requester?.ok !== true) {
+    const refusal = run.requester && !run.requester.ok ? run.requester : { code: 'UNSIGNED', reason: 'not checked' };
+    tier = 'BLACK';
+    step('blocked', `Blocked: the request did not come through Jarvis's API (${refusal.reason})`, {
+      detail: { tier, ruleId: 'unvouched-requester', code: refusal.code },
+    });
+    return finish({ outcome: 'blocked', tier, reason: `unvouched request: ${refusal.reason}` });
   }
 
   // Facts first: an HA-managed guest raises the tier, and a guest that is not there cannot be acted on.
