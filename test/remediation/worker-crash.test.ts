@@ -2,7 +2,7 @@ import { type ChildProcess } from 'node:child_process';
 import { startStack, type TestStack } from '../support/stack';
 import { killProcess, startWorkerProcess } from '../support/worker-process';
 import { ledger, powerCalls, simControl } from '../support/vm-action.fixtures';
-import { remediationResult, terminateStack, monitorHasLooked } from '../support/remediation.fixtures';
+import { remediationResult, terminateRunning, terminateStack, monitorHasLooked } from '../support/remediation.fixtures';
 
 /**
  * The worker is a real process, killed with SIGKILL at random moments while remediations run;
@@ -40,6 +40,13 @@ describe('remediations through worker crashes', () => {
     await monitorHasLooked(stack);
     // Not 100: the vm-action suites stop it, and a stop an operator asked for moments ago explains a stopped guest.
     const vmids = [108, 111, 112];
+    // Incident keys are workflow IDs, shared with the other suites on this dev server: a run one of
+    // them left behind (started as its stack was torn down) would hold the ID, and no remediation
+    // of this stack could start under it.
+    await terminateRunning(
+      stack,
+      vmids.map((vmid) => `remediate:vm-crashed:${vmid}`),
+    );
     for (const vmid of vmids) await simControl(stack, 'POST', '/faults', { kind: 'crash-guest', vmid });
 
     // Two kills at random points of the remediations (detection, permit, start, stability window).
