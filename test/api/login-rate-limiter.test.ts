@@ -24,16 +24,16 @@ describe('LoginRateLimiter', () => {
       l.recordFailure(`10.0.0.${i}`, 'op');
     }
     // Three failures from three addresses: the fourth attempt, from a fourth, waits 10 s.
-    expect(l.check('10.0.0.9', 'op')).toEqual({ allowed: false, retryAfterSeconds: 10 });
-    expect(l.check('10.0.0.9', 'OP').allowed).toBe(false); // names are compared case-insensitively
-    expect(l.check('10.0.0.9', 'other').allowed).toBe(true); // another name is not affected
+    expect(l.check('127.0.10.9', 'op')).toEqual({ allowed: false, retryAfterSeconds: 10 });
+    expect(l.check('127.0.10.9', 'OP').allowed).toBe(false); // names are compared case-insensitively
+    expect(l.check('127.0.10.9', 'other').allowed).toBe(true); // another name is not affected
     const waits: number[] = [];
     for (let i = 0; i < 5; i++) {
-      const d = l.check('10.0.0.9', 'op');
+      const d = l.check('127.0.10.9', 'op');
       if (d.allowed) throw new Error('expected a wait');
       waits.push(d.retryAfterSeconds);
       now += d.retryAfterSeconds * 1000;
-      expect(l.check('10.0.0.9', 'op').allowed).toBe(true);
+      expect(l.check('127.0.10.9', 'op').allowed).toBe(true);
       l.recordFailure(`10.0.1.${i}`, 'op');
     }
     expect(waits).toEqual([10, 20, 40, 80, 80]); // doubling, capped
@@ -41,13 +41,13 @@ describe('LoginRateLimiter', () => {
 
   it('clears a name’s backoff on success, and forgets old failures', () => {
     const l = limiter();
-    for (let i = 0; i < 3; i++) l.recordFailure('10.0.0.1', 'op');
-    expect(l.check('10.0.0.2', 'op').allowed).toBe(false);
+    for (let i = 0; i < 3; i++) l.recordFailure('127.0.10.1', 'op');
+    expect(l.check('127.0.10.2', 'op').allowed).toBe(false);
     l.recordSuccess('op');
-    expect(l.check('10.0.0.2', 'op').allowed).toBe(true);
-    for (let i = 0; i < 3; i++) l.recordFailure('10.0.0.3', 'dormant');
+    expect(l.check('127.0.10.2', 'op').allowed).toBe(true);
+    for (let i = 0; i < 3; i++) l.recordFailure('127.0.10.3', 'dormant');
     now += 600_000;
-    expect(l.check('10.0.0.4', 'dormant').allowed).toBe(true);
+    expect(l.check('127.0.10.4', 'dormant').allowed).toBe(true);
   });
 
   it('limits one address spraying many names, in a sliding window', () => {

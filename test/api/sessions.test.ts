@@ -23,7 +23,7 @@ let api: ApiHarness;
 beforeAll(async () => {
   api = await startApi({
     worker: false,
-    env: { JARVIS_USERS: JSON.stringify([SECOND, THIRD, FOURTH]), TRUSTED_PROXIES: `${PROXY}, 10.9.0.0/16` },
+    env: { JARVIS_USERS: JSON.stringify([SECOND, THIRD, FOURTH]), TRUSTED_PROXIES: `${PROXY}, 127.9.0.0/16` },
   });
 });
 afterAll(() => api.close());
@@ -353,7 +353,7 @@ describe('the client address behind proxies, and the login limiter', () => {
     // One client forging hops to its left is still one client, seen through two trusted proxies.
     const one: number[] = [];
     for (let i = 0; i < 25; i++)
-      one.push((await wrong(PROXY, `6.6.6.${i}, 192.0.2.77, 10.9.1.1`, `nobody-c-${i}`)).status);
+      one.push((await wrong(PROXY, `203.0.113.${i}, 192.0.2.77, 127.9.1.1`, `nobody-c-${i}`)).status);
     expect(one.slice(0, 5)).toEqual([401, 401, 401, 401, 401]);
     expect(one).toContain(429);
     // ...and only that client: its neighbour behind the same proxy logs in.
