@@ -77,6 +77,10 @@ export class PolicyStoreRepository {
     changedBy: string,
     change: string,
   ): Promise<PolicyVersion> {
+    // Most calls change nothing (each request re-asserts the two-person rule, each start the
+    // protected set): one plain read answers them, and only a change takes the lock.
+    const seen = await this.current(cluster);
+    if (seen.version > 0 && canonical(patch(seen.document)) === canonical(seen.document)) return seen;
     const client = await this.pool.connect();
     try {
       await client.query('BEGIN');

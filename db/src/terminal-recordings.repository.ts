@@ -14,13 +14,10 @@ export interface TerminalRecordingRow {
   readonly truncated: boolean;
 }
 
-export interface TerminalRecordingStart {
-  readonly id: string;
-  readonly operator: string;
-  readonly node: string;
-  readonly cols: number;
-  readonly rows: number;
-  readonly startedAt: string;
+export interface TerminalRecordingStart extends Pick<
+  TerminalRecordingRow,
+  'id' | 'operator' | 'node' | 'cols' | 'rows' | 'startedAt'
+> {
   /** The asciicast header line, stored as chunk 0. */
   readonly header: string;
 }

@@ -1,6 +1,6 @@
 import { type ChildProcess } from 'node:child_process';
 import { io } from 'socket.io-client';
-import { ApprovalsRepository, LlmCostsRepository } from '@jarvis/db';
+import { ApprovalsRepository, LlmCostsRepository, type ApprovalView } from '@jarvis/db';
 import { decideUpdate } from '@jarvis/workflows/api';
 import { startApi } from '../api/api-harness';
 import { OPERATOR } from '../support/stack';
@@ -41,6 +41,19 @@ describe('chat guards: budget, injection, a killed worker, the socket', () => {
     afterAll(async () => {
       await c?.close();
     });
+    /** The operator refuses a pending approval, as the API sends it (signed). */
+    const rejectAsOperator = (workflowId: string, pending: ApprovalView) =>
+      c.stack.client.workflow.getHandle(workflowId).executeUpdate(decideUpdate, {
+        args: [
+          signedDecision(c.stack, {
+            approvalId: pending.id,
+            fingerprint: pending.fingerprint,
+            by: 'operator',
+            byIsOperator: true,
+            verdict: 'reject',
+          }),
+        ],
+      });
     beforeEach(async () => {
       c.llm.reset();
       await simControl(c.stack, 'POST', '/reset', {});
@@ -80,17 +93,7 @@ describe('chat guards: budget, injection, a killed worker, the socket', () => {
         const pending = await eventually(async () =>
           (await approvals.list({ state: 'pending' })).find((a) => a.workflowId === handle.workflowId),
         );
-        await c.stack.client.workflow.getHandle(handle.workflowId).executeUpdate(decideUpdate, {
-          args: [
-            signedDecision(c.stack, {
-              approvalId: pending.id,
-              fingerprint: pending.fingerprint,
-              by: 'operator',
-              byIsOperator: true,
-              verdict: 'reject',
-            }),
-          ],
-        });
+        await rejectAsOperator(handle.workflowId, pending);
         await handle.result();
         return pending;
       };
@@ -134,17 +137,7 @@ describe('chat guards: budget, injection, a killed worker, the socket', () => {
       );
       expect(pending).toMatchObject({ action: 'stop', target: { vmid: 100 } });
       expect(powerCalls(await ledger(c.stack), 100, 'stop')).toHaveLength(0);
-      await c.stack.client.workflow.getHandle(handle.workflowId).executeUpdate(decideUpdate, {
-        args: [
-          signedDecision(c.stack, {
-            approvalId: pending.id,
-            fingerprint: pending.fingerprint,
-            by: 'operator',
-            byIsOperator: true,
-            verdict: 'reject',
-          }),
-        ],
-      });
+      await rejectAsOperator(handle.workflowId, pending);
       const result = await handle.result();
       expect(result.toolRuns.map((r) => [r.tool, r.tier, r.outcome])).toEqual([
         ['task.recent', 'GREEN', 'done'],

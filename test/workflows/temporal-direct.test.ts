@@ -45,6 +45,23 @@ describe('Temporal reached directly', () => {
       args: [input],
     });
 
+  /** A stop started on Temporal directly, carrying the forger's own permissive policy. */
+  const forgedStop = (node: string, vmid: number, workflowId: string, extra: Partial<VmActionInput> = {}) =>
+    startRaw(
+      {
+        node,
+        vmid,
+        action: 'stop',
+        requestedBy: { kind: 'operator', id: 'operator' },
+        policy: permissive,
+        twoPersonRule: false,
+        approvalTtlMs: 60_000,
+        escalateAfterMs: 60_000,
+        ...extra,
+      },
+      workflowId,
+    );
+
   const refusal = async (p: Promise<unknown>): Promise<{ type?: string; message?: string }> => {
     try {
       await p;
@@ -67,37 +84,14 @@ describe('Temporal reached directly', () => {
 
     // Not vouched for at all (the forger has no signing key): blocked before anything is read.
     const unvouchedId = `vm-action:agent1:103:stop:FORGED${randomBytes(4).toString('hex')}`;
-    const unvouched = await startRaw(
-      {
-        node: 'agent1',
-        vmid: 103,
-        action: 'stop',
-        requestedBy: { kind: 'operator', id: 'operator' },
-        policy: permissive,
-        twoPersonRule: false,
-        approvalTtlMs: 60_000,
-        escalateAfterMs: 60_000,
-      },
-      unvouchedId,
-    );
+    const unvouched = await forgedStop('agent1', 103, unvouchedId);
     await expect(unvouched.result()).resolves.toMatchObject({ outcome: 'blocked', tier: 'BLACK' });
 
     // Even vouched for (as if the API had started it), the policy in the input is ignored.
     const vouchedId = `vm-action:agent1:103:stop:${randomBytes(4).toString('hex')}`;
-    const vouched = await startRaw(
-      {
-        node: 'agent1',
-        vmid: 103,
-        action: 'stop',
-        requestedBy: { kind: 'operator', id: 'operator' },
-        requesterVoucher: requesterVoucher(stack, vouchedId, { kind: 'operator', id: 'operator' }),
-        policy: permissive,
-        twoPersonRule: false,
-        approvalTtlMs: 60_000,
-        escalateAfterMs: 60_000,
-      },
-      vouchedId,
-    );
+    const vouched = await forgedStop('agent1', 103, vouchedId, {
+      requesterVoucher: requesterVoucher(stack, vouchedId, { kind: 'operator', id: 'operator' }),
+    });
     const result = await vouched.result();
     expect(result).toMatchObject({ outcome: 'blocked', tier: 'BLACK' });
     expect(result.reason).toMatch(/guest:103 is protected/);
@@ -105,19 +99,7 @@ describe('Temporal reached directly', () => {
     // A YELLOW stop of another guest, forged with every tool GREEN: not run either.
     const beforeHundred = powerCalls(await ledger(stack), 100, 'stop').length;
     const greenId = `vm-action:pve:100:stop:FORGED${randomBytes(4).toString('hex')}`;
-    const green = await startRaw(
-      {
-        node: 'pve',
-        vmid: 100,
-        action: 'stop',
-        requestedBy: { kind: 'operator', id: 'operator' },
-        policy: permissive,
-        twoPersonRule: false,
-        approvalTtlMs: 60_000,
-        escalateAfterMs: 60_000,
-      },
-      greenId,
-    );
+    const green = await forgedStop('pve', 100, greenId);
     await expect(green.result()).resolves.toMatchObject({ outcome: 'blocked', tier: 'BLACK' });
 
     const entries = await ledger(stack);

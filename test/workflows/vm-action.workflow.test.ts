@@ -40,29 +40,13 @@ describe('vmActionWorkflow on a real Temporal dev server', () => {
     by: string,
     verdict: 'approve' | 'reject',
     extra: Record<string, unknown> = {},
-  ) =>
-    stack.client.workflow.getHandle(approval.workflowId).executeUpdate(decideUpdate, {
-      // Signed as the API signs, over what is sent; an `extra` that names a voucher sends that one.
-      args: [
-        'voucher' in extra
-          ? {
-              approvalId: approval.id,
-              fingerprint: approval.fingerprint,
-              by,
-              byIsOperator: true,
-              verdict,
-              ...extra,
-            }
-          : signedDecision(stack, {
-              approvalId: approval.id,
-              fingerprint: approval.fingerprint,
-              by,
-              byIsOperator: true,
-              verdict,
-              ...extra,
-            }),
-      ],
-    });
+  ) => {
+    const d = { approvalId: approval.id, fingerprint: approval.fingerprint, by, byIsOperator: true, verdict, ...extra };
+    // Signed as the API signs, over what is sent; an `extra` that names a voucher sends that one.
+    return stack.client.workflow
+      .getHandle(approval.workflowId)
+      .executeUpdate(decideUpdate, { args: ['voucher' in extra ? d : signedDecision(stack, d)] });
+  };
 
   const refusalType = async (p: Promise<unknown>): Promise<string | undefined> => {
     try {

@@ -85,22 +85,15 @@ export class GuardrailsService {
   }
 
   async get(): Promise<GuardrailsView> {
-    const [stored, storedAutonomy, live, visibility] = await Promise.all([
-      this.killSwitch(),
-      this.storedAutonomy(),
+    const [policy, live, visibility] = await Promise.all([
+      this.policies.current(),
       this.guardianState(),
       readTaskVisibility(this.settings, this.config.autonomy.cluster),
     ]);
-    const autonomy = live?.autonomy ?? storedAutonomy;
+    const autonomy = live?.autonomy ?? policy.autonomy;
     const limits = live?.limits ?? { ...DEFAULT_GUARDRAIL_LIMITS, maxAttempts: this.config.autonomy.maxAttempts };
     return {
-      killSwitch: live
-        ? {
-            engaged: live.killSwitch.engaged,
-            ...(live.killSwitch.by ? { updatedBy: live.killSwitch.by } : {}),
-            ...(live.killSwitch.at ? { updatedAt: live.killSwitch.at } : {}),
-          }
-        : stored,
+      killSwitch: killSwitchState(live?.killSwitch ?? policy.killSwitch),
       limits: {
         maxAttemptsPerIncident: limits.maxAttempts,
         attemptWindowMs: limits.attemptWindowMs,
@@ -157,7 +150,7 @@ export class GuardrailsService {
   }
 
   async setAutonomy(incidentClass: IncidentClass, level: AutonomyLevel, user: AuthUser): Promise<RunbookView> {
-    const stored = await this.storedAutonomy();
+    const stored = (await this.policies.current()).autonomy;
     const version = await this.policies.update(
       (doc) => ({ ...doc, autonomy: { ...doc.autonomy, [incidentClass]: level } }),
       user.username,
@@ -225,17 +218,13 @@ export class GuardrailsService {
       return undefined;
     }
   }
+}
 
-  private async storedAutonomy(): Promise<Partial<Record<IncidentClass, AutonomyLevel>>> {
-    return (await this.policies.current()).autonomy;
-  }
-
-  private async killSwitch(): Promise<KillSwitchState> {
-    const { killSwitch } = await this.policies.current();
-    return {
-      engaged: killSwitch.engaged,
-      ...(killSwitch.by ? { updatedBy: killSwitch.by } : {}),
-      ...(killSwitch.at ? { updatedAt: killSwitch.at } : {}),
-    };
-  }
+/** The stored kill switch as the guardrails view shows it. */
+function killSwitchState(ks: { engaged: boolean; by?: string; at?: string }): KillSwitchState {
+  return {
+    engaged: ks.engaged,
+    ...(ks.by ? { updatedBy: ks.by } : {}),
+    ...(ks.at ? { updatedAt: ks.at } : {}),
+  };
 }
