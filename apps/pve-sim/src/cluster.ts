@@ -1,5 +1,6 @@
 import { Ledger } from './ledger';
 import { isOnline, type SimGuest, type SimModel, type SimNode } from './model';
+import { DEFAULT_PERMISSION_PRESET, presetAcl, type Acl } from './permissions';
 import { SeededRandom } from './random';
 import { buildScenario } from './scenario';
 import { Scheduler } from './scheduler';
@@ -58,6 +59,11 @@ export class ClusterSim {
    * other users' tasks out of /cluster/tasks, and /access/permissions says so.
    */
   sysAudit = true;
+  /**
+   * The restricted token's ACL (path → privileges, propagated down). A reset restores the
+   * default preset ('auditor': PVEAuditor on `/`).
+   */
+  acl: Acl = presetAcl(DEFAULT_PERMISSION_PRESET);
   /** Separate streams: one more API call must not shift the noise, nor a refresh the error draws. */
   noise!: SeededRandom;
   shuffle!: SeededRandom;
@@ -98,6 +104,7 @@ export class ClusterSim {
     seedTaskHistory(this.model, this.tasks, now, SeededRandom.stream(seed, 'history'));
     this.ledger.clear();
     this.faults = noFaults();
+    this.acl = presetAcl(DEFAULT_PERMISSION_PRESET);
     settleLoadavg(this.model);
     this.snap = takeSnapshot(this.model, now);
     this.lastTickMs = now;

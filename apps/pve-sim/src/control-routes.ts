@@ -4,6 +4,7 @@ import { type ClusterSim } from './cluster';
 import { activeFaults, applyFault, clearFaults, ControlError, parseFault } from './faults';
 import { requestGuestAction } from './guest-actions';
 import { isOnline } from './model';
+import { PERMISSION_PRESETS, presetAcl, validateAcl, type PermissionPreset } from './permissions';
 import { PveError } from './pve-errors';
 import { writeJson } from './wire';
 
@@ -162,6 +163,29 @@ function outsideAction(sim: ClusterSim, body: Record<string, unknown>) {
   return { upid, user };
 }
 
+/** The restricted token's ACL: path → privileges, propagated to every path below. */
+function permissionsView(sim: ClusterSim) {
+  return { acl: sim.acl };
+}
+
+/** `{ preset }` (full, auditor, pool-power, none) or `{ acl }`; replaces the restricted token's ACL. */
+function putPermissions(sim: ClusterSim, body: Record<string, unknown>) {
+  onlyKeys(body, ['acl', 'preset']);
+  const { acl, preset } = body;
+  if ((acl === undefined) === (preset === undefined))
+    throw new ControlError(400, 'INVALID_PERMISSIONS', "give exactly one of 'acl' or 'preset'");
+  if (preset !== undefined) {
+    if (typeof preset !== 'string' || !(PERMISSION_PRESETS as readonly string[]).includes(preset))
+      throw new ControlError(400, 'INVALID_PERMISSIONS', `'preset' must be one of ${PERMISSION_PRESETS.join(', ')}`);
+    sim.acl = presetAcl(preset as PermissionPreset);
+  } else {
+    const parsed = validateAcl(acl);
+    if (typeof parsed === 'string') throw new ControlError(400, 'INVALID_PERMISSIONS', parsed);
+    sim.acl = parsed;
+  }
+  return permissionsView(sim);
+}
+
 /** Everything the simulator knows, for tests that want to look behind the API. */
 function stateDump(sim: ClusterSim) {
   return {
@@ -172,6 +196,8 @@ function stateDump(sim: ClusterSim) {
     nodes: sim.model.nodes.map((n) => ({ ...n, online: isOnline(n) })),
     guests: sim.model.guests,
     storages: sim.model.storages,
+    pools: sim.model.pools,
+    acl: sim.acl,
     faults: activeFaults(sim),
     tasks: sim.tasks.all().map((t) => ({
       upid: t.upid,
@@ -209,6 +235,7 @@ const ROUTES: Record<string, Partial<Record<string, ControlHandler>>> = {
   'task-log': { POST: taskLog },
   actions: { POST: outsideAction },
   config: { GET: configView, PUT: putConfig },
+  permissions: { GET: permissionsView, PUT: putPermissions },
   state: { GET: stateDump },
 };
 

@@ -4,12 +4,13 @@ import { guestConfigView } from './guest-config';
 import { guestOn, pathNode } from './lookup';
 import { type GuestType } from './model';
 import { bool, NODE_PARAM, str, VMID_PARAM, type ParamSchema, type Params } from './params';
-import { type PveRoute } from './router';
+import { type PveRoute, type RoutePermission } from './router';
 import { RRD_PARAMS } from './pve-routes';
 import { guestRrd, type Timeframe } from './rrd';
 import { lxcCurrentView, lxcListEntry, qemuCurrentView, qemuListEntry, snapshotListView } from './views-guest';
 
 const NODE_VMID: ParamSchema = { node: NODE_PARAM, vmid: VMID_PARAM };
+const VM_AUDIT: RoutePermission = { path: '/vms/{vmid}', privs: ['VM.Audit'] };
 const SKIPLOCK: ParamSchema = { skiplock: { type: 'boolean', optional: true } };
 const TIMEOUT: ParamSchema = { timeout: { type: 'integer', minimum: 0, optional: true } };
 const FORCE_STOP: ParamSchema = { forceStop: { type: 'boolean', optional: true } };
@@ -63,6 +64,7 @@ function actionRoute(type: GuestType, action: GuestAction, extra: ParamSchema): 
     path: `/nodes/{node}/${type}/{vmid}/status/${action}`,
     params: { ...NODE_VMID, ...extra },
     proxied: true,
+    permission: { path: '/vms/{vmid}', privs: ['VM.PowerMgmt'] },
     handler: ({ sim, params, user }) => {
       const { node, guest } = guestFrom(sim, params, type);
       return { data: requestGuestAction({ sim, node, guest, action, params, user }) };
@@ -78,9 +80,12 @@ function perTypeRoutes(type: GuestType): PveRoute[] {
       path: base,
       params: { node: NODE_PARAM, full: { type: 'boolean', optional: true } },
       proxied: true,
-      handler: ({ sim, params }) => {
+      handler: ({ sim, params, caller }) => {
         const node = pathNode(sim, params);
-        const guests = sim.model.guests.filter((g) => g.node === node.name && g.type === type);
+        // vmstatus: guests the caller may not audit are left out, with no error.
+        const guests = sim.model.guests.filter(
+          (g) => g.node === node.name && g.type === type && caller.can(`/vms/${g.vmid}`, 'VM.Audit'),
+        );
         const data = guests.map((g) =>
           type === 'qemu' ? qemuListEntry(sim, g, bool(params, 'full')) : lxcListEntry(sim, node, g),
         );
@@ -92,6 +97,7 @@ function perTypeRoutes(type: GuestType): PveRoute[] {
       path: `${base}/{vmid}/status/current`,
       params: NODE_VMID,
       proxied: true,
+      permission: VM_AUDIT,
       handler: ({ sim, params }) => {
         const { node, guest } = guestFrom(sim, params, type);
         return { data: type === 'qemu' ? qemuCurrentView(sim, guest) : lxcCurrentView(sim, node, guest) };
@@ -106,6 +112,7 @@ function perTypeRoutes(type: GuestType): PveRoute[] {
         snapshot: { type: 'string', optional: true },
       },
       proxied: true,
+      permission: VM_AUDIT,
       handler: ({ sim, params }) => ({ data: guestConfigView(guestFrom(sim, params, type).guest) }),
     },
     {
@@ -113,6 +120,7 @@ function perTypeRoutes(type: GuestType): PveRoute[] {
       path: `${base}/{vmid}/rrddata`,
       params: { ...NODE_VMID, ...RRD_PARAMS },
       proxied: true,
+      permission: VM_AUDIT,
       handler: ({ sim, params }) => {
         const { node, guest } = guestFrom(sim, params, type);
         return { data: guestRrd(sim, node, guest, params['timeframe'] as Timeframe, str(params, 'cf') ?? 'AVERAGE') };
@@ -127,6 +135,7 @@ const snapshotRoutes: PveRoute[] = [
     path: '/nodes/{node}/qemu/{vmid}/snapshot',
     params: NODE_VMID,
     proxied: true,
+    permission: VM_AUDIT,
     handler: ({ sim, params }) => ({ data: snapshotListView(sim, guestFrom(sim, params, 'qemu').guest) }),
   },
   {
@@ -144,6 +153,7 @@ const snapshotRoutes: PveRoute[] = [
       vmstate: { type: 'boolean', optional: true },
     },
     proxied: true,
+    permission: { path: '/vms/{vmid}', privs: ['VM.Snapshot'] },
     handler: ({ sim, params, user }) => {
       const { node, guest } = guestFrom(sim, params, 'qemu');
       return { data: requestSnapshot(sim, node, guest, params, user) };
@@ -158,6 +168,7 @@ const snapshotRoutes: PveRoute[] = [
       start: { type: 'boolean', optional: true },
     },
     proxied: true,
+    permission: { path: '/vms/{vmid}', privs: ['VM.Snapshot', 'VM.Snapshot.Rollback'] },
     handler: ({ sim, params, user }) => {
       const { node, guest } = guestFrom(sim, params, 'qemu');
       return { data: requestRollback(sim, node, guest, params, user) };

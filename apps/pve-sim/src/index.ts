@@ -5,9 +5,10 @@ import { listen } from './server';
 import { generateEd25519 } from './ssh/keys';
 import { startSshForCluster, type RunningSimSsh, type SimSshOptions } from './ssh/ssh-servers';
 
-export { DEFAULT_SIM_TOKEN, type RunningSimulator, type SimulatorOptions } from './options';
+export { DEFAULT_RESTRICTED_TOKEN, DEFAULT_SIM_TOKEN, type RunningSimulator, type SimulatorOptions } from './options';
 export { UPID_PATTERN, decodeUpid, encodeUpid, type UpidParts } from './upid';
 export { type LedgerEntry } from './ledger';
+export { AUDITOR_PRIVILEGES, PERMISSION_PRESETS, POWER_POOL, type Acl, type PermissionPreset } from './permissions';
 export { type RunningSimSsh, type SimSshEndpoint, type SimSshOptions } from './ssh/ssh-servers';
 
 /** A fresh ed25519 key pair in OpenSSH format, for a client of the simulator's SSH servers (the demo's Jarvis key). */
@@ -46,7 +47,14 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Runni
   let running;
   try {
     running = await listen(
-      { sim, cert, token: o.token, authFailDelayMs: o.authFailDelayMs, closing: closing.signal },
+      {
+        sim,
+        cert,
+        token: o.token,
+        restrictedToken: o.restrictedToken,
+        authFailDelayMs: o.authFailDelayMs,
+        closing: closing.signal,
+      },
       o.host,
       o.port,
     );
@@ -62,6 +70,7 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Runni
     controlUrl: `${origin}/_sim`,
     port: running.port,
     token: o.token.full,
+    restrictedToken: o.restrictedToken.full,
     fingerprint: cert.fingerprint,
     certPem: cert.certPem,
     close: () => {

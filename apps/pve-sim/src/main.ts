@@ -18,6 +18,7 @@ function optionsFromEnv(env: NodeJS.ProcessEnv): SimulatorOptions {
     refreshMs: number('SIM_REFRESH_MS'),
     certDir: text('SIM_CERT_DIR'),
     token: text('SIM_TOKEN'),
+    restrictedToken: text('SIM_RESTRICTED_TOKEN'),
   };
 }
 

@@ -122,6 +122,13 @@ export interface SimStorage {
   sizes: Record<string, StorageSize>;
 }
 
+/** A resource pool (user.cfg `pool:`): the guests in it inherit what is granted on `/pool/<poolid>`. */
+export interface SimPool {
+  poolid: string;
+  comment?: string;
+  members: number[];
+}
+
 export interface SimModel {
   clusterName: string;
   configVersion: number;
@@ -130,6 +137,7 @@ export interface SimModel {
   nodes: SimNode[];
   guests: SimGuest[];
   storages: SimStorage[];
+  pools: SimPool[];
 }
 
 export function isOnline(node: SimNode): boolean {

@@ -17,6 +17,8 @@ export interface SimulatorOptions {
   certDir?: string;
   /** Full 'USER@REALM!TOKENID=SECRET'; default DEFAULT_SIM_TOKEN. */
   token?: string;
+  /** The second, least-privilege token (see `/_sim/permissions`); default DEFAULT_RESTRICTED_TOKEN. */
+  restrictedToken?: string;
 }
 
 export interface RunningSimulator {
@@ -24,12 +26,16 @@ export interface RunningSimulator {
   controlUrl: string;
   port: number;
   token: string;
+  /** A second token whose privileges `/_sim/permissions` sets (default preset: PVEAuditor on `/`). */
+  restrictedToken: string;
   fingerprint: string;
   certPem: string;
   close(): Promise<void>;
 }
 
 export const DEFAULT_SIM_TOKEN = 'root@pam!jarvis=5e0c7a3e-1c2d-4b8f-9a6e-2f4d8c1b7a90';
+/** A least-privilege token of a non-root user: every call it makes is checked against its ACL. */
+export const DEFAULT_RESTRICTED_TOKEN = 'jarvis@pve!restricted=8d3f1b52-6a4e-4c9d-b7e2-0f5a9c3d1e64';
 
 export interface ParsedToken {
   full: string;
@@ -49,6 +55,7 @@ export interface ResolvedOptions {
   authFailDelayMs: number;
   certDir: string | undefined;
   token: ParsedToken;
+  restrictedToken: ParsedToken;
 }
 
 // The same shape PVE's pve_verify_tokenid accepts: user@realm!tokenid, then the secret.
@@ -82,6 +89,10 @@ export function resolveOptions(opts: SimulatorOptions = {}): ResolvedOptions {
   const tokenText = opts.token ?? DEFAULT_SIM_TOKEN;
   const token = parseToken(tokenText);
   if (!token) throw new Error(`pve-sim: token must look like USER@REALM!TOKENID=SECRET`);
+  const restrictedToken = parseToken(opts.restrictedToken ?? DEFAULT_RESTRICTED_TOKEN);
+  if (!restrictedToken) throw new Error(`pve-sim: restrictedToken must look like USER@REALM!TOKENID=SECRET`);
+  if (restrictedToken.tokenUser === token.tokenUser)
+    throw new Error('pve-sim: the restricted token must be another token than the main one');
   return {
     port,
     host,
@@ -91,5 +102,6 @@ export function resolveOptions(opts: SimulatorOptions = {}): ResolvedOptions {
     authFailDelayMs: nonNegative('authFailDelayMs', opts.authFailDelayMs, 3000),
     certDir: opts.certDir,
     token,
+    restrictedToken,
   };
 }

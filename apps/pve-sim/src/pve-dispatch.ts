@@ -6,6 +6,7 @@ import { GUEST_ROUTES } from './guest-routes';
 import { type LedgerInput } from './ledger';
 import { type ParsedToken } from './options';
 import { verifyParams, type Params } from './params';
+import { mainCaller, permissionDenied, restrictedCaller, type Caller } from './permissions';
 import { PveError } from './pve-errors';
 import { CLUSTER_AND_NODE_ROUTES } from './pve-routes';
 import { Router, type RouteMatch } from './router';
@@ -17,6 +18,7 @@ const router = new Router().add(...CLUSTER_AND_NODE_ROUTES, ...GUEST_ROUTES, ...
 export interface PveDispatchDeps {
   sim: ClusterSim;
   token: ParsedToken;
+  restrictedToken: ParsedToken;
   authFailDelayMs: number;
   /** Aborted on close, so a request sitting in the 3 s auth delay does not hold the process open. */
   closing: AbortSignal;
@@ -38,13 +40,19 @@ function sameSecret(a: string, b: string): boolean {
   return x.length === y.length && timingSafeEqual(x, y);
 }
 
-/** extract_auth_value: `PVEAPIToken=` or `PVEAPIToken ` then the URI-escaped value. */
-function authFailure(req: IncomingMessage, token: ParsedToken): string | undefined {
+/**
+ * extract_auth_value: `PVEAPIToken=` or `PVEAPIToken ` then the URI-escaped value. Either the
+ * token that was presented, or the reason phrase of the 401.
+ */
+function authenticate(
+  req: IncomingMessage,
+  deps: Pick<PveDispatchDeps, 'token' | 'restrictedToken'>,
+): { token: ParsedToken; restricted: boolean } | { failure: string } {
   const header = req.headers.authorization;
   const m = header === undefined ? null : /^PVEAPIToken[= ](.+)$/s.exec(header.trim());
   if (!m || m[1] === undefined) {
     // A ticket cookie would be checked (and fail: this simulator issues none); nothing at all is "No ticket".
-    return /\bPVEAuthCookie=/.test(req.headers.cookie ?? '') ? 'authentication failure' : 'No ticket';
+    return { failure: /\bPVEAuthCookie=/.test(req.headers.cookie ?? '') ? 'authentication failure' : 'No ticket' };
   }
   let value = m[1];
   try {
@@ -52,7 +60,24 @@ function authFailure(req: IncomingMessage, token: ParsedToken): string | undefin
   } catch {
     // A malformed escape is just a wrong token.
   }
-  return sameSecret(value, token.full) ? undefined : 'authentication failure';
+  if (sameSecret(value, deps.token.full)) return { token: deps.token, restricted: false };
+  if (sameSecret(value, deps.restrictedToken.full)) return { token: deps.restrictedToken, restricted: true };
+  return { failure: 'authentication failure' };
+}
+
+function callerOf(sim: ClusterSim, auth: { token: ParsedToken; restricted: boolean }): Caller {
+  return auth.restricted
+    ? restrictedCaller(
+        auth.token.tokenUser,
+        () => sim.acl,
+        () => sim.model,
+      )
+    : mainCaller(auth.token.tokenUser, () => sim.sysAudit);
+}
+
+/** `/vms/{vmid}` with the request's raw path parameters filled in, as check_api2_permissions does. */
+function permissionPath(template: string, pathParams: Record<string, string>): string {
+  return template.replace(/\{([a-z]+)\}/g, (_, name: string) => pathParams[name] ?? '');
 }
 
 function sendError(req: IncomingMessage, res: ServerResponse, err: PveError): void {
@@ -85,13 +110,14 @@ export async function handlePve(
 ): Promise<void> {
   const { sim } = deps;
   const method = req.method ?? 'GET';
-  const failure = authFailure(req, deps.token);
-  if (failure !== undefined) {
+  const auth = authenticate(req, deps);
+  if ('failure' in auth) {
     // "always delay unauthorized calls by 3 seconds" (AnyEvent.pm); no body at all.
-    if (await pause(deps.authFailDelayMs, deps.closing)) writePve(req, res, 401, failure);
+    if (await pause(deps.authFailDelayMs, deps.closing)) writePve(req, res, 401, auth.failure);
     else res.destroy();
     return;
   }
+  const caller = callerOf(sim, auth);
   if (sim.faults.latencyMs > 0 && !(await pause(sim.faults.latencyMs, deps.closing))) {
     res.destroy();
     return;
@@ -105,6 +131,13 @@ export async function handlePve(
       .map((s) => decodeURIComponent(s));
     const match = router.match(method, segments);
     if (!match) throw new PveError(501, `Method '${method} ${rel}' not implemented`);
+    // rest_handler checks permissions on the receiving node, before it proxies anywhere. The main
+    // token is root-equivalent: only the restricted one is checked.
+    const perm = match.route.permission;
+    if (perm && caller.restricted) {
+      const path = permissionPath(perm.path, match.pathParams);
+      if (!caller.can(path, ...perm.privs)) throw permissionDenied(path, perm.privs);
+    }
     const nodeName = match.pathParams['node'];
     if (match.route.proxied && nodeName !== undefined) {
       const node = sim.node(nodeName);
@@ -132,7 +165,7 @@ export async function handlePve(
     const raw: Record<string, string> = { ...bodyParams, ...Object.fromEntries(query), ...match.pathParams };
     delete raw['_dc'];
     const params = verifyParams(match.route.params, raw);
-    const result = match.route.handler({ sim, params, user: deps.token.tokenUser });
+    const result = match.route.handler({ sim, params, user: caller.user, caller });
     if (method !== 'GET') sim.ledger.record(ledgerEntry(method, rel, match, params, result.data), sim.now());
     const envelope: Record<string, unknown> = { data: result.data };
     if (result.total) envelope['total'] = result.total;

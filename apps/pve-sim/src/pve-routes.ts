@@ -2,12 +2,21 @@ import { pathNode } from './lookup';
 import { nodeCommand, wakeOnLan } from './node-power';
 import { bool, NODE_PARAM, STORAGE_PARAM, str, type ParamSchema } from './params';
 import { paramError } from './pve-errors';
-import { type PveRoute } from './router';
+import { type PveRoute, type RoutePermission } from './router';
 import { nodeRrd, TIMEFRAMES, type Timeframe } from './rrd';
-import { clusterResourcesView, clusterStatusView, haResourcesView, haStatusView, nodesListView } from './views-cluster';
+import {
+  clusterResourcesView,
+  clusterStatusView,
+  haResourcesView,
+  haStatusView,
+  nodesListView,
+  poolsView,
+} from './views-cluster';
 import { nodeStatusView, storageListEntry, storageStatusView } from './views-node';
 
 const NODE: ParamSchema = { node: NODE_PARAM };
+/** `check => ['perm', '/', ['Sys.Audit']]`: /cluster/status and the HA reads. */
+const SYS_AUDIT_ROOT: RoutePermission = { path: '/', privs: ['Sys.Audit'] };
 export const RRD_PARAMS: ParamSchema = {
   timeframe: { type: 'string', enum: TIMEFRAMES },
   cf: { type: 'string', enum: ['AVERAGE', 'MAX'], optional: true },
@@ -29,20 +38,22 @@ const clusterRoutes: PveRoute[] = [
     path: '/cluster/status',
     params: {},
     proxied: false,
+    permission: SYS_AUDIT_ROOT,
     handler: ({ sim }) => ({ data: clusterStatusView(sim) }),
   },
   {
     method: 'GET',
     path: '/cluster/resources',
-    params: { type: { type: 'string', optional: true, enum: ['vm', 'storage', 'node', 'sdn'] } },
+    params: { type: { type: 'string', optional: true, enum: ['vm', 'storage', 'node', 'sdn', 'pool'] } },
     proxied: false,
-    handler: ({ sim, params }) => ({ data: clusterResourcesView(sim, str(params, 'type')) }),
+    handler: ({ sim, params, caller }) => ({ data: clusterResourcesView(sim, str(params, 'type'), caller) }),
   },
   {
     method: 'GET',
     path: '/cluster/ha/resources',
     params: { type: { type: 'string', optional: true, enum: ['ct', 'vm'] } },
     proxied: false,
+    permission: SYS_AUDIT_ROOT,
     handler: ({ sim, params }) => ({ data: haResourcesView(sim, str(params, 'type')) }),
   },
   {
@@ -50,9 +61,29 @@ const clusterRoutes: PveRoute[] = [
     path: '/cluster/ha/status/current',
     params: {},
     proxied: false,
+    permission: SYS_AUDIT_ROOT,
     handler: ({ sim }) => ({ data: haStatusView(sim) }),
   },
-  { method: 'GET', path: '/nodes', params: {}, proxied: false, handler: ({ sim }) => ({ data: nodesListView(sim) }) },
+  {
+    method: 'GET',
+    path: '/nodes',
+    params: {},
+    proxied: false,
+    handler: ({ sim, caller }) => ({ data: nodesListView(sim, caller) }),
+  },
+  {
+    // PVE 8 lists the pools the caller may audit; with `poolid`, that pool's members too.
+    method: 'GET',
+    path: '/pools',
+    params: {
+      poolid: { type: 'string', optional: true },
+      type: { type: 'string', optional: true, enum: ['qemu', 'lxc', 'storage'] },
+    },
+    proxied: false,
+    handler: ({ sim, params, caller }) => ({
+      data: poolsView(sim, caller, str(params, 'poolid'), str(params, 'type')),
+    }),
+  },
 ];
 
 const nodeRoutes: PveRoute[] = [
@@ -61,6 +92,7 @@ const nodeRoutes: PveRoute[] = [
     path: '/nodes/{node}/status',
     params: NODE,
     proxied: true,
+    permission: { path: '/nodes/{node}', privs: ['Sys.Audit'] },
     handler: ({ sim, params }) => ({ data: nodeStatusView(sim, pathNode(sim, params)) }),
   },
   {
@@ -68,6 +100,7 @@ const nodeRoutes: PveRoute[] = [
     path: '/nodes/{node}/status',
     params: { ...NODE, command: { type: 'string', enum: ['reboot', 'shutdown'] } },
     proxied: true,
+    permission: { path: '/nodes/{node}', privs: ['Sys.PowerMgmt'] },
     action: (params) => String(params['command']),
     handler: ({ sim, params }) => {
       nodeCommand(sim, pathNode(sim, params), params['command'] === 'reboot' ? 'reboot' : 'shutdown');
@@ -80,6 +113,7 @@ const nodeRoutes: PveRoute[] = [
     path: '/nodes/{node}/wakeonlan',
     params: NODE,
     proxied: false,
+    permission: { path: '/nodes/{node}', privs: ['Sys.PowerMgmt'] },
     handler: ({ sim, params }) => ({ data: wakeOnLan(sim, String(params['node'])) }),
   },
   {
@@ -87,6 +121,7 @@ const nodeRoutes: PveRoute[] = [
     path: '/nodes/{node}/rrddata',
     params: { ...NODE, ...RRD_PARAMS },
     proxied: true,
+    permission: { path: '/nodes/{node}', privs: ['Sys.Audit'] },
     handler: ({ sim, params }) => ({
       data: nodeRrd(sim, pathNode(sim, params), params['timeframe'] as Timeframe, str(params, 'cf') ?? 'AVERAGE'),
     }),
@@ -103,12 +138,13 @@ const nodeRoutes: PveRoute[] = [
       target: { ...NODE_PARAM, optional: true },
     },
     proxied: true,
-    handler: ({ sim, params }) => {
+    handler: ({ sim, params, caller }) => {
       const node = pathNode(sim, params);
       const content = str(params, 'content');
       const only = str(params, 'storage');
       const list = sim.model.storages
         .filter((s) => s.nodes.includes(node.name))
+        .filter((s) => caller.can(`/storage/${s.storage}`, 'Datastore.Audit', 'Datastore.AllocateSpace'))
         .filter((s) => only === undefined || s.storage === only)
         .filter((s) => !bool(params, 'enabled') || s.enabled)
         .filter((s) => content === undefined || s.content.split(',').includes(content))
@@ -121,6 +157,7 @@ const nodeRoutes: PveRoute[] = [
     path: '/nodes/{node}/storage/{storage}/status',
     params: { ...NODE, storage: STORAGE_PARAM },
     proxied: true,
+    permission: { path: '/storage/{storage}', privs: ['Datastore.Audit', 'Datastore.AllocateSpace'] },
     handler: ({ sim, params }) => {
       const node = pathNode(sim, params);
       const s = sim.model.storages.find((x) => x.storage === params['storage'] && x.nodes.includes(node.name));

@@ -1,5 +1,6 @@
 import { type ClusterSim } from './cluster';
 import { type ParamSchema, type Params } from './params';
+import { type Caller } from './permissions';
 
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'DELETE';
 
@@ -8,6 +9,17 @@ export interface RouteContext {
   params: Params;
   /** Effective user, 'root@pam!jarvis' for a token. */
   user: string;
+  /** Who is calling, for the lists PVE filters silently by privilege. */
+  caller: Caller;
+}
+
+/**
+ * The permission check of the route (`permissions => { check => ['perm', path, privs, any => 1] }`):
+ * `path` may use the route's {placeholders}; holding any one of `privs` there is enough.
+ */
+export interface RoutePermission {
+  path: string;
+  privs: readonly string[];
 }
 
 export interface RouteResult {
@@ -27,6 +39,8 @@ export interface PveRoute {
    * 595 before the target ever validates parameters.
    */
   proxied: boolean;
+  /** Checked before proxying; routes without one are `user => 'all'` (and filter what they list). */
+  permission?: RoutePermission;
   /** Name for the ledger; defaults to the last path segment. */
   action?: (params: Params) => string;
   handler: (ctx: RouteContext) => RouteResult;

@@ -78,6 +78,11 @@ export const NODE_SPECS: NodeSpec[] = [
   },
 ];
 
+/** Resource pools: `lab` holds a stopped desktop VM and a running k8s node, both on `pve`. */
+export const POOL_SPECS: ReadonlyArray<{ poolid: string; comment: string; members: readonly number[] }> = [
+  { poolid: 'lab', comment: 'Lab machines', members: [107, 111] },
+];
+
 export interface GuestSpec {
   vmid: number;
   type: GuestType;

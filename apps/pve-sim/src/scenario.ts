@@ -1,5 +1,5 @@
 import { type SimGuest, type SimModel, type SimNode, type SimStorage, type StorageSize } from './model';
-import { GUEST_SPECS, NODE_SPECS, type GuestSpec, type NodeSpec } from './scenario-specs';
+import { GUEST_SPECS, NODE_SPECS, POOL_SPECS, type GuestSpec, type NodeSpec } from './scenario-specs';
 import { SeededRandom } from './random';
 
 const GiB = 1024 ** 3;
@@ -215,5 +215,6 @@ export function buildScenario(seed: number, nowMs: number, localFingerprint: str
     nodes,
     guests,
     storages: buildStorages(nodes, NODE_SPECS, rng),
+    pools: POOL_SPECS.map((p) => ({ poolid: p.poolid, comment: p.comment, members: [...p.members] })),
   };
 }

@@ -12,6 +12,7 @@ export interface ServerDeps {
   sim: ClusterSim;
   cert: SimCert;
   token: ParsedToken;
+  restrictedToken: ParsedToken;
   authFailDelayMs: number;
   closing: AbortSignal;
 }

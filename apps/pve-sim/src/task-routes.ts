@@ -1,4 +1,5 @@
 import { bool, int, NODE_PARAM, str, VMID_PARAM, type ParamSchema, type Params } from './params';
+import { effectivePermissions, permissionDenied, type Caller } from './permissions';
 import { handlerDie, paramError } from './pve-errors';
 import { type PveRoute, type RouteContext } from './router';
 import { splitTokenUser, taskListFields, type SimTask } from './tasks';
@@ -49,6 +50,12 @@ function logView(lines: readonly string[] | undefined, start: number, limit: num
   return { data: out, total: count };
 }
 
+/** Tasks.pm: another user's task is readable only with Sys.Audit on its node. */
+function assertTaskReader(caller: Caller, node: string, task: SimTask): void {
+  if (task.user !== caller.user && !caller.can(`/nodes/${node}`, 'Sys.Audit'))
+    throw permissionDenied(`/nodes/${node}`, ['Sys.Audit']);
+}
+
 /** How many recent tasks per node pmxcfs keeps in the cluster-wide task list. */
 const CLUSTER_TASKS_PER_NODE = 50;
 
@@ -56,13 +63,14 @@ const CLUSTER_TASKS_PER_NODE = 50;
  * GET /cluster/tasks (PVE::API2::Cluster `tasks`): the recent tasks of every node from pmxcfs,
  * user split from tokenid; other users' tasks only with Sys.Audit on `/`, else silently left out.
  */
-function clusterTasksView(sim: RouteContext['sim'], caller: string): Record<string, unknown>[] {
+function clusterTasksView(sim: RouteContext['sim'], caller: Caller): Record<string, unknown>[] {
   const out: Record<string, unknown>[] = [];
+  const all = caller.can('/', 'Sys.Audit');
   for (const node of sim.model.nodes) {
     const recent = sim.tasks
       .all()
       .filter((t) => t.node === node.name)
-      .filter((t) => sim.sysAudit || t.user === caller)
+      .filter((t) => all || t.user === caller.user)
       .sort((a, b) => b.starttime - a.starttime || b.pid - a.pid)
       .slice(0, CLUSTER_TASKS_PER_NODE);
     for (const t of recent) {
@@ -77,8 +85,16 @@ function clusterTasksView(sim: RouteContext['sim'], caller: string): Record<stri
   return out.sort((a, b) => (b['starttime'] as number) - (a['starttime'] as number));
 }
 
-/** The privileges the simulator's token holds; Sys.Audit on `/` only while the sim config says so. */
-function permissionsView(sim: RouteContext['sim'], path: string | undefined): Record<string, Record<string, number>> {
+/**
+ * The privileges the calling token holds: the restricted token's from its ACL; the main token's
+ * fixed set, with Sys.Audit on `/` only while the sim config says so.
+ */
+function permissionsView(
+  sim: RouteContext['sim'],
+  caller: Caller,
+  path: string | undefined,
+): Record<string, Record<string, number>> {
+  if (caller.restricted) return effectivePermissions(sim.acl, sim.model, path);
   const privs: Record<string, number> = {
     'VM.Audit': 1,
     'VM.PowerMgmt': 1,
@@ -97,14 +113,14 @@ export const TASK_ROUTES: PveRoute[] = [
     path: '/cluster/tasks',
     params: {},
     proxied: false,
-    handler: ({ sim, user }) => ({ data: clusterTasksView(sim, user) }),
+    handler: ({ sim, caller }) => ({ data: clusterTasksView(sim, caller) }),
   },
   {
     method: 'GET',
     path: '/access/permissions',
     params: { path: { type: 'string', optional: true }, userid: { type: 'string', optional: true } },
     proxied: false,
-    handler: ({ sim, params }) => ({ data: permissionsView(sim, str(params, 'path')) }),
+    handler: ({ sim, params, caller }) => ({ data: permissionsView(sim, caller, str(params, 'path')) }),
   },
   {
     method: 'GET',
@@ -123,8 +139,9 @@ export const TASK_ROUTES: PveRoute[] = [
       statusfilter: { type: 'string', optional: true },
     },
     proxied: true,
-    handler: ({ sim, params }) => {
+    handler: ({ sim, params, caller }) => {
       const source = (str(params, 'source') ?? 'archive') as 'archive' | 'active' | 'all';
+      const auditor = caller.can(`/nodes/${String(params['node'])}`, 'Sys.Audit');
       const { entries, total } = sim.tasks.list(String(params['node']), {
         start: int(params, 'start') ?? 0,
         limit: int(params, 'limit') ?? 50,
@@ -136,6 +153,7 @@ export const TASK_ROUTES: PveRoute[] = [
         since: int(params, 'since'),
         until: int(params, 'until'),
         statusfilter: str(params, 'statusfilter'),
+        ...(auditor ? {} : { onlyUser: caller.user }),
       });
       return { data: entries, total };
     },
@@ -152,9 +170,10 @@ export const TASK_ROUTES: PveRoute[] = [
     path: '/nodes/{node}/tasks/{upid}/status',
     params: UPID_PATH,
     proxied: true,
-    handler: ({ sim, params }) => {
+    handler: ({ sim, params, caller }) => {
       const task = sim.tasks.find(String(params['node']), parsedUpid(params));
       if (!task) throw paramError({ upid: 'no such task' });
+      assertTaskReader(caller, String(params['node']), task);
       return { data: statusView(task) };
     },
   },
@@ -168,8 +187,9 @@ export const TASK_ROUTES: PveRoute[] = [
       download: { type: 'boolean', optional: true },
     },
     proxied: true,
-    handler: ({ sim, params }) => {
+    handler: ({ sim, params, caller }) => {
       const task = sim.tasks.find(String(params['node']), parsedUpid(params));
+      if (task) assertTaskReader(caller, String(params['node']), task);
       if (bool(params, 'download')) {
         if (params['start'] !== undefined || params['limit'] !== undefined) {
           throw handlerDie("'download' cannot be used together with 'start' or 'limit' parameters");

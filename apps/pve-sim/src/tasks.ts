@@ -66,6 +66,8 @@ export interface TaskListQuery {
   since?: number;
   until?: number;
   statusfilter?: string;
+  /** Without Sys.Audit on the node PVE lists only the caller's own tasks, silently. */
+  onlyUser?: string;
 }
 
 interface Waiter {
@@ -266,6 +268,7 @@ export class TaskRegistry {
     const entries: Record<string, unknown>[] = [];
     const accept = (task: SimTask): boolean => {
       const split = splitTokenUser(task.user);
+      if (q.onlyUser !== undefined && task.user !== q.onlyUser) return false;
       if (q.userfilter && !split.user.toLowerCase().includes(q.userfilter.toLowerCase())) return false;
       if (q.typefilter && task.type !== q.typefilter) return false;
       if (q.vmid !== undefined && task.id !== String(q.vmid)) return false;

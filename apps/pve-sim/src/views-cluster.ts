@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { type ClusterSim } from './cluster';
 import { haSid } from './guest-actions';
 import { isOnline, type SimGuest } from './model';
+import { type Caller } from './permissions';
 import { type GuestSample, type StatsSnapshot } from './stats';
 
 type Json = Record<string, unknown>;
@@ -55,7 +56,8 @@ function haGuestState(sim: ClusterSim, g: SimGuest): string | undefined {
   return sim.nodeOnline(g.node) ? g.ha.crmState : 'fence';
 }
 
-function nodeEntry(sim: ClusterSim, snap: StatsSnapshot, name: string): Json {
+/** extract_node_stats: without Sys.Audit on the node (`excludeStats`) only its status and level remain. */
+function nodeEntry(sim: ClusterSim, snap: StatsSnapshot, name: string, excludeStats = false): Json {
   const node = sim.node(name);
   const sample = snap.nodes.get(name);
   const online = node !== undefined && isOnline(node);
@@ -66,7 +68,7 @@ function nodeEntry(sim: ClusterSim, snap: StatsSnapshot, name: string): Json {
     status: online ? 'online' : 'offline',
     level: '',
   };
-  if (sample) {
+  if (sample && !excludeStats) {
     // extract_node_stats: live figures only for members that are online; the maxima stay.
     if (online) Object.assign(entry, { uptime: sample.uptime, cpu: sample.cpu, mem: sample.mem, disk: sample.disk });
     Object.assign(entry, { maxcpu: sample.maxcpu, maxmem: sample.maxmem, maxdisk: sample.maxdisk });
@@ -75,7 +77,7 @@ function nodeEntry(sim: ClusterSim, snap: StatsSnapshot, name: string): Json {
   return entry;
 }
 
-function guestEntry(sim: ClusterSim, snap: StatsSnapshot, g: SimGuest): Json {
+function guestEntry(sim: ClusterSim, snap: StatsSnapshot, g: SimGuest, caller: Caller): Json {
   const sample = snap.guests.get(g.vmid);
   const base: Json = {
     id: `${g.type}/${g.vmid}`,
@@ -85,7 +87,10 @@ function guestEntry(sim: ClusterSim, snap: StatsSnapshot, g: SimGuest): Json {
     name: g.name,
     template: g.template ? 1 : 0,
   };
-  const extras = compact({ lock: g.lock, tags: tagString(g), hastate: haGuestState(sim, g) });
+  // The pool is shown only to who may audit that pool.
+  const pool = sim.model.pools.find((p) => p.members.includes(g.vmid))?.poolid;
+  const visiblePool = pool !== undefined && caller.can(`/pool/${pool}`, 'Pool.Audit') ? pool : undefined;
+  const extras = compact({ lock: g.lock, tags: tagString(g), pool: visiblePool, hastate: haGuestState(sim, g) });
   if (!sim.nodeOnline(g.node) || !sample) {
     return { ...base, status: 'unknown', maxcpu: g.cpus, maxmem: g.maxmem, maxdisk: g.maxdisk, ...extras };
   }
@@ -108,9 +113,10 @@ function sampleFields(s: GuestSample): Json {
   };
 }
 
-function storageEntries(sim: ClusterSim, snap: StatsSnapshot): Json[] {
+function storageEntries(sim: ClusterSim, snap: StatsSnapshot, caller: Caller): Json[] {
   const out: Json[] = [];
   for (const s of sim.model.storages) {
+    if (!caller.can(`/storage/${s.storage}`, 'Datastore.Audit')) continue;
     for (const nodeName of s.nodes) {
       const sample = snap.storages.get(`${nodeName}/${s.storage}`);
       const entry: Json = {
@@ -132,28 +138,58 @@ function storageEntries(sim: ClusterSim, snap: StatsSnapshot): Json[] {
   return out;
 }
 
-export function clusterResourcesView(sim: ClusterSim, type: string | undefined): Json[] {
+/**
+ * GET /cluster/resources, filtered as PVE filters it, silently: pools need Pool.Audit, guests
+ * VM.Audit, storage Datastore.Audit; nodes are always listed, their figures only with Sys.Audit.
+ */
+export function clusterResourcesView(sim: ClusterSim, type: string | undefined, caller: Caller): Json[] {
   const snap = sim.snapshot();
   const out: Json[] = [];
+  if (type === undefined || type === 'pool') {
+    for (const p of sim.model.pools) {
+      if (caller.can(`/pool/${p.poolid}`, 'Pool.Audit'))
+        out.push({ id: `/pool/${p.poolid}`, pool: p.poolid, type: 'pool' });
+    }
+  }
   if (type === undefined || type === 'vm') {
-    for (const g of [...sim.model.guests].sort((a, b) => a.vmid - b.vmid)) out.push(guestEntry(sim, snap, g));
+    for (const g of [...sim.model.guests].sort((a, b) => a.vmid - b.vmid)) {
+      if (caller.can(`/vms/${g.vmid}`, 'VM.Audit')) out.push(guestEntry(sim, snap, g, caller));
+    }
   }
   if (type === undefined || type === 'node') {
     for (const n of sim.model.nodes) {
-      const entry = nodeEntry(sim, snap, n.name);
+      const entry = nodeEntry(sim, snap, n.name, !caller.can(`/nodes/${n.name}`, 'Sys.Audit'));
       entry['hastate'] = isOnline(n) ? 'online' : 'unknown';
       out.push(entry);
     }
   }
-  if (type === undefined || type === 'storage') out.push(...storageEntries(sim, snap));
+  if (type === undefined || type === 'storage') out.push(...storageEntries(sim, snap, caller));
   return out;
 }
 
+/** GET /pools: the pools the caller may audit; with `poolid`, that one with its members. */
+export function poolsView(sim: ClusterSim, caller: Caller, poolid?: string, type?: string): Json[] {
+  const snap = sim.snapshot();
+  return sim.model.pools
+    .filter((p) => poolid === undefined || p.poolid === poolid)
+    .filter((p) => caller.can(`/pool/${p.poolid}`, 'Pool.Audit'))
+    .map((p) => {
+      const entry: Json = compact({ poolid: p.poolid, comment: p.comment });
+      if (poolid === undefined) return entry;
+      const members = p.members
+        .map((vmid) => sim.guest(vmid))
+        .filter((g): g is SimGuest => g !== undefined && (type === undefined || type === g.type))
+        .filter((g) => caller.can(`/vms/${g.vmid}`, 'VM.Audit'))
+        .map((g) => guestEntry(sim, snap, g, caller));
+      return { ...entry, members };
+    });
+}
+
 /** GET /nodes: the same RRD-backed node stats plus each node's certificate fingerprint. */
-export function nodesListView(sim: ClusterSim): Json[] {
+export function nodesListView(sim: ClusterSim, caller: Caller): Json[] {
   const snap = sim.snapshot();
   return sim.model.nodes.map((n) => {
-    const entry = nodeEntry(sim, snap, n.name);
+    const entry = nodeEntry(sim, snap, n.name, !caller.can(`/nodes/${n.name}`, 'Sys.Audit'));
     delete entry['cgroup-mode'];
     return { ...entry, ssl_fingerprint: n.sslFingerprint };
   });
