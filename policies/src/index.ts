@@ -20,3 +20,4 @@ export * from './chat-tools.policy';
 export * from './chat-prompts';
 export * from './vouch';
 export * from './policy-document';
+export * from './proxmox-refusal';

@@ -79,7 +79,13 @@ export interface SummaryStorage {
   readonly shared?: boolean;
 }
 export interface ClusterSummaryInput {
-  readonly quorum: { readonly quorate: boolean; readonly nodes: number; readonly expected?: number };
+  readonly quorum: {
+    readonly quorate: boolean;
+    readonly nodes: number;
+    readonly expected?: number;
+    /** The status read was refused: `quorate` means nothing. */
+    readonly unknown?: boolean;
+  };
   readonly nodes: readonly SummaryNode[];
   readonly guests: readonly SummaryGuest[];
   readonly storage: readonly SummaryStorage[];
@@ -96,7 +102,7 @@ const pct = (part: number, whole: number): string =>
  */
 export function clusterSummaryLines(state: ClusterSummaryInput, opts: { compact?: boolean } = {}): string[] {
   const lines: string[] = [
-    `updated ${sanitiseDataText(state.updatedAt, 40)}${state.stale ? ' (stale: the last read failed)' : ''}; quorum ${state.quorum.quorate ? 'ok' : 'LOST'} (${state.quorum.nodes}${state.quorum.expected ? `/${state.quorum.expected}` : ''} nodes)`,
+    `updated ${sanitiseDataText(state.updatedAt, 40)}${state.stale ? ' (stale: the last read failed)' : ''}; quorum ${state.quorum.unknown ? 'unknown (Proxmox refused the status read)' : state.quorum.quorate ? 'ok' : 'LOST'} (${state.quorum.nodes}${state.quorum.expected ? `/${state.quorum.expected}` : ''} nodes)`,
   ];
   for (const n of state.nodes) {
     lines.push(

@@ -33,7 +33,8 @@ export type VmActionOutcome = 'done' | 'failed' | 'blocked' | 'rejected' | 'expi
 
 export interface VmActionResult {
   readonly outcome: VmActionOutcome;
-  readonly tier: Tier;
+  /** Absent only when the run failed before the policy judged it (e.g. the guest could not be read). */
+  readonly tier?: Tier;
   readonly reason: string;
   readonly upid?: string;
   readonly exitstatus?: string;
@@ -58,6 +59,8 @@ export interface VmActionProgress {
   readonly tier?: Tier;
   readonly approval?: ApprovalSnapshot;
   readonly upid?: string;
+  /** Once the run has ended: why (for `failed`, Proxmox's reason, e.g. `PERMISSION: Permission check failed (/, Sys.Audit)`). */
+  readonly reason?: string;
 }
 
 export const progressQuery = defineQuery<VmActionProgress>('progress');

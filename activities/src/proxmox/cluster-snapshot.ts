@@ -1,5 +1,5 @@
-import { combineClusterState, type ClusterState } from './normalize';
-import { isProxmoxError, ProxmoxError } from './proxmox.errors';
+import { combineClusterState, resourcesOnlyClusterState, type ClusterState } from './normalize';
+import { isProxmoxError, isRefusal, ProxmoxError } from './proxmox.errors';
 import { type ProxmoxClient } from './proxmox.client';
 
 /**
@@ -73,12 +73,24 @@ export class ClusterSnapshot {
   async #fetch(): Promise<ClusterState> {
     this.#stats.fetches++;
     try {
-      const [status, resources] = await Promise.all([this.#client.clusterStatus(), this.#client.clusterResources()]);
-      const state = combineClusterState(status, resources, new Date(this.#now()));
+      // /cluster/status needs Sys.Audit on /; /cluster/resources never refuses (PVE filters it).
+      // A refused status read leaves quorum unknown but the rest of the cluster readable.
+      const [status, resources] = await Promise.all([
+        this.#client.clusterStatus().catch((err: unknown) => {
+          if (isRefusal(err)) return err as ProxmoxError;
+          throw err;
+        }),
+        this.#client.clusterResources(),
+      ]);
+      const now = new Date(this.#now());
+      const state =
+        status instanceof Error
+          ? resourcesOnlyClusterState(resources, now, status)
+          : combineClusterState(status, resources, now);
       this.#good = state;
       this.#failure = undefined;
       this.#settledAt = this.#now();
-      this.#stats.dropped = status.dropped + resources.dropped;
+      this.#stats.dropped = (status instanceof Error ? 0 : status.dropped) + resources.dropped;
       delete this.#stats.lastError;
       return copy(state, false);
     } catch (err) {

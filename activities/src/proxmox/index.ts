@@ -1,7 +1,7 @@
 /** Public surface of the Proxmox group: the client, its domain error, the cluster view and the activities. */
 export { ProxmoxClient, type ProxmoxClientOptions, type ListTasksOptions, type PowerParams } from './proxmox.client';
 export type { CallOptions } from './http-transport';
-export { ProxmoxError, ProxmoxErrorCode, isProxmoxError, isRetryableCode } from './proxmox.errors';
+export { ProxmoxError, ProxmoxErrorCode, isProxmoxError, isRefusal, isRetryableCode } from './proxmox.errors';
 export {
   parseUpid,
   assertNodeName,

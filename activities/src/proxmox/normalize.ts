@@ -62,6 +62,20 @@ export interface ClusterQuorum {
   nodes: number;
   /** Configured members (the cluster entry's `nodes`), when known. */
   expected?: number;
+  /** /cluster/status could not be read (e.g. refused without Sys.Audit on /): `quorate` means nothing. */
+  unknown?: true;
+}
+
+/** A read Proxmox refused or does not offer: what is missing from the state, and why. */
+export interface ClusterUnavailable {
+  /** The PVE path that was not read, e.g. /cluster/status. */
+  read: string;
+  /** The ProxmoxError code: PERMISSION, AUTH, NOT_IMPLEMENTED. */
+  code: string;
+  /** Proxmox's own words, e.g. `Permission check failed (/, Sys.Audit)`. */
+  reason: string;
+  /** What is unknown because of it. */
+  unknown: string;
 }
 
 export interface ClusterState {
@@ -71,6 +85,8 @@ export interface ClusterState {
   storage: ClusterStorage[];
   updatedAt: string;
   stale: boolean;
+  /** Reads Proxmox refused: the state is partial, and this says what is missing and why. */
+  unavailable?: ClusterUnavailable[];
 }
 
 /** One node entry of /cluster/status: corosync membership, fresher than /cluster/resources. */
@@ -274,6 +290,34 @@ export function combineClusterState(status: ParsedClusterStatus, resources: Clus
 
 function emptyNode(name: string): ClusterNode {
   return { name, status: 'unknown', cpu: 0, mem: 0, maxmem: 0, disk: 0, maxdisk: 0, uptime: 0, temperature: null };
+}
+
+/**
+ * The state from /cluster/resources alone, when /cluster/status was refused: membership and quorum
+ * are unknown (nodes keep the status /cluster/resources gives them), and `unavailable` says why.
+ */
+export function resourcesOnlyClusterState(
+  resources: ClusterResources,
+  now: Date,
+  refused: { code: string; message: string },
+): ClusterState {
+  const state = { nodes: [...resources.nodes], guests: [...resources.guests], storage: [...resources.storage] };
+  sortResources(state);
+  const online = state.nodes.filter((n) => n.status === 'online').length;
+  return {
+    quorum: { quorate: false, nodes: online, expected: state.nodes.length, unknown: true },
+    ...state,
+    updatedAt: now.toISOString(),
+    stale: false,
+    unavailable: [
+      {
+        read: '/cluster/status',
+        code: refused.code,
+        reason: refused.message,
+        unknown: 'quorum and cluster membership',
+      },
+    ],
+  };
 }
 
 /** Both raw payloads in, the contract state and the number of entries dropped out. */

@@ -13,7 +13,7 @@ import {
 import { desiredAfterAction, type GuestDesiredState } from '@jarvis/policies';
 import { type ClusterTaskWatch, type DesiredStateStore } from './desired-state';
 import { type GuestStatus } from './normalize';
-import { isProxmoxError, ProxmoxError } from './proxmox.errors';
+import { isProxmoxError, isRefusal, ProxmoxError } from './proxmox.errors';
 import { type ProxmoxClient } from './proxmox.client';
 import { type PveTaskListEntry } from './task-records';
 import { confirmGuestState, waitForTask as pollTask, type TaskOutcome } from './task-waiter';
@@ -35,6 +35,12 @@ export interface GuestDescription {
   tags: string[];
   haManaged: boolean;
   haState?: string;
+  /**
+   * Set when Proxmox refused the HA read (or does not offer it): the HA state is unknown, so
+   * `haManaged` is judged conservatively (from /cluster/resources' `hastate` when it is there,
+   * otherwise as managed), and this says why.
+   */
+  haUnknown?: { code: string; reason: string };
 }
 
 export interface PowerActionInput {
@@ -172,23 +178,60 @@ export function createProxmoxActivities({
   const locate = async (vmid: number): Promise<string | undefined> =>
     (await pve.clusterResources('vm')).guests.find((g) => g.vmid === vmid)?.node;
 
+  /**
+   * A guest missing from /cluster/resources: gone, or hidden from a token without VM.Audit (PVE
+   * filters lists silently). Its status read tells which: 403 for a hidden guest, "does not exist"
+   * for one that is not there.
+   */
+  async function missingGuest(node: string, vmid: number, signal: AbortSignal): Promise<ProxmoxError> {
+    for (const kind of ['qemu', 'lxc'] as const) {
+      try {
+        await pve.guestStatus(node, vmid, kind, { signal });
+      } catch (err) {
+        if (isProxmoxError(err) && err.code === 'PERMISSION') {
+          return new ProxmoxError(
+            'PERMISSION',
+            `guest ${vmid} is not visible to the Jarvis API token (${err.message}): it may exist, but the token may not see it`,
+            { ...(err.status !== undefined ? { status: err.status } : {}), ...(err.path ? { path: err.path } : {}) },
+          );
+        }
+        if (isProxmoxError(err) && err.code === 'NOT_FOUND') continue;
+        // Anything else (unreachable node, upstream trouble) leaves "not found" as the best answer.
+        break;
+      }
+    }
+    return new ProxmoxError(
+      'NOT_FOUND',
+      `guest ${vmid} does not exist (or the Jarvis API token may not see it: listing needs VM.Audit on /vms/${vmid})`,
+    );
+  }
+
   async function describeGuest(input: { node: string; vmid: number }): Promise<GuestDescription> {
     return mapped(async () => {
       const node = assertNodeName(input.node);
       const vmid = assertVmid(input.vmid);
       const signal = Context.current().cancellationSignal;
       // Fresh on purpose: this feeds a decision, so the dashboard cache is not good enough.
-      const [{ guests }, ha] = await Promise.all([pve.clusterResources('vm', { signal }), pve.haResources({ signal })]);
+      // A refused HA read (Sys.Audit on /) makes the HA state unknown; it fails nothing.
+      const [{ guests }, ha] = await Promise.all([
+        pve.clusterResources('vm', { signal }),
+        pve.haResources({ signal }).catch((err: unknown) => {
+          if (isRefusal(err)) return err as ProxmoxError;
+          throw err;
+        }),
+      ]);
       const guest = guests.find((g) => g.vmid === vmid);
-      if (!guest || guest.node !== node) {
-        throw new ProxmoxError(
-          'NOT_FOUND',
-          guest ? `guest ${vmid} is on node ${guest.node}, not ${node}` : `guest ${vmid} does not exist`,
-        );
-      }
-      const resource = ha.find((r) => r.vmid === vmid && r.type === (guest.type === 'qemu' ? 'vm' : 'ct'));
+      if (!guest) throw await missingGuest(node, vmid, signal);
+      if (guest.node !== node)
+        throw new ProxmoxError('NOT_FOUND', `guest ${vmid} is on node ${guest.node}, not ${node}`);
+      const resource = Array.isArray(ha)
+        ? ha.find((r) => r.vmid === vmid && r.type === (guest.type === 'qemu' ? 'vm' : 'ct'))
+        : undefined;
       // HA state `ignored` means the HA stack leaves the guest alone: it behaves as unmanaged.
-      const haManaged = resource !== undefined && resource.state !== 'ignored';
+      // Unknown (the HA read refused, no `hastate` to go by) is judged as managed: the safer tier.
+      const haManaged = Array.isArray(ha)
+        ? resource !== undefined && resource.state !== 'ignored'
+        : guest.hastate !== 'ignored';
       const description: GuestDescription = {
         vmid,
         node: guest.node,
@@ -202,6 +245,15 @@ export function createProxmoxActivities({
       if (guest.lock !== undefined) description.lock = guest.lock;
       const haState = guest.hastate ?? resource?.state;
       if (haState !== undefined) description.haState = haState;
+      if (!Array.isArray(ha)) {
+        description.haUnknown = {
+          code: ha.code,
+          reason:
+            guest.hastate !== undefined
+              ? `Proxmox refused the HA read (${ha.message}); HA state '${guest.hastate}' taken from /cluster/resources`
+              : `Proxmox refused the HA read (${ha.message}); HA state unknown, judged as HA-managed`,
+        };
+      }
       return description;
     });
   }

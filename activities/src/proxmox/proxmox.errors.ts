@@ -7,6 +7,8 @@
 export const ProxmoxErrorCode = {
   AUTH: 'AUTH',
   PERMISSION: 'PERMISSION',
+  /** 501: the API does not offer that method or path (an older PVE, or a read it never had). */
+  NOT_IMPLEMENTED: 'NOT_IMPLEMENTED',
   NOT_FOUND: 'NOT_FOUND',
   LOCKED: 'LOCKED',
   NO_QUORUM: 'NO_QUORUM',
@@ -121,9 +123,22 @@ export function codeFromStatus(status: number, message: string): ProxmoxErrorCod
   if (fromText) return fromText;
   if (status === 404) return 'NOT_FOUND';
   if (status === 408 || status === 504) return 'TIMEOUT';
-  if (status === 501) return 'BAD_REQUEST';
+  if (status === 501) return 'NOT_IMPLEMENTED';
   if (status >= 500) return 'UPSTREAM';
   return 'BAD_REQUEST';
+}
+
+/** Codes meaning "Proxmox will not give this token that read": refused (401, 403) or not offered (501). */
+const REFUSAL_CODES: ReadonlySet<string> = new Set(['AUTH', 'PERMISSION', 'NOT_IMPLEMENTED']);
+
+/**
+ * Whether a failure (a ProxmoxError, or its code as an ApplicationFailure type) is a read Proxmox
+ * refused or does not offer: the fact it would give becomes unknown, the caller carries on. A node
+ * that cannot be reached (NODE_UNREACHABLE) is not one of these.
+ */
+export function isRefusal(errOrCode: unknown): boolean {
+  const code = typeof errOrCode === 'string' ? errOrCode : isProxmoxError(errOrCode) ? errOrCode.code : undefined;
+  return code !== undefined && REFUSAL_CODES.has(code);
 }
 
 /**

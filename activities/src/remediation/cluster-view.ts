@@ -27,11 +27,16 @@ export function toPolicySnapshot(state: ClusterState): PolicySnapshot {
       usedFraction: s.usedFraction,
       status: s.status,
     })),
-    quorum: {
-      quorate: state.quorum.quorate,
-      nodes: state.quorum.nodes,
-      ...(state.quorum.expected !== undefined ? { expected: state.quorum.expected } : {}),
-    },
+    // Unknown quorum (the status read refused) is left out: no quorum incident from a permission gap.
+    ...(state.quorum.unknown
+      ? {}
+      : {
+          quorum: {
+            quorate: state.quorum.quorate,
+            nodes: state.quorum.nodes,
+            ...(state.quorum.expected !== undefined ? { expected: state.quorum.expected } : {}),
+          },
+        }),
     observedAt: Date.parse(state.updatedAt),
   };
 }

@@ -56,6 +56,15 @@ class ClusterQuorumDto {
   @ApiProperty() quorate!: boolean;
   @ApiProperty() nodes!: number;
   @ApiPropertyOptional() expected?: number;
+  @ApiPropertyOptional({ description: 'true when /cluster/status could not be read: quorate means nothing' })
+  unknown?: boolean;
+}
+
+class ClusterUnavailableDto {
+  @ApiProperty({ example: '/cluster/status' }) read!: string;
+  @ApiProperty({ example: 'PERMISSION' }) code!: string;
+  @ApiProperty({ example: 'Permission check failed (/, Sys.Audit)' }) reason!: string;
+  @ApiProperty({ example: 'quorum and cluster membership' }) unknown!: string;
 }
 
 export class ClusterStateDto {
@@ -65,4 +74,9 @@ export class ClusterStateDto {
   @ApiProperty({ type: [ClusterStorageDto] }) storage!: ClusterStorageDto[];
   @ApiProperty({ format: 'date-time' }) updatedAt!: string;
   @ApiProperty({ description: 'true when this is the last good state and the latest fetch failed' }) stale!: boolean;
+  @ApiPropertyOptional({
+    type: [ClusterUnavailableDto],
+    description: 'Reads Proxmox refused to the token: what is missing from this state, and why',
+  })
+  unavailable?: ClusterUnavailableDto[];
 }

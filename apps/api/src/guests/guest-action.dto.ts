@@ -33,8 +33,13 @@ export class GuestActionAcceptedDto {
   @ApiProperty({ enum: TIERS }) tier!: string;
   @ApiProperty({
     description:
-      "The workflow's phase (e.g. awaiting-approval, acting), or 'queued' when no worker has picked it up yet",
+      "The workflow's phase (e.g. awaiting-approval, acting, or failed when it has already ended), or 'queued' when no worker has picked it up yet",
     example: 'awaiting-approval',
   })
   state!: string;
+  @ApiPropertyOptional({
+    description: "Once the run has ended: why (for failed, Proxmox's reason)",
+    example: 'PERMISSION: Permission check failed (/vms/100, VM.PowerMgmt)',
+  })
+  reason?: string;
 }

@@ -24,7 +24,12 @@ export interface GuestActionAccepted {
   readonly workflowId: string;
   readonly tier: Tier;
   readonly state: string;
+  /** When the run has already ended (e.g. `failed`): why, in Proxmox's words. */
+  readonly reason?: string;
 }
+
+/** Phases a run no longer leaves. */
+const ENDED: ReadonlySet<string> = new Set(['done', 'failed', 'blocked', 'rejected', 'expired', 'not-found']);
 
 const JARVIS_KIND = defineSearchAttributeKey('JarvisKind', SearchAttributeType.KEYWORD);
 /** How long the request waits for the workflow to tell its tier before answering from the API's own evaluation. */
@@ -74,7 +79,32 @@ export class GuestActionsService {
     if (progress?.tier) {
       if (progress.tier === 'BLACK')
         return this.refuseBlocked(workflowId, this.ownDecision(guest, action, policy).reason, handle);
-      return { workflowId, tier: progress.tier, state: progress.phase };
+      return {
+        workflowId,
+        tier: progress.tier,
+        state: progress.phase,
+        ...(progress.reason !== undefined ? { reason: progress.reason } : {}),
+      };
+    }
+    if (progress && ENDED.has(progress.phase)) {
+      // The run ended before it judged a tier (a read Proxmox refused, say): it says why; the
+      // tier is the API's own reading of the same policy.
+      return {
+        workflowId,
+        tier: this.ownDecision(guest, action, policy).tier,
+        state: progress.phase,
+        ...(progress.reason !== undefined ? { reason: progress.reason } : {}),
+      };
+    }
+    const closed = await this.closedStatus(handle);
+    if (closed) {
+      // A run that failed as a workflow (recorded before failures were steps) is no queued request.
+      return {
+        workflowId,
+        tier: this.ownDecision(guest, action, policy).tier,
+        state: 'failed',
+        reason: `the workflow ended ${closed}`,
+      };
     }
     // No worker answered in time: the workflow is durable and will run when one does; meanwhile
     // the API's own reading of the same policy is what the operator gets.
@@ -142,13 +172,23 @@ export class GuestActionsService {
         const progress = await this.temporal.call(Math.max(1, deadline - Date.now()), () =>
           handle.query(progressQuery),
         );
-        if (progress.tier) return progress;
+        if (progress.tier || ENDED.has(progress.phase)) return progress;
       } catch {
         // Before the first workflow task completes (or with no worker) queries fail or time out; keep trying.
       }
       await sleep(POLL_MS);
     }
     return undefined;
+  }
+
+  /** FAILED, TERMINATED, TIMED_OUT or CANCELLED when the run is closed without a result; else undefined. */
+  private async closedStatus(handle: WorkflowHandle): Promise<string | undefined> {
+    try {
+      const { status } = await this.temporal.call(1000, () => handle.describe());
+      return ['FAILED', 'TERMINATED', 'TIMED_OUT', 'CANCELLED'].includes(status.name) ? status.name : undefined;
+    } catch {
+      return undefined;
+    }
   }
 
   /**
