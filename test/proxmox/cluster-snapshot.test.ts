@@ -123,3 +123,44 @@ describe('ClusterSnapshot', () => {
     expect(up.calls.status).toBe(2);
   });
 });
+
+describe('ClusterSnapshot with a refused status read', () => {
+  it('serves /cluster/resources with quorum unknown and the reason, not a failure', async () => {
+    const refused = new ProxmoxError('PERMISSION', 'Permission check failed (/, Sys.Audit)', { status: 403 });
+    const snapshot = new ClusterSnapshot({
+      client: {
+        clusterStatus: () => Promise.reject(refused),
+        clusterResources: () =>
+          Promise.resolve(
+            partitionResources([
+              { type: 'node', node: 'pve', status: 'online' },
+              { type: 'qemu', vmid: 100, node: 'pve', name: 'web', status: 'running' },
+            ]),
+          ),
+      },
+    });
+    const state = await snapshot.get();
+    expect(state.guests.map((g) => g.vmid)).toEqual([100]);
+    expect(state.quorum).toMatchObject({ unknown: true, nodes: 1 });
+    expect(state.unavailable).toEqual([
+      {
+        read: '/cluster/status',
+        code: 'PERMISSION',
+        reason: 'Permission check failed (/, Sys.Audit)',
+        unknown: 'quorum and cluster membership',
+      },
+    ]);
+    expect(snapshot.stats.lastError).toBeUndefined();
+  });
+
+  it('still fails on a node that cannot be reached, which is no refusal', async () => {
+    const down = new ProxmoxError('NODE_UNREACHABLE', 'No route to host', { status: 595 });
+    const snapshot = new ClusterSnapshot({
+      client: {
+        clusterStatus: () => Promise.reject(down),
+        clusterResources: () => Promise.resolve(partitionResources([])),
+      },
+    });
+    await expect(snapshot.get()).rejects.toMatchObject({ code: 'NODE_UNREACHABLE' });
+  });
+});

@@ -3,7 +3,9 @@ import {
   httpErrorMessage,
   ProxmoxError,
   isProxmoxError,
+  isRefusal,
 } from '../../activities/src/proxmox/proxmox.errors';
+import { missingPermission, refusalAdvice } from '@jarvis/policies';
 import { assertNodeName, assertVmid, parseUpid } from '../../activities/src/proxmox/identifiers';
 import { normalizeFingerprint, formatFingerprint } from '../../activities/src/proxmox/tls';
 
@@ -27,7 +29,7 @@ describe('HTTP error classification', () => {
     [500, 'no quorum!', undefined, 'NO_QUORUM', true],
     [500, 'VM 100 not running', undefined, 'NOT_RUNNING', false],
     [500, 'CT 101 already running', undefined, 'ALREADY_RUNNING', false],
-    [501, "Method 'GET /x' not implemented", undefined, 'BAD_REQUEST', false],
+    [501, "Method 'GET /x' not implemented", undefined, 'NOT_IMPLEMENTED', false],
     [500, "hostname lookup 'nope' failed - failed to get address info for: nope", undefined, 'NOT_FOUND', false],
     [500, 'Internal Server Error', undefined, 'UPSTREAM', true],
     [502, 'Bad Gateway', undefined, 'UPSTREAM', true],
@@ -126,5 +128,21 @@ describe('identifiers', () => {
     expect(normalizeFingerprint(formatFingerprint(hex).toLowerCase())).toBe(hex.toUpperCase());
     expect(normalizeFingerprint(hex)).toBe(hex.toUpperCase());
     expect(() => normalizeFingerprint('AB:CD')).toThrow(/SHA-256/);
+  });
+});
+
+describe('refusals', () => {
+  it('names a refused or missing read apart from an unreachable node, and says what to grant', () => {
+    expect(isRefusal(errorFromHttp(403, 'Permission check failed (/, Sys.Audit)', undefined, where))).toBe(true);
+    expect(isRefusal(errorFromHttp(401, 'authentication failure', undefined, where))).toBe(true);
+    expect(isRefusal(errorFromHttp(501, "Method 'GET /x' not implemented", undefined, where))).toBe(true);
+    expect(isRefusal(errorFromHttp(595, 'No route to host', undefined, where))).toBe(false);
+    expect(isRefusal('PERMISSION')).toBe(true);
+    expect(missingPermission('Permission check failed (/vms/100, VM.Snapshot|VM.Snapshot.Rollback)')).toEqual({
+      path: '/vms/100',
+      privileges: ['VM.Snapshot', 'VM.Snapshot.Rollback'],
+    });
+    expect(refusalAdvice('PERMISSION', 'Permission check failed (/, Sys.Audit)')).toContain('Sys.Audit on /');
+    expect(refusalAdvice('UPSTREAM', 'boom')).toBeUndefined();
   });
 });

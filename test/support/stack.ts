@@ -81,6 +81,11 @@ export async function startStack(
     llm?: LlmSettings;
     /** Start the simulator's SSH servers and give the in-process worker an SSH pool to them. */
     ssh?: boolean;
+    /**
+     * Jarvis (worker, `env` for the API) uses the simulator's restricted token, whose privileges
+     * `/_sim/permissions` sets (PVEAuditor on / by default), instead of the root-equivalent one.
+     */
+    restricted?: boolean;
   } = {},
 ): Promise<TestStack> {
   const temporalAddress = process.env['JARVIS_TEST_TEMPORAL_ADDRESS'];
@@ -95,7 +100,8 @@ export async function startStack(
   const pool = createPool(databaseUrl);
   const connection = await Connection.connect({ address: temporalAddress });
   const client = new Client({ connection, namespace });
-  const pve = new ProxmoxClient({ baseUrl: sim.url, token: sim.token, fingerprint: sim.fingerprint });
+  const pveToken = opts.restricted ? sim.restrictedToken : sim.token;
+  const pve = new ProxmoxClient({ baseUrl: sim.url, token: pveToken, fingerprint: sim.fingerprint });
   const { signer, policy, signingKey } = await createTrust(pool, cluster);
   let ssh: SshPool | undefined;
   if (opts.ssh) {
@@ -112,7 +118,7 @@ export async function startStack(
 
   const env: Record<string, string> = {
     PVE_URL: sim.url,
-    PVE_TOKEN: sim.token,
+    PVE_TOKEN: pveToken,
     PVE_FINGERPRINT: sim.fingerprint,
     DATABASE_URL: databaseUrl,
     TEMPORAL_ADDRESS: temporalAddress,

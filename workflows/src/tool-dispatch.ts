@@ -13,6 +13,7 @@ import type * as activities from '@jarvis/activities';
 import {
   findTool,
   isToolResult,
+  refusalAdvice,
   type GuestPowerToolName,
   type HandledToolName,
   type PowerAction,
@@ -53,7 +54,13 @@ export async function dispatchTool(
   try {
     result = await byKind(spec, args, deps);
   } catch (err) {
-    return failed(`${spec.name} failed: ${describeError(err)}`);
+    // A refusal says what would make the tool work (which privilege on which path).
+    const code = (err as { cause?: { type?: unknown } } | undefined)?.cause?.type;
+    const advice = typeof code === 'string' ? refusalAdvice(code, describeError(err)) : undefined;
+    return {
+      ok: false,
+      lines: [`${spec.name} failed: ${describeError(err)}`, ...(advice ? [advice] : [])],
+    };
   }
   if (!isToolResult(result))
     return failed(`${spec.name} returned an unexpected result; nothing is known of its outcome`);

@@ -15,6 +15,7 @@ import {
 } from '@jarvis/policies';
 import { ClusterSnapshot } from '../proxmox/cluster-snapshot';
 import { type ProxmoxClient } from '../proxmox/proxmox.client';
+import { isRefusal, type ProxmoxError } from '../proxmox/proxmox.errors';
 import { createProxmoxActivities, toApplicationFailure, type ProxmoxActivityDeps } from '../proxmox/proxmox.activities';
 import { sshFailure } from '../ssh/ssh.activities';
 import { type SshRunner } from '../ssh/types';
@@ -102,17 +103,35 @@ export function createChatActivities({
 
   async function clusterStatus(_input: ToolArgs['cluster.status']): Promise<ToolResult> {
     return mapped(async () => {
+      // Without Sys.Audit on / the status read is refused: the rest is still worth telling, with
+      // quorum unknown and the reason said.
       const [status, resources] = await Promise.all([
-        pve.clusterStatus({ signal: signal() }),
+        pve.clusterStatus({ signal: signal() }).catch((err: unknown) => {
+          if (isRefusal(err)) return err as ProxmoxError;
+          throw err;
+        }),
         pve.clusterResources(undefined, { signal: signal() }),
       ]);
+      const refused = status instanceof Error ? status : undefined;
       const lines = clusterSummaryLines({
-        quorum: status.quorum,
+        quorum: refused
+          ? {
+              quorate: false,
+              unknown: true,
+              nodes: resources.nodes.filter((n) => n.status === 'online').length,
+              expected: resources.nodes.length,
+            }
+          : (status as Exclude<typeof status, Error>).quorum,
         nodes: resources.nodes,
         guests: resources.guests,
         storage: resources.storage,
         updatedAt: new Date().toISOString(),
       });
+      if (refused) {
+        lines.push(
+          `partial: Proxmox refused /cluster/status (${refused.message}); quorum and membership unknown, and guests the token may not audit are not listed`,
+        );
+      }
       return { ok: true, lines };
     });
   }

@@ -118,7 +118,9 @@ export class GuestActionsService {
     const { guest, state } = await this.cluster.findGuest(node, vmid);
     if (!guest) {
       const elsewhere = state.guests.find((g) => g.vmid === vmid);
-      throw new ApiError('GUEST_NOT_FOUND', `guest ${vmid} is not on node ${node}`, {
+      // PVE leaves out of its lists, silently, what the token may not audit: say so.
+      const why = elsewhere ? '' : ` (or the Jarvis API token may not see it: that needs VM.Audit on /vms/${vmid})`;
+      throw new ApiError('GUEST_NOT_FOUND', `guest ${vmid} is not on node ${node}${why}`, {
         node,
         vmid,
         ...(elsewhere ? { actualNode: elsewhere.node } : {}),
