@@ -13,7 +13,7 @@ import {
   migrate,
 } from '@jarvis/db';
 import { forgetAttemptsUpdate, guardianIdFor } from '@jarvis/workflows/api';
-import { DEFAULT_SIM_TOKEN, generateSshKeyPair, type SimSshEndpoint } from '@jarvis/pve-sim';
+import { DEFAULT_RESTRICTED_TOKEN, DEFAULT_SIM_TOKEN, generateSshKeyPair, type SimSshEndpoint } from '@jarvis/pve-sim';
 import { startDevServer, waitForPort, type RunningDevServer } from './temporal-dev-server';
 import { assertPortsFree } from './port-check';
 import { prepareStateDir, readOrCreateSecret, STATE_DIR_MODE, tightenStateDir, writeSecretFile } from './demo-state';
@@ -151,10 +151,19 @@ async function main(): Promise<void> {
   }).then((t) => (temporal = t));
 
   const usingSimulator = !process.env['PVE_URL'];
+  // JARVIS_DEMO_PVE_TOKEN=restricted: Jarvis uses the simulator's least-privilege token (PVEAuditor
+  // on / unless JARVIS_DEMO_PVE_PERMISSIONS names another preset: full, pool-power, none).
+  const restricted = usingSimulator && (process.env['JARVIS_DEMO_PVE_TOKEN'] ?? '').toLowerCase() === 'restricted';
+  const simToken = restricted ? DEFAULT_SIM_TOKEN : (process.env['PVE_TOKEN'] ?? DEFAULT_SIM_TOKEN);
+  const jarvisToken = restricted ? DEFAULT_RESTRICTED_TOKEN : simToken;
   let pve: Record<string, string> = {};
   let sshEndpoints: SimSshEndpoint[] = [];
   if (usingSimulator) {
     log('starting the Proxmox VE simulator (4 nodes, 15 guests, an SSH server per node)');
+    if (restricted)
+      log(
+        `Jarvis uses the simulator's restricted token (${process.env['JARVIS_DEMO_PVE_PERMISSIONS'] ?? 'auditor'}); change its privileges with PUT /_sim/permissions`,
+      );
     const sshKey = loadSshKey();
     const simReady = new Promise<Record<string, string>>((resolveSim) => {
       run(
@@ -164,7 +173,10 @@ async function main(): Promise<void> {
           ...process.env,
           SIM_PORT: String(SIM_PORT),
           SIM_CERT_DIR: join(STATE, 'pve-sim'),
-          SIM_TOKEN: process.env['PVE_TOKEN'] ?? DEFAULT_SIM_TOKEN,
+          SIM_TOKEN: simToken,
+          ...(restricted && process.env['JARVIS_DEMO_PVE_PERMISSIONS']
+            ? { SIM_PERMISSIONS: process.env['JARVIS_DEMO_PVE_PERMISSIONS'] }
+            : {}),
           SIM_SSH_AUTHORIZED_KEY: sshKey.publicKey,
           SIM_SSH_HOST_KEY_DIR: join(STATE, 'pve-sim', 'ssh'),
         },
@@ -182,7 +194,7 @@ async function main(): Promise<void> {
               resolveSim({
                 PVE_URL: ready.url,
                 PVE_FINGERPRINT: ready.fingerprint,
-                PVE_TOKEN: process.env['PVE_TOKEN'] ?? DEFAULT_SIM_TOKEN,
+                PVE_TOKEN: jarvisToken,
                 ...(sshEndpoints.length ? sshEnv(sshKey.keyFile, sshEndpoints) : {}),
               });
             }

@@ -1,5 +1,6 @@
 import { loadOrCreateCert } from './cert';
 import { ClusterSim } from './cluster';
+import { presetAcl } from './permissions';
 import { resolveOptions, type RunningSimulator, type SimulatorOptions } from './options';
 import { listen } from './server';
 import { generateEd25519 } from './ssh/keys';
@@ -43,6 +44,7 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Runni
     localFingerprint: cert.fingerprint,
     tokenUser: o.token.tokenUser,
   });
+  sim.acl = presetAcl(o.permissions);
   const closing = new AbortController();
   let running;
   try {

@@ -1,4 +1,10 @@
-import { startSimSshServers, startSimulator, type SimSshEndpoint, type SimulatorOptions } from './index';
+import {
+  startSimSshServers,
+  startSimulator,
+  type PermissionPreset,
+  type SimSshEndpoint,
+  type SimulatorOptions,
+} from './index';
 
 /** Reads SIM_* into options; a malformed number stops start-up with the variable's name. */
 function optionsFromEnv(env: NodeJS.ProcessEnv): SimulatorOptions {
@@ -19,6 +25,8 @@ function optionsFromEnv(env: NodeJS.ProcessEnv): SimulatorOptions {
     certDir: text('SIM_CERT_DIR'),
     token: text('SIM_TOKEN'),
     restrictedToken: text('SIM_RESTRICTED_TOKEN'),
+    // Checked by startSimulator, which names the presets.
+    permissions: text('SIM_PERMISSIONS') as PermissionPreset | undefined,
   };
 }
 
@@ -42,7 +50,7 @@ async function main(): Promise<void> {
     ).endpoints;
   }
   process.stdout.write(
-    `${JSON.stringify({ ready: true, url: sim.url, controlUrl: sim.controlUrl, fingerprint: sim.fingerprint, ...(ssh ? { ssh } : {}) })}\n`,
+    `${JSON.stringify({ ready: true, url: sim.url, controlUrl: sim.controlUrl, fingerprint: sim.fingerprint, restrictedToken: sim.restrictedToken, ...(ssh ? { ssh } : {}) })}\n`,
   );
   const stop = (signal: NodeJS.Signals) => {
     process.stderr.write(`pve-sim: ${signal}, shutting down\n`);

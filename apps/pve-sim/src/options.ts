@@ -1,4 +1,5 @@
 import { isIPv4 } from 'node:net';
+import { DEFAULT_PERMISSION_PRESET, PERMISSION_PRESETS, type PermissionPreset } from './permissions';
 
 export interface SimulatorOptions {
   /** Default 8006; 0 picks a free port. */
@@ -19,6 +20,8 @@ export interface SimulatorOptions {
   token?: string;
   /** The second, least-privilege token (see `/_sim/permissions`); default DEFAULT_RESTRICTED_TOKEN. */
   restrictedToken?: string;
+  /** The restricted token's preset at start (default 'auditor'); `POST /_sim/reset` goes back to 'auditor'. */
+  permissions?: PermissionPreset;
 }
 
 export interface RunningSimulator {
@@ -56,6 +59,7 @@ export interface ResolvedOptions {
   certDir: string | undefined;
   token: ParsedToken;
   restrictedToken: ParsedToken;
+  permissions: PermissionPreset;
 }
 
 // The same shape PVE's pve_verify_tokenid accepts: user@realm!tokenid, then the secret.
@@ -93,6 +97,11 @@ export function resolveOptions(opts: SimulatorOptions = {}): ResolvedOptions {
   if (!restrictedToken) throw new Error(`pve-sim: restrictedToken must look like USER@REALM!TOKENID=SECRET`);
   if (restrictedToken.tokenUser === token.tokenUser)
     throw new Error('pve-sim: the restricted token must be another token than the main one');
+  const permissions = opts.permissions ?? DEFAULT_PERMISSION_PRESET;
+  if (!(PERMISSION_PRESETS as readonly string[]).includes(permissions))
+    throw new Error(
+      `pve-sim: permissions must be one of ${PERMISSION_PRESETS.join(', ')}, got '${String(permissions)}'`,
+    );
   return {
     port,
     host,
@@ -103,5 +112,6 @@ export function resolveOptions(opts: SimulatorOptions = {}): ResolvedOptions {
     certDir: opts.certDir,
     token,
     restrictedToken,
+    permissions,
   };
 }

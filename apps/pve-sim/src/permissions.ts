@@ -97,7 +97,7 @@ export function validateAcl(raw: unknown): Acl | string {
     if (!ACL_PATH.test(path)) return `'${path}' is not an ACL path (e.g. /, /vms/100, /pool/lab)`;
     if (!Array.isArray(privs) || !privs.every((p) => typeof p === 'string'))
       return `the privileges of '${path}' must be an array of strings`;
-    const unknown = (privs).filter((p) => !KNOWN.has(p));
+    const unknown = privs.filter((p) => !KNOWN.has(p));
     if (unknown.length > 0) return `unknown privilege(s) on '${path}': ${unknown.join(', ')}`;
     out[path] = [...new Set(privs)].sort();
   }
