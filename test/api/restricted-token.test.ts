@@ -5,7 +5,7 @@ import { startLlmSim, type RunningLlmSim } from '@jarvis/llm-sim';
 import { defaultTierTable } from '@jarvis/policies';
 import { monitorIdFor, monitorStatusQuery, progressQuery, type VmActionResult } from '@jarvis/workflows/api';
 import { anthropicBodies, llmSettings, newSession, startTurn, TEST_KEY } from '../chat/chat.fixtures';
-import { ChatRepository } from '@jarvis/db';
+import { AuditRepository, ChatRepository } from '@jarvis/db';
 import { fastAutonomy, terminateStack } from '../support/remediation.fixtures';
 import { OPERATOR, startStack, type TestStack } from '../support/stack';
 import {
@@ -184,5 +184,12 @@ describe('a least-privilege Proxmox token', () => {
     );
     expect(after.failing).toBe(false);
     expect((await monitor.describe()).status.name).toBe('RUNNING');
+    // What it cannot read is on its record, with Proxmox's reason.
+    const partial = await eventually(async () =>
+      (await new AuditRepository(stack.pool).forWorkflow(monitorIdFor(stack.cluster))).find(
+        (s) => s.kind === 'monitor-partial',
+      ),
+    );
+    expect(partial.title).toContain('Proxmox refused /cluster/status: Permission check failed (/, Sys.Audit)');
   });
 });

@@ -41,6 +41,8 @@ export interface MonitorCarry {
   readonly polls: number;
   readonly stepSeq: number;
   readonly failing: boolean;
+  /** The refused reads last reported (a `monitor-partial` step), so each change is told once. */
+  readonly partial?: string;
 }
 
 export interface MonitorInput {

@@ -2,6 +2,7 @@ import {
   allHandlersFinished,
   condition,
   continueAsNew,
+  patched,
   proxyActivities,
   proxyLocalActivities,
   setHandler,
@@ -49,6 +50,9 @@ export async function monitorWorkflow(input: MonitorInput): Promise<never> {
   let polls = carry?.polls ?? 0;
   let stepSeq = carry?.stepSeq ?? 0;
   let failing = carry?.failing ?? false;
+  // Reads Proxmox refuses (a least-privilege token) are said once each time they change.
+  const reportsPartial = patched('monitor-reports-partial');
+  let partial = carry?.partial;
   const started: string[] = [];
   const every = input.continueAsNewEvery ?? 200;
   let pollsThisRun = 0;
@@ -97,6 +101,18 @@ export async function monitorWorkflow(input: MonitorInput): Promise<never> {
       failing = true;
     }
 
+    if (reportsPartial && observation && !observation.stale) {
+      const refused = (observation.unavailable ?? []).map((u) => `${u.read}: ${u.reason}`).join('; ');
+      if (refused !== (partial ?? '')) {
+        if (refused)
+          step('monitor-partial', `Monitor: reading the cluster partially; Proxmox refused ${refused}`, {
+            unavailable: observation.unavailable,
+          });
+        else step('monitor-complete', 'Monitor: the whole cluster can be read again');
+        partial = refused || undefined;
+      }
+    }
+
     if (observation && !observation.stale) {
       const current = observation.snapshot;
       const watchedServices = due.has(INCIDENT_TIER['service-down']) ? await readServices(current) : undefined;
@@ -120,7 +136,7 @@ export async function monitorWorkflow(input: MonitorInput): Promise<never> {
       await condition(allHandlersFinished);
       return continueAsNew<typeof monitorWorkflow>({
         ...input,
-        carry: { ...(previous ? { previous } : {}), lastRun, polls, stepSeq, failing },
+        carry: { ...(previous ? { previous } : {}), lastRun, polls, stepSeq, failing, ...(partial ? { partial } : {}) },
       });
     }
     await sleep(input.intervals.criticalMs);

@@ -41,6 +41,8 @@ export interface Observation {
    * desired states existed. Still read from recorded monitor histories; no longer produced.
    */
   readonly explainedStops?: ExplainedStop[];
+  /** Reads Proxmox refused to the token: the snapshot is partial, and this says what is missing and why. */
+  readonly unavailable?: { readonly read: string; readonly reason: string; readonly unknown: string }[];
 }
 
 /** What the monitor's service check returns: `configured: false` when there is no SSH to check with. */
@@ -142,6 +144,9 @@ export function createRemediationActivities({
       return {
         snapshot,
         stale: false,
+        ...(state.unavailable?.length
+          ? { unavailable: state.unavailable.map((u) => ({ read: u.read, reason: u.reason, unknown: u.unknown })) }
+          : {}),
         desired: wishes.map((w) => ({
           vmid: w.vmid,
           desired: w.desired,
