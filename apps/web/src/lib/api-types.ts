@@ -50,6 +50,16 @@ export interface ClusterQuorum {
   readonly quorate: boolean;
   readonly nodes: number;
   readonly expected?: number;
+  /** Proxmox refused the status read (no Sys.Audit on /): `quorate` means nothing. */
+  readonly unknown?: boolean;
+}
+
+/** A read Proxmox refused to Jarvis's token: what is missing from the cluster view, and why. */
+export interface ClusterUnavailable {
+  readonly read: string;
+  readonly code: string;
+  readonly reason: string;
+  readonly unknown: string;
 }
 
 export interface ClusterState {
@@ -59,6 +69,7 @@ export interface ClusterState {
   readonly storage: readonly ClusterStorage[];
   readonly updatedAt: string;
   readonly stale: boolean;
+  readonly unavailable?: readonly ClusterUnavailable[];
 }
 
 export interface KeyedChanges<T, K> {

@@ -63,7 +63,13 @@ export const useClusterStore = defineStore('cluster', () => {
   }
 
   function sameQuorum(a: ClusterQuorum | null, b: ClusterQuorum): boolean {
-    return a !== null && a.quorate === b.quorate && a.nodes === b.nodes && a.expected === b.expected;
+    return (
+      a !== null &&
+      a.quorate === b.quorate &&
+      a.nodes === b.nodes &&
+      a.expected === b.expected &&
+      a.unknown === b.unknown
+    );
   }
 
   /** The full state (on connect, every 30 s, after a sync): merged by key, so only real changes re-render. */
