@@ -121,6 +121,27 @@ describe('a least-privilege Proxmox token', () => {
     await storePolicy(stack, {});
   });
 
+  it('an action that ends before its tier is known answers 202 failed, with the reason', async () => {
+    // The API still sees guest 100 (its cluster view is cached for 2 s) when the token loses it.
+    let accepted: GuestActionAccepted | undefined;
+    for (let attempt = 0; attempt < 3 && !accepted; attempt++) {
+      await permissions({ preset: 'auditor' });
+      await eventually(async () => {
+        const r = await api.call<ClusterState>('GET', '/api/cluster', { token });
+        return r.json.guests?.some((g) => g.vmid === 100) ? true : undefined;
+      });
+      await permissions({ preset: 'none' });
+      const res = await api.call<GuestActionAccepted>('POST', '/api/guests/pve/100/actions', {
+        token,
+        body: { action: 'stop' },
+      });
+      if (res.status === 202) accepted = res.json;
+    }
+    expect(accepted).toMatchObject({ state: 'failed', tier: expect.any(String) });
+    expect(accepted?.reason).toContain('Permission check failed (/vms/100, VM.Audit)');
+    expect((await timeline(accepted!.workflowId)).map((s) => s.kind)).toEqual(['requested', 'failed']);
+  });
+
   it('a refused read before the first step is a recorded, visible failure; a refused HA read is judged RED', async () => {
     // No privileges at all: the guest is hidden from every list, and its status read is refused.
     await permissions({ preset: 'none' });
@@ -165,6 +186,19 @@ describe('a least-privilege Proxmox token', () => {
     expect(toolResult).toContain('node.status failed');
     expect(toolResult).toContain('Permission check failed (/nodes/pve, Sys.Audit)');
     expect(toolResult).toContain('Sys.Audit on /nodes/pve');
+
+    // A guest the token may not see: the model hears that Proxmox refused, not "it does not exist".
+    llm.reset();
+    llm.script('anthropic', [
+      { kind: 'reply', text: 'Stopping it, sir. ', tools: [{ name: 'guest_stop', input: { node: 'pve', vmid: 100 } }] },
+      { kind: 'reply', text: 'I am not allowed to see VM 100, sir.' },
+    ]);
+    const hidden = await (await startTurn(c, await newSession(c), 'Stop VM 100')).result();
+    expect(hidden.text).toContain('I am not allowed to see VM 100');
+    expect(hidden.toolRuns).toEqual([expect.objectContaining({ tool: 'guest.stop', outcome: 'failed' })]);
+    const refusal = JSON.stringify((anthropicBodies(llm)[1]?.['messages'] as unknown[]).at(-1));
+    expect(refusal).toContain('Permission check failed (/vms/100, VM.Audit)');
+    expect(powerCalls(await ledger(stack), 100, 'stop')).toHaveLength(0);
   });
 
   it('the monitor keeps polling through refused reads', async () => {

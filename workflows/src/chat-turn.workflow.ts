@@ -2,6 +2,7 @@ import {
   allHandlersFinished,
   condition,
   isCancellation,
+  patched,
   proxyActivities,
   proxyLocalActivities,
   setHandler,
@@ -19,6 +20,7 @@ import {
   localSystemPrompt,
   needsTools,
   parseIntent,
+  refusalAdvice,
   routeTurn,
   type LlmProvider,
   type ParsedIntent,
@@ -203,7 +205,22 @@ export async function chatTurnWorkflow(input: ChatTurnInput): Promise<ChatTurnRe
         facts = await local.describeGuest({ node: args['node'], vmid: args['vmid'] });
       } catch (err) {
         if (failureType(err) !== 'NOT_FOUND') {
-          // The facts decide the tier: without them nothing runs, and the model is told why.
+          // The facts decide the tier: without them nothing runs, and the model is told why. A
+          // refusal (a guest the token may not see) says so, and what would allow it.
+          const code = failureType(err);
+          if (code && ['PERMISSION', 'AUTH', 'NOT_IMPLEMENTED'].includes(code) && patched('chat-refusal-reason')) {
+            const why = causeMessage(err);
+            const advice = refusalAdvice(code, why);
+            step('tool-failed', `${call.tool}: Proxmox refused: ${why}`.slice(0, 300), {
+              ...target,
+              detail: { tool: call.tool, code, ...(advice ? { advice } : {}) },
+            });
+            toolRuns.push({ tool: call.tool, tier: 'n/a', outcome: 'failed' });
+            return {
+              ok: false,
+              text: `FAILED: ${call.tool} was not carried out: Proxmox refused (${why})${advice ? `. ${advice}` : ''}; nothing was done`,
+            };
+          }
           step('tool-failed', `${call.tool}: guest ${args['vmid']} could not be read`, target);
           toolRuns.push({ tool: call.tool, tier: 'n/a', outcome: 'failed' });
           return {
@@ -534,6 +551,13 @@ export async function chatTurnWorkflow(input: ChatTurnInput): Promise<ChatTurnRe
 }
 
 /** The ApplicationFailure type behind an activity failure. Compared by type, never instanceof. */
+/** The innermost message of an activity failure (Proxmox's words), cut short: it reaches a model. */
+function causeMessage(err: unknown): string {
+  const e = err as { message?: unknown; cause?: { message?: unknown } } | undefined;
+  const inner = typeof e?.cause?.message === 'string' && e.cause.message ? e.cause.message : e?.message;
+  return String(inner ?? err).slice(0, 300);
+}
+
 function failureType(err: unknown): string | undefined {
   const e = err as { type?: unknown; cause?: { type?: unknown } } | undefined;
   return typeof e?.type === 'string' ? e.type : typeof e?.cause?.type === 'string' ? e.cause.type : undefined;
