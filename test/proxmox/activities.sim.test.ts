@@ -106,6 +106,41 @@ describe('describeGuest', () => {
   });
 });
 
+describe('describeGuest on a least-privilege token', () => {
+  let restricted: ProxmoxClient;
+  let racts: ReturnType<typeof createProxmoxActivities>;
+  beforeAll(() => {
+    restricted = new ProxmoxClient({ baseUrl: sim.url, token: sim.restrictedToken, fingerprint: sim.fingerprint });
+    racts = createProxmoxActivities({ pve: restricted, pollMs: 20, desired: { record: () => Promise.resolve(true) } });
+  });
+  afterAll(() => restricted.close());
+
+  it('a refused HA read: hastate from /cluster/resources when there, else unknown and judged managed', async () => {
+    await sim$('PUT', '/permissions', { acl: { '/vms': ['VM.Audit'] } });
+    const ha = await run(envFor(), racts.describeGuest, { node: 'pve', vmid: 102 });
+    expect(ha).toMatchObject({ haManaged: true, haState: 'started', haUnknown: { code: 'PERMISSION' } });
+    expect(ha.haUnknown?.reason).toContain("HA state 'started' taken from /cluster/resources");
+    const plain = await run(envFor(), racts.describeGuest, { node: 'pve', vmid: 100 });
+    expect(plain.haManaged).toBe(true);
+    expect(plain.haUnknown?.reason).toBe(
+      'Proxmox refused the HA read (Permission check failed (/, Sys.Audit)); HA state unknown, judged as HA-managed',
+    );
+  });
+
+  it('a guest hidden from the token is a PERMISSION refusal that says so, not NOT_FOUND', async () => {
+    await sim$('PUT', '/permissions', { preset: 'none' });
+    await expect(run(envFor(), racts.describeGuest, { node: 'pve', vmid: 100 })).rejects.toMatchObject({
+      type: 'PERMISSION',
+      message: expect.stringContaining('Permission check failed (/vms/100, VM.Audit)') as string,
+    });
+    await sim$('PUT', '/permissions', { preset: 'auditor' });
+    await expect(run(envFor(), racts.describeGuest, { node: 'pve', vmid: 4242 })).rejects.toMatchObject({
+      type: 'NOT_FOUND',
+      message: 'guest 4242 does not exist on node pve',
+    });
+  });
+});
+
 describe('issuePowerAction: exactly once under retries', () => {
   it('a retry adopts the stop the first attempt already made', async () => {
     const notBeforeMs = Date.now();

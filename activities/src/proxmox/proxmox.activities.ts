@@ -184,6 +184,7 @@ export function createProxmoxActivities({
    * for one that is not there.
    */
   async function missingGuest(node: string, vmid: number, signal: AbortSignal): Promise<ProxmoxError> {
+    let absent = 0;
     for (const kind of ['qemu', 'lxc'] as const) {
       try {
         await pve.guestStatus(node, vmid, kind, { signal });
@@ -195,11 +196,16 @@ export function createProxmoxActivities({
             { ...(err.status !== undefined ? { status: err.status } : {}), ...(err.path ? { path: err.path } : {}) },
           );
         }
-        if (isProxmoxError(err) && err.code === 'NOT_FOUND') continue;
+        if (isProxmoxError(err) && err.code === 'NOT_FOUND') {
+          absent++;
+          continue;
+        }
         // Anything else (unreachable node, upstream trouble) leaves "not found" as the best answer.
         break;
       }
     }
+    // Both reads passed the permission check and found no config: the guest is not there.
+    if (absent === 2) return new ProxmoxError('NOT_FOUND', `guest ${vmid} does not exist on node ${node}`);
     return new ProxmoxError(
       'NOT_FOUND',
       `guest ${vmid} does not exist (or the Jarvis API token may not see it: listing needs VM.Audit on /vms/${vmid})`,
