@@ -109,7 +109,8 @@ export function createChatActivities({
         guests: (state?.guests ?? []).map((g) => ({ vmid: g.vmid, name: g.name, node: g.node, type: g.type })),
         nodes: (state?.nodes ?? []).map((n) => n.name),
       },
-      ...(report ? { capabilities: report.capabilities } : {}),
+      // A check that could not read the privileges is no verdict on any tool: none is left out for it.
+      ...(report && report.error === undefined ? { capabilities: report.capabilities } : {}),
     };
   }
 

@@ -93,6 +93,28 @@ export async function readTaskVisibility(
 
 /** A clock ahead by more than this makes a stored check look fresh for ever: such a check is stale. */
 const FUTURE_SKEW_MS = 60_000;
+/** A check that could not read the privileges is tried again sooner: Proxmox may just have been away. */
+const FAILED_CHECK_TRUSTED_MS = 30_000;
+
+/** Waits for a shared promise, or for this caller's signal, whichever comes first. */
+function abortable<T>(shared: Promise<T>, signal?: AbortSignal): Promise<T> {
+  if (!signal) return shared;
+  if (signal.aborted) return Promise.reject(signal.reason as Error);
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = (): void => reject(signal.reason as Error);
+    signal.addEventListener('abort', onAbort, { once: true });
+    shared.then(
+      (v) => {
+        signal.removeEventListener('abort', onAbort);
+        resolve(v);
+      },
+      (err: Error) => {
+        signal.removeEventListener('abort', onAbort);
+        reject(err);
+      },
+    );
+  });
+}
 
 export interface PermissionSelfCheckOptions {
   readonly pve: PermissionSource;
@@ -130,14 +152,15 @@ export class PermissionSelfCheck {
 
   /** The newest check if it is recent enough, else a new one. */
   async current(signal?: AbortSignal): Promise<PermissionReport> {
-    if (this.#inFlight) return this.#inFlight;
+    if (this.#inFlight) return abortable(this.#inFlight, signal);
     if (this.#last === undefined) return this.checkNow(signal);
     const stored = await this.#store.read().catch(() => null);
     const newest = [stored, this.#last]
       .filter((c): c is StoredPermissionCheck => c !== null)
       .reduce((a, b) => (Date.parse(b.checkedAt) > Date.parse(a.checkedAt) ? b : a));
     const age = Date.now() - Date.parse(newest.checkedAt);
-    if (age >= 0 - FUTURE_SKEW_MS && age < this.#everyMs) return permissionReportOf(newest);
+    const trusted = newest.error === undefined ? this.#everyMs : Math.min(this.#everyMs, FAILED_CHECK_TRUSTED_MS);
+    if (age >= -FUTURE_SKEW_MS && age < trusted) return permissionReportOf(newest);
     return this.checkNow(signal);
   }
 
@@ -150,23 +173,26 @@ export class PermissionSelfCheck {
     return newest ? permissionReportOf(newest) : null;
   }
 
-  /** Checks now, stores the check and returns its report. A refused or failed read is a report too. */
+  /**
+   * Checks now, stores the check and returns its report. A refused or failed read is a report too.
+   * Callers share one check; a caller's signal ends its own wait, not the check others wait for.
+   */
   checkNow(signal?: AbortSignal): Promise<PermissionReport> {
-    this.#inFlight ??= this.#check(signal).finally(() => {
+    this.#inFlight ??= this.#check().finally(() => {
       this.#inFlight = undefined;
     });
-    return this.#inFlight;
+    return abortable(this.#inFlight, signal);
   }
 
-  async #check(signal?: AbortSignal): Promise<PermissionReport> {
+  async #check(): Promise<PermissionReport> {
     const checkedAt = new Date().toISOString();
     const tokenUser = this.#pve.apiUser;
     let check: StoredPermissionCheck;
     try {
-      const privileges = await this.#pve.permissions(signal ? { signal } : undefined);
+      // No caller's signal: the client's own timeout bounds the call.
+      const privileges = await this.#pve.permissions();
       check = { checkedAt, tokenUser, privileges };
     } catch (err) {
-      if (signal?.aborted) throw err;
       check = { checkedAt, tokenUser, privileges: {}, error: String((err as Error)?.message ?? err).slice(0, 300) };
     }
     this.#last = check;
