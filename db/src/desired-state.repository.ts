@@ -4,7 +4,10 @@ import { type SettingsRepository } from './settings.repository';
 /** Kept in step with `DesiredState` in @jarvis/policies (this package has no dependency on it). */
 export type DesiredStateValue = 'running' | 'stopped';
 
-/** The settings key under which the worker keeps its last `TaskVisibility` check of a cluster, for the API. */
+/**
+ * The settings key of a `TaskVisibility` as workers before the permission self-check stored it.
+ * Read only when no permission check is stored (see `readTaskVisibility` in @jarvis/activities).
+ */
 export const taskVisibilitySetting = (cluster: string): string => `task_visibility:${cluster}`;
 
 /** Whether Jarvis can tell a stop made in Proxmox's own UI from a crash. */
@@ -15,8 +18,8 @@ export interface TaskVisibility {
   readonly checkedAt: string;
 }
 
-/** The worker's last visibility check, as stored; null before its first one or when malformed. */
-export async function readTaskVisibility(
+/** A visibility check as older workers stored it; null when there is none or it is malformed. */
+export async function readLegacyTaskVisibility(
   settings: Pick<SettingsRepository, 'get'>,
   cluster: string,
 ): Promise<TaskVisibility | null> {

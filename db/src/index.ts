@@ -13,3 +13,4 @@ export * from './policy-store.repository';
 export * from './sessions.repository';
 export * from './app-role';
 export * from './terminal-recordings.repository';
+export * from './proxmox-permissions';

@@ -3,6 +3,7 @@ import { NODE_NAME_PATTERN, SNAPSHOT_NAME_PATTERN, VMID_MAX, VMID_MIN } from './
 import { SERVICE_UNIT_MAX_LENGTH, SERVICE_UNIT_PATTERN } from './service-unit';
 import { type Tier } from './tiers';
 import { type ToolKind, type ToolName } from './tool-contract';
+import { type CapabilityId } from './proxmox-capabilities';
 
 /** What a tool does to the cluster; protected resources may be read but never changed. */
 export type ToolEffect = 'read' | 'change' | 'destroy';
@@ -18,6 +19,12 @@ export interface ToolSpec<N extends ToolName = ToolName> {
   readonly kind: ToolKind;
   readonly effect: ToolEffect;
   readonly target: ToolTarget;
+  /**
+   * The Proxmox capability (proxmox-capabilities.ts) the tool needs from the API token, or null
+   * when it needs none (SSH, or Jarvis's own records). The chat leaves out a tool whose capability
+   * the last self-check found unavailable.
+   */
+  readonly capability: CapabilityId | null;
 }
 
 export const POWER_ACTIONS = ['start', 'stop', 'shutdown', 'reboot', 'suspend', 'resume'] as const;
@@ -36,6 +43,7 @@ const powerTool = (action: PowerAction, description: string): ToolSpec => ({
   kind: 'guest-power',
   effect: 'change',
   target: 'guest',
+  capability: 'guest.power',
   schema: {
     type: 'object',
     additionalProperties: false,
@@ -59,9 +67,10 @@ const readTool = (
   name: ToolName,
   kind: 'read' | 'ssh-read',
   target: ToolTarget,
+  capability: CapabilityId | null,
   description: string,
   schema: ToolSpec['schema'],
-): ToolSpec => ({ name, description, tier: 'GREEN', kind, effect: 'read', target, schema });
+): ToolSpec => ({ name, description, tier: 'GREEN', kind, effect: 'read', target, capability, schema });
 
 const serviceUnit = {
   type: 'string',
@@ -82,6 +91,7 @@ const readTools = (): ToolSpec[] => [
     'cluster.status',
     'read',
     'cluster',
+    'cluster.read',
     'Read the whole cluster: quorum, nodes, guests and storage, summarised.',
     closed({}),
   ),
@@ -89,6 +99,7 @@ const readTools = (): ToolSpec[] => [
     'node.status',
     'read',
     'node',
+    'cluster.read',
     'Read one node: status, CPU, memory, disk, uptime and its guests.',
     closed({ node: guestTarget.node }, ['node']),
   ),
@@ -96,6 +107,7 @@ const readTools = (): ToolSpec[] => [
     'guest.list',
     'read',
     'cluster',
+    'cluster.read',
     'List guests (VMs and containers), optionally only those on one node or in one state.',
     closed({
       node: guestTarget.node,
@@ -106,6 +118,7 @@ const readTools = (): ToolSpec[] => [
     'storage.list',
     'read',
     'cluster',
+    'storage.read',
     'List storage pools with their usage, optionally on one node.',
     closed({ node: guestTarget.node }),
   ),
@@ -113,6 +126,7 @@ const readTools = (): ToolSpec[] => [
     'task.recent',
     'read',
     'node',
+    'tasks.others',
     'Recent Proxmox tasks and events on a node (or every node), newest first, failures marked.',
     closed({
       node: guestTarget.node,
@@ -125,6 +139,7 @@ const readTools = (): ToolSpec[] => [
     'metrics.history',
     'read',
     'node',
+    'cluster.read',
     'CPU, memory and load history of a node over the last hour, day or week (min, mean, max).',
     closed({ node: guestTarget.node, timeframe: { type: 'string', enum: ['hour', 'day', 'week'] } }, ['node']),
   ),
@@ -132,6 +147,7 @@ const readTools = (): ToolSpec[] => [
     'approval.list',
     'read',
     'cluster',
+    null,
     'List approvals waiting for an operator (or recently decided ones).',
     closed({ state: { type: 'string', enum: ['pending', 'decided'] } }),
   ),
@@ -139,6 +155,7 @@ const readTools = (): ToolSpec[] => [
     'ssh.run',
     'ssh-read',
     'node',
+    null,
     'Run one read-only, allowlisted command on a node over SSH (e.g. uptime, df -h, journalctl -u pveproxy -n 50). Anything off the allowlist is refused.',
     closed({ node: guestTarget.node, command: { type: 'string', minLength: 1, maxLength: 300 } }, ['node', 'command']),
   ),
@@ -146,6 +163,7 @@ const readTools = (): ToolSpec[] => [
     'service.status',
     'ssh-read',
     'node',
+    null,
     'Whether a systemd service on a node is active (systemctl is-active), over SSH.',
     closed(
       {
@@ -166,6 +184,7 @@ const nodePowerTools = (): ToolSpec[] =>
     kind: 'node-power',
     effect: 'change',
     target: 'node',
+    capability: 'node.power',
     schema: closed({ node: guestTarget.node, reason: { type: 'string', maxLength: 500 } }, ['node']),
   }));
 
@@ -187,6 +206,7 @@ export const TOOL_CATALOG: readonly ToolSpec[] = deepFreeze<ToolSpec[]>([
     kind: 'read',
     effect: 'read',
     target: 'guest',
+    capability: 'cluster.read',
     schema: { type: 'object', additionalProperties: false, required: ['node', 'vmid'], properties: { ...guestTarget } },
   },
   ...readTools(),
@@ -204,6 +224,7 @@ export const TOOL_CATALOG: readonly ToolSpec[] = deepFreeze<ToolSpec[]>([
     kind: 'node-wake',
     effect: 'change',
     target: 'node',
+    capability: 'node.power',
     schema: {
       type: 'object',
       additionalProperties: false,
@@ -221,6 +242,7 @@ export const TOOL_CATALOG: readonly ToolSpec[] = deepFreeze<ToolSpec[]>([
     kind: 'service',
     effect: 'change',
     target: 'node',
+    capability: null,
     schema: {
       type: 'object',
       additionalProperties: false,
@@ -239,6 +261,7 @@ export const TOOL_CATALOG: readonly ToolSpec[] = deepFreeze<ToolSpec[]>([
     kind: 'snapshot',
     effect: 'change',
     target: 'guest',
+    capability: 'guest.snapshot',
     schema: closed({ ...guestTarget, name: snapshotName, description: { type: 'string', maxLength: 200 } }, [
       'node',
       'vmid',
@@ -252,6 +275,7 @@ export const TOOL_CATALOG: readonly ToolSpec[] = deepFreeze<ToolSpec[]>([
     kind: 'rollback',
     effect: 'change',
     target: 'guest',
+    capability: 'guest.snapshot',
     schema: closed({ ...guestTarget, snapshot: snapshotName }, ['node', 'vmid', 'snapshot']),
   },
 ]);

@@ -6,6 +6,7 @@
 import { TOOL_CATALOG } from './catalog';
 import { evaluateAction, type PolicyData, type PolicyDecision, type TargetFacts } from './action.policy';
 import { type DecisionKind, type Tier } from './tiers';
+import { capabilityLimit, type CapabilityAssessment } from './proxmox-capabilities';
 
 export interface AnthropicToolDefinition {
   readonly name: string;
@@ -21,13 +22,28 @@ export function catalogToolName(name: string): string {
   return TOOL_CATALOG.find((t) => anthropicToolName(t.name) === name)?.name ?? name;
 }
 
-/** Every tool the operator's tier table does not make BLACK, as Claude's `tools` parameter. */
-export function anthropicTools(tiers: Readonly<Record<string, unknown>>): AnthropicToolDefinition[] {
-  return TOOL_CATALOG.filter((t) => tiers[t.name] !== 'BLACK').map((t) => ({
-    name: anthropicToolName(t.name),
-    description: `${t.description} (tier ${typeof tiers[t.name] === 'string' ? (tiers[t.name] as string) : t.tier})`,
-    input_schema: JSON.parse(JSON.stringify(t.schema)) as Record<string, unknown>,
-  }));
+/**
+ * Every tool the operator's tier table does not make BLACK, as Claude's `tools` parameter. Given
+ * the token's last self-check, a tool whose capability is unavailable is left out (it could only
+ * fail) and one that is limited says so in its description; without a check, every tool is offered
+ * and Proxmox's refusals are reported at call time.
+ */
+export function anthropicTools(
+  tiers: Readonly<Record<string, unknown>>,
+  capabilities?: readonly CapabilityAssessment[],
+): AnthropicToolDefinition[] {
+  return TOOL_CATALOG.filter((t) => tiers[t.name] !== 'BLACK').flatMap((t) => {
+    const limit = capabilities && t.capability ? capabilityLimit(t.capability, capabilities) : { hidden: false };
+    if (limit.hidden) return [];
+    const tier = typeof tiers[t.name] === 'string' ? (tiers[t.name] as string) : t.tier;
+    return [
+      {
+        name: anthropicToolName(t.name),
+        description: `${t.description} (tier ${tier})${limit.note ? ` ${limit.note}` : ''}`,
+        input_schema: JSON.parse(JSON.stringify(t.schema)) as Record<string, unknown>,
+      },
+    ];
+  });
 }
 
 export type ChatRuleId = PolicyDecision['ruleId'];

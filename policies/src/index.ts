@@ -2,6 +2,7 @@ export * from './tiers';
 export * from './json-schema';
 export * from './identifiers';
 export * from './catalog';
+export * from './proxmox-capabilities';
 export * from './tool-contract';
 export * from './service-unit';
 export * from './protected';

@@ -152,6 +152,8 @@ describe('bearer tokens on every protected route of the OpenAPI document', () =>
         'POST /api/terminal/tickets',
         'GET /api/terminal/recordings',
         'GET /api/terminal/recordings/{id}',
+        'GET /api/proxmox/permissions',
+        'POST /api/proxmox/permissions/check',
       ].sort(),
     );
   });

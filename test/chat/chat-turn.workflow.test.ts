@@ -1,5 +1,12 @@
 import { WorkflowUpdateFailedError } from '@temporalio/client';
-import { ApprovalsRepository, AuditRepository, LlmCostsRepository, type ApprovalView } from '@jarvis/db';
+import {
+  ApprovalsRepository,
+  AuditRepository,
+  LlmCostsRepository,
+  SettingsRepository,
+  writePermissionCheck,
+  type ApprovalView,
+} from '@jarvis/db';
 import { decideUpdate, stageTimings, timelineFromHistory } from '@jarvis/workflows/api';
 import { eventually, ledger, powerCalls, simControl } from '../support/vm-action.fixtures';
 import {
@@ -231,6 +238,37 @@ describe('chatTurnWorkflow', () => {
     expect(result.provider).toBe('offline');
     expect(result.text).toMatch(/guest 107 on pve is running/);
     expect(powerCalls(await ledger(c.stack), 107, 'start')).toHaveLength(1);
+  });
+
+  it('offers the model only the tools the token can carry out, as its last self-check found', async () => {
+    const settings = new SettingsRepository(c.stack.pool);
+    const auditor = Object.fromEntries(['Sys.Audit', 'VM.Audit', 'Datastore.Audit'].map((p) => [p, 1]));
+    // A newer check than the worker's own: the tool list follows it, whoever checked.
+    await writePermissionCheck(
+      settings,
+      c.stack.cluster,
+      { checkedAt: new Date().toISOString(), tokenUser: 'jarvis@pve!test', privileges: { '/': auditor } },
+      'test',
+    );
+    try {
+      script(c.llm, 'anthropic', [{ kind: 'reply', text: 'Reading only, sir.' }]);
+      await (await startTurn(c, await newSession(c), "How's the cluster?")).result();
+      const offered = JSON.stringify(anthropicBodies(c.llm)[0]!['tools']);
+      expect(offered).toContain('"cluster_status"');
+      expect(offered).not.toContain('"guest_start"');
+      expect(offered).not.toContain('"node_reboot"');
+    } finally {
+      await writePermissionCheck(
+        settings,
+        c.stack.cluster,
+        {
+          checkedAt: new Date(Date.now() + 1).toISOString(),
+          tokenUser: 'jarvis@pve!test',
+          privileges: { '/': { ...auditor, 'VM.PowerMgmt': 1, 'VM.Snapshot': 1, 'Sys.PowerMgmt': 1 } },
+        },
+        'test',
+      );
+    }
   });
 
   it('sends a reset before a retried LLM attempt streams again', async () => {

@@ -367,6 +367,32 @@ describe('the dashboard in a browser', () => {
     await page.context().close();
   });
 
+  it('shows in the settings what the Proxmox token can do and what would enable the rest; checks again on request', async () => {
+    const page = await openPage(web.browser, web.api.origin, { viewport: { width: 1366, height: 768 } });
+    await logIn(page, OPERATOR.username, OPERATOR.password);
+    await page.locator('[data-testid="connection-status"][data-state="live"]').waitFor();
+    await page.keyboard.press('s');
+    const panel = page.locator('[data-testid="proxmox-token-settings"]');
+    const capability = (id: string) => panel.locator(`[data-capability="${id}"]`);
+    await capability('guest.power').waitFor();
+    expect(await capability('tasks.others').innerText()).toMatch(/available/);
+
+    expect(await web.simControl('PUT', '/config', { sysAudit: false })).toBe(200);
+    try {
+      await panel.getByRole('button', { name: 'Check again' }).click();
+      await capability('tasks.others').getByText('unavailable', { exact: true }).waitFor();
+      expect(await capability('tasks.others').innerText()).toMatch(/grant Sys\.Audit on \//);
+      expect(await capability('guest.power').innerText()).not.toMatch(/unavailable/);
+      expect(await axeSerious(page)).toEqual([]);
+    } finally {
+      expect(await web.simControl('PUT', '/config', { sysAudit: true })).toBe(200);
+    }
+    await panel.getByRole('button', { name: 'Check again' }).click();
+    await capability('tasks.others').getByText('available', { exact: true }).waitFor();
+    expect(pageErrors(page)).toEqual([]);
+    await page.context().close();
+  });
+
   it('colours a filling disk and shows a lost quorum as they happen', async () => {
     const local = operator.locator('[data-storage="pve/local"]');
     expect(await local.getAttribute('data-level')).toBe('ok');

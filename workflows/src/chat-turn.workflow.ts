@@ -47,6 +47,12 @@ type TurnMessage = activities.TurnMessage;
 type LlmCallResult = activities.LlmCallResult;
 type Card = activities.ChatCard;
 
+/**
+ * Marks turns whose model is offered only the tools the Proxmox token's last self-check allows.
+ * A turn recorded before it offered every tool, and replays so.
+ */
+export const CAPABILITY_TOOLS_PATCH = 'chat-tools-by-capability-v1';
+
 // Must match LLM_FAILURE in @jarvis/activities (workflows import activities' types only).
 const FALLBACK_TYPES = ['LLM_UNAVAILABLE', 'LLM_NOT_CONFIGURED', 'LLM_AUTH', 'LLM_BUDGET'];
 const NON_RETRYABLE_LLM = ['LLM_NOT_CONFIGURED', 'LLM_AUTH', 'LLM_BAD_REQUEST', 'LLM_BUDGET'];
@@ -390,7 +396,7 @@ export async function chatTurnWorkflow(input: ChatTurnInput): Promise<ChatTurnRe
       events: ctx.events,
       ...(window.summary ? { earlier: window.summary } : {}),
     });
-    const toolDefs = anthropicTools(run.policy.tiers);
+    const toolDefs = anthropicTools(run.policy.tiers, patched(CAPABILITY_TOOLS_PATCH) ? ctx.capabilities : undefined);
     const messages: TurnMessage[] = [...history, { role: 'user', text: input.text }];
     const texts: string[] = [];
     while (iterations < maxIterations) {

@@ -12,6 +12,8 @@ import {
   type ToolArgs,
   type ToolHandlers,
   type ToolResult,
+  type CapabilityAssessment,
+  type PermissionReport,
 } from '@jarvis/policies';
 import { ClusterSnapshot } from '../proxmox/cluster-snapshot';
 import { type ProxmoxClient } from '../proxmox/proxmox.client';
@@ -30,6 +32,11 @@ export interface ChatContext {
   readonly events: string[];
   /** For the offline parser: names and VMIDs to resolve "start dns". */
   readonly parser: IntentCluster;
+  /**
+   * The token's capabilities as last checked, so the model is offered only tools that can work;
+   * absent before any check.
+   */
+  readonly capabilities?: readonly CapabilityAssessment[];
 }
 
 export interface ChatActivityDeps {
@@ -45,6 +52,8 @@ export interface ChatActivityDeps {
   readonly summaryTtlMs?: number;
   /** The last line of defence before a change (see ProxmoxActivityDeps.guard). */
   readonly guard?: ProxmoxActivityDeps['guard'];
+  /** The token's last permission self-check (null before any), for the model's tool list. */
+  readonly permissions?: () => Promise<PermissionReport | null>;
 }
 
 const pct = (a: number, b: number): string => (b > 0 ? `${Math.round((a / b) * 100)}%` : '?');
@@ -72,6 +81,7 @@ export function createChatActivities({
   ssh,
   summaryTtlMs = 30_000,
   guard,
+  permissions,
 }: ChatActivityDeps) {
   // The prompt's summary is cached ~30 s so building a prompt costs milliseconds; tools read fresh.
   const promptSnapshot = new ClusterSnapshot({ client: pve, ttlMs: summaryTtlMs });
@@ -80,10 +90,12 @@ export function createChatActivities({
   const proxmox = createProxmoxActivities({ pve, desired, ...(guard ? { guard } : {}) });
 
   async function loadChatContext(input: { sessionId: string; turn: number }): Promise<ChatContext> {
-    const [messages, state, recent] = await Promise.all([
+    const [messages, state, recent, report] = await Promise.all([
       chat.messages(input.sessionId, { beforeTurn: input.turn, limit: 200 }),
       promptSnapshot.get().catch(() => undefined),
       audit.recent(8).catch(() => []),
+      // Unreadable is no check: every tool is offered, and Proxmox's refusals are reported as they come.
+      permissions ? permissions().catch(() => null) : null,
     ]);
     return {
       history: messages.map((m) => ({ role: m.role, text: m.text })),
@@ -98,6 +110,8 @@ export function createChatActivities({
         guests: (state?.guests ?? []).map((g) => ({ vmid: g.vmid, name: g.name, node: g.node, type: g.type })),
         nodes: (state?.nodes ?? []).map((n) => n.name),
       },
+      // A check that could not read the privileges is no verdict on any tool: none is left out for it.
+      ...(report && report.error === undefined ? { capabilities: report.capabilities } : {}),
     };
   }
 

@@ -7,6 +7,7 @@ import {
 } from '@jarvis/db';
 import { desiredFromTaskType } from '@jarvis/policies';
 import { type ProxmoxClient } from './proxmox.client';
+import { PermissionSelfCheck, taskVisibilityOf, type PermissionSource } from './permission-check';
 import { isTaskOk, type PveTaskListEntry } from './task-records';
 
 /**
@@ -29,13 +30,18 @@ export function clusterDesiredStates(repo: DesiredStateRepository, cluster: stri
 }
 
 export interface ClusterTaskWatchOptions {
-  readonly pve: Pick<ProxmoxClient, 'clusterTasks' | 'permissions' | 'apiUser'>;
+  readonly pve: Pick<ProxmoxClient, 'clusterTasks' | 'apiUser'> & PermissionSource;
   readonly store: DesiredStateStore;
   /** The least time between two reads of /cluster/tasks that nothing forced. Default 10 s. */
   readonly minIntervalMs?: number;
-  /** How often the token's privileges are checked again. Default 5 min. */
+  /**
+   * The token's self-check, whose `tasks.others` capability says whether other users' tasks are
+   * visible. Default: one of its own over `pve`, checked every `permissionsEveryMs`.
+   */
+  readonly permissionCheck?: PermissionSelfCheck;
+  /** How often the token's privileges are checked again, when the watch has its own check. Default 5 min. */
   readonly permissionsEveryMs?: number;
-  /** Told each time the visibility is (re)checked, e.g. to store it for the API. */
+  /** Told each time the visibility is (re)checked. */
   readonly onVisibility?: (visibility: TaskVisibility) => Promise<void> | void;
 }
 
@@ -49,18 +55,19 @@ export class ClusterTaskWatch {
   readonly #pve: ClusterTaskWatchOptions['pve'];
   readonly #store: DesiredStateStore;
   readonly #minIntervalMs: number;
-  readonly #permissionsEveryMs: number;
+  readonly #permissions: PermissionSelfCheck;
   readonly #onVisibility: ClusterTaskWatchOptions['onVisibility'];
   #lastReadAt = 0;
-  #visibility: TaskVisibility | undefined;
-  #visibilityAt = 0;
+  #toldFor: string | undefined;
   #reads = 0;
 
   constructor(o: ClusterTaskWatchOptions) {
     this.#pve = o.pve;
     this.#store = o.store;
     this.#minIntervalMs = o.minIntervalMs ?? 10_000;
-    this.#permissionsEveryMs = o.permissionsEveryMs ?? 5 * 60_000;
+    this.#permissions =
+      o.permissionCheck ??
+      new PermissionSelfCheck({ pve: o.pve, ...(o.permissionsEveryMs ? { everyMs: o.permissionsEveryMs } : {}) });
     this.#onVisibility = o.onVisibility;
   }
 
@@ -85,34 +92,18 @@ export class ClusterTaskWatch {
     return recorded;
   }
 
-  /** Whether other users' tasks are visible to Jarvis: Sys.Audit on `/`, checked now and then. */
+  /**
+   * Whether other users' tasks are visible to Jarvis: the `tasks.others` capability of the token's
+   * self-check (Sys.Audit on `/` and on the nodes), checked now and then.
+   */
   async visibility(signal?: AbortSignal): Promise<TaskVisibility> {
-    const now = Date.now();
-    if (this.#visibility && now - this.#visibilityAt < this.#permissionsEveryMs) return this.#visibility;
-    this.#visibilityAt = now;
-    let next: TaskVisibility;
-    try {
-      const perms = await this.#pve.permissions(signal ? { signal } : undefined);
-      const held = perms['/']?.['Sys.Audit'] === true;
-      next = held
-        ? { othersVisible: true, reason: 'the API token has Sys.Audit on /', checkedAt: new Date(now).toISOString() }
-        : {
-            othersVisible: false,
-            reason:
-              "the API token lacks Sys.Audit on /: Proxmox hides other users' tasks from it, so a stop made in " +
-              "Proxmox's own UI cannot be told from a crash; the crashed-VM runbook asks before it acts (L2)",
-            checkedAt: new Date(now).toISOString(),
-          };
-    } catch (err) {
-      next = {
-        othersVisible: false,
-        reason: `the API token's privileges could not be read (${(err as Error).message.slice(0, 200)}); the crashed-VM runbook asks before it acts (L2)`,
-        checkedAt: new Date(now).toISOString(),
-      };
+    const report = await this.#permissions.current(signal);
+    const visibility = taskVisibilityOf(report);
+    if (this.#toldFor !== report.checkedAt) {
+      this.#toldFor = report.checkedAt;
+      await this.#onVisibility?.(visibility);
     }
-    this.#visibility = next;
-    await this.#onVisibility?.(next);
-    return next;
+    return visibility;
   }
 }
 

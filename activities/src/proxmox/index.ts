@@ -79,3 +79,14 @@ export {
   type ClusterTaskWatchOptions,
   type DesiredStateStore,
 } from './desired-state';
+export {
+  PermissionSelfCheck,
+  permissionReportOf,
+  readPermissionReport,
+  readTaskVisibility,
+  settingsPermissionStore,
+  taskVisibilityOf,
+  type PermissionCheckStore,
+  type PermissionSelfCheckOptions,
+  type PermissionSource,
+} from './permission-check';

@@ -220,9 +220,10 @@ export class ProxmoxClient {
 
   /**
    * GET /access/permissions: the caller's (for a token, the token's effective) privileges by ACL
-   * path, e.g. `{ "/": { "Sys.Audit": 1 } }`.
+   * path, e.g. `{ "/": { "Sys.Audit": 1 } }`: a privilege listed is held on that path, and 1 says it
+   * propagates to the paths below (assessCapabilities in @jarvis/policies reads it).
    */
-  async permissions(opts?: CallOptions): Promise<Record<string, Record<string, boolean>>> {
+  async permissions(opts?: CallOptions): Promise<Record<string, Record<string, 0 | 1>>> {
     return this.#one('GET', '/access/permissions', parsePermissions, undefined, opts);
   }
 
@@ -299,15 +300,20 @@ function malformed(method: string, path: string): ProxmoxError {
   });
 }
 
-/** `{ path: { priv: 0|1 } }`, read tolerantly: a privilege is held when its value is 1 or true. */
-function parsePermissions(raw: unknown): Record<string, Record<string, boolean>> | undefined {
+/**
+ * `{ path: { priv: 0|1 } }`, its flags kept: 0 is a privilege held on that path only (PVE's
+ * "propagate" flag), not one missing. Values of another kind are left out (not held).
+ */
+function parsePermissions(raw: unknown): Record<string, Record<string, 0 | 1>> | undefined {
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) return undefined;
-  const out: Record<string, Record<string, boolean>> = {};
+  // Without a prototype, a `__proto__` key from the wire is a key like any other.
+  const out = Object.create(null) as Record<string, Record<string, 0 | 1>>;
   for (const [path, privs] of Object.entries(raw as Record<string, unknown>)) {
     if (typeof privs !== 'object' || privs === null || Array.isArray(privs)) continue;
-    const held: Record<string, boolean> = {};
+    const held = Object.create(null) as Record<string, 0 | 1>;
     for (const [priv, value] of Object.entries(privs as Record<string, unknown>)) {
-      held[priv] = value === 1 || value === '1' || value === true;
+      if (value === 1 || value === '1' || value === true) held[priv] = 1;
+      else if (value === 0 || value === '0') held[priv] = 0;
     }
     out[path] = held;
   }

@@ -45,6 +45,8 @@ import { TerminalTickets } from './terminal/terminal-tickets';
 import { TerminalController } from './terminal/terminal.controller';
 import { NodeRrdController } from './nodes/node-rrd.controller';
 import { NodeRrdService } from './nodes/node-rrd.service';
+import { ProxmoxPermissionsController } from './proxmox/proxmox-permissions.controller';
+import { ProxmoxPermissionsService } from './proxmox/proxmox-permissions.service';
 import { TimelineController } from './workflows/timeline.controller';
 import { TimelineService } from './workflows/timeline.service';
 
@@ -68,6 +70,7 @@ export class AppModule {
         GuardrailsController,
         IncidentsController,
         NodeRrdController,
+        ProxmoxPermissionsController,
         ChatController,
         CostsController,
         TerminalController,
@@ -99,6 +102,7 @@ export class AppModule {
         INCIDENTS_REPOSITORY_PROVIDER,
         IncidentsService,
         NodeRrdService,
+        ProxmoxPermissionsService,
         EventsListener,
         LiveGateway,
         ChatService,

@@ -11,6 +11,8 @@ import {
   createPolicyActivities,
   createProxmoxActivities,
   createRemediationActivities,
+  PermissionSelfCheck,
+  settingsPermissionStore,
   type LlmSettings,
   type NotifyDeps,
   type PolicySource,
@@ -27,7 +29,6 @@ import {
   IncidentsRepository,
   LlmCostsRepository,
   SettingsRepository,
-  taskVisibilitySetting,
 } from '@jarvis/db';
 import { type GuardianInput } from '@jarvis/workflows/api';
 import { type Pool } from 'pg';
@@ -50,8 +51,17 @@ export function createJarvisActivities({
   cluster = 'default',
   tasksEveryMs = 10_000,
   policy,
+  permissionCheck = new PermissionSelfCheck({
+    pve,
+    store: settingsPermissionStore(new SettingsRepository(pool), cluster, 'worker'),
+  }),
 }: {
   pve: ProxmoxClient;
+  /**
+   * The token's self-check, stored for the API (/api/proxmox/permissions, /api/health): whether
+   * other users' tasks are visible, and which tools the chat offers.
+   */
+  permissionCheck?: PermissionSelfCheck;
   /**
    * Jarvis's policy for this cluster (its store joined with this worker's configuration): what
    * workflows load, and what the last line of defence judges every change by.
@@ -81,8 +91,7 @@ export function createJarvisActivities({
     pve,
     store: desired,
     minIntervalMs: tasksEveryMs,
-    // The API reads it from here for /api/guardrails and /api/health.
-    onVisibility: (v) => new SettingsRepository(pool).set(taskVisibilitySetting(cluster), v, 'worker'),
+    permissionCheck,
   });
   const audit = new AuditRepository(pool);
   const guard = new ChangeGuard(policy, audit);
@@ -97,6 +106,7 @@ export function createJarvisActivities({
       ...(ssh ? { ssh } : {}),
       audit,
       approvals: new ApprovalsRepository(pool),
+      permissions: () => permissionCheck.lastKnown(),
     }),
     ...createLlmActivities({
       settings: llm,

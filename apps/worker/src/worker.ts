@@ -2,14 +2,16 @@ import { type Client } from '@temporalio/client';
 import { type NativeConnection, Worker } from '@temporalio/worker';
 import {
   ClusterSnapshot,
+  PermissionSelfCheck,
   PolicySource,
+  settingsPermissionStore,
   type ConfiguredPolicy,
   type LlmSettings,
   type NotifyDeps,
   type ProxmoxClient,
   type SshRunner,
 } from '@jarvis/activities';
-import { ArchiveQueueRepository, ArchiveRepository } from '@jarvis/db';
+import { ArchiveQueueRepository, ArchiveRepository, SettingsRepository } from '@jarvis/db';
 import { DEFAULT_PROTECTED } from '@jarvis/policies';
 import { type Pool } from 'pg';
 import { createJarvisActivities } from './activities';
@@ -66,6 +68,27 @@ export async function createJarvisWorker(opts: JarvisWorkerOptions): Promise<Jar
     'jarvis-worker',
     'protected resources from the worker configuration',
   );
+  // The token's self-check: at start-up (a restarted worker never trusts an older token's rights),
+  // then whenever the monitor looks and the last check is over 5 minutes old, and on a timer.
+  const permissionCheck = new PermissionSelfCheck({
+    pve: opts.pve,
+    store: settingsPermissionStore(new SettingsRepository(opts.pool), cluster, 'worker'),
+  });
+  let loggedCheck: string | undefined;
+  const selfCheck = (): void => {
+    permissionCheck.current().then(
+      (r) => {
+        if (r.checkedAt === loggedCheck) return;
+        loggedCheck = r.checkedAt;
+        const short = r.capabilities.filter((c) => c.status !== 'available').map((c) => `${c.id} ${c.status}`);
+        opts.log?.(
+          `proxmox token ${r.tokenUser}: ${r.error ?? (short.length ? short.join(', ') : 'every capability available')}`,
+        );
+      },
+      (err: unknown) => opts.log?.(`could not store the proxmox permission check: ${(err as Error).message}`),
+    );
+  };
+  let selfCheckTimer: NodeJS.Timeout | undefined;
   const worker = await Worker.create({
     connection: opts.connection,
     namespace: opts.namespace,
@@ -89,6 +112,7 @@ export async function createJarvisWorker(opts: JarvisWorkerOptions): Promise<Jar
       ...(opts.autonomy ? { guardianInput: () => guardianInputFor(opts.pool, opts.autonomy!) } : {}),
       cluster,
       ...(opts.autonomy ? { tasksEveryMs: opts.autonomy.config.intervals.importantMs } : {}),
+      permissionCheck,
     }),
     // Explicit, as the house style asks; the SDK's defaults measured best here (TEMPORAL_NOTES.md).
     maxCachedWorkflows: 500,
@@ -106,6 +130,9 @@ export async function createJarvisWorker(opts: JarvisWorkerOptions): Promise<Jar
     archiver,
     async run() {
       archiver.start();
+      selfCheck();
+      selfCheckTimer = setInterval(selfCheck, 5 * 60_000);
+      selfCheckTimer.unref();
       if (opts.autonomy?.start) {
         const autonomy = opts.autonomy;
         // A monitor or guardian left running by an older build is replaced first if this build
@@ -127,10 +154,12 @@ export async function createJarvisWorker(opts: JarvisWorkerOptions): Promise<Jar
       try {
         await worker.run();
       } finally {
+        clearInterval(selfCheckTimer);
         await archiver.stop();
       }
     },
     async shutdown() {
+      clearInterval(selfCheckTimer);
       if (worker.getState() === 'RUNNING') worker.shutdown();
       await archiver.stop();
     },

@@ -1,5 +1,6 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import { AuditRepository, readTaskVisibility, SettingsRepository, type TaskVisibility } from '@jarvis/db';
+import { readTaskVisibility } from '@jarvis/activities';
+import { AuditRepository, SettingsRepository, type TaskVisibility } from '@jarvis/db';
 import {
   DEFAULT_GUARDRAIL_LIMITS,
   DEFAULT_RUNBOOKS,

@@ -11,7 +11,8 @@ export class HealthReportDto {
   @ApiProperty({
     type: 'object',
     additionalProperties: { $ref: '#/components/schemas/ComponentHealthDto' },
-    description: 'temporal, database, proxmox, monitor, workflows, llm, tts',
+    description:
+      'temporal, database, proxmox, monitor, workflows, proxmoxTasks, proxmoxPermissions (what the Proxmox token can do; the capabilities only with a bearer token), llm, tts',
   })
   components!: Record<string, ComponentHealthDto>;
 

@@ -1,6 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { ProxmoxClient } from '@jarvis/activities';
-import { readTaskVisibility, SettingsRepository } from '@jarvis/db';
+import { ProxmoxClient, readPermissionReport, readTaskVisibility } from '@jarvis/activities';
+import { SettingsRepository } from '@jarvis/db';
+import { describeMissing } from '@jarvis/policies';
 import { monitorIdFor, monitorStatusQuery } from '@jarvis/workflows/api';
 import { API_CONFIG, type ApiConfig } from '../api-config';
 import { DatabaseService } from '../infra/database.service';
@@ -80,7 +81,7 @@ export class HealthService {
   }
 
   private async run(): Promise<HealthReport> {
-    const [temporal, database, proxmox, monitor, workflows, proxmoxTasks] = await Promise.all([
+    const [temporal, database, proxmox, monitor, workflows, proxmoxTasks, proxmoxPermissions] = await Promise.all([
       probe(
         () => this.temporal.ping(TEMPORAL_DEADLINE_MS),
         () => `unreachable at ${this.config.temporal.address}`,
@@ -96,6 +97,7 @@ export class HealthService {
       this.monitor(),
       this.workflows(),
       this.proxmoxTasks(),
+      this.proxmoxPermissions(),
     ]);
     const llmConfigured = Boolean(this.config.anthropic ?? this.config.localLlm);
     const components: Record<string, ComponentHealth> = {
@@ -105,6 +107,7 @@ export class HealthService {
       monitor,
       workflows,
       proxmoxTasks,
+      proxmoxPermissions,
       // Not probed: no LLM client lives in the API yet; configured means the router may use it.
       llm: llmConfigured
         ? {
@@ -154,6 +157,34 @@ export class HealthService {
       const v = await readTaskVisibility(this.settings, this.config.autonomy.cluster);
       if (!v) return { status: 'degraded', latencyMs: ms(), detail: 'not checked yet (no worker has looked)' };
       return { status: v.othersVisible ? 'ok' : 'degraded', latencyMs: ms(), detail: v.reason };
+    } catch {
+      return { status: 'degraded', latencyMs: ms(), detail: 'unknown: the database could not be read' };
+    }
+  }
+
+  /**
+   * What the Proxmox token can do, as last checked: ok when every capability is available. The
+   * detail (which capability lacks which privilege) is an operator's only, like every detail.
+   */
+  private async proxmoxPermissions(): Promise<ComponentHealth> {
+    const started = performance.now();
+    const ms = (): number => Math.round(performance.now() - started);
+    try {
+      const report = await readPermissionReport(this.settings, this.config.autonomy.cluster);
+      if (!report) return { status: 'degraded', latencyMs: ms(), detail: 'not checked yet' };
+      if (report.error !== undefined)
+        return { status: 'degraded', latencyMs: ms(), detail: `not readable: ${report.error.slice(0, 160)}` };
+      const short = report.capabilities.filter((c) => c.status !== 'available');
+      if (short.length === 0)
+        return { status: 'ok', latencyMs: ms(), detail: `${report.tokenUser}: every capability available` };
+      const detail = short
+        .map((c) =>
+          c.status === 'partial'
+            ? `${c.id} partial (on ${c.grantedOn.join(', ')})`
+            : `${c.id} unavailable (needs ${describeMissing(c.missing)})`,
+        )
+        .join('; ');
+      return { status: 'degraded', latencyMs: ms(), detail: `${report.tokenUser}: ${detail}`.slice(0, 1000) };
     } catch {
       return { status: 'degraded', latencyMs: ms(), detail: 'unknown: the database could not be read' };
     }
