@@ -31,7 +31,10 @@ describe('pve-sim start-up options', () => {
       await second.close();
       expect(second.fingerprint).toBe(first.fingerprint);
       expect(second.certPem).toBe(first.certPem);
-      expect((await readdir(dir)).sort()).toEqual(['cert.pem', 'key.pem']);
+      expect(second.endpoints).toEqual(first.endpoints.map((e) => ({ ...e, url: expect.any(String) })));
+      // Laid out as PVE keeps them under /etc/pve.
+      expect((await readdir(dir)).sort()).toEqual(['nodes', 'pve-root-ca.key', 'pve-root-ca.pem']);
+      expect((await readdir(join(dir, 'nodes', 'pve'))).sort()).toEqual(['pve-ssl.key', 'pve-ssl.pem']);
     } finally {
       await rm(dir, { recursive: true, force: true });
     }
