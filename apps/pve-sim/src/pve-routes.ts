@@ -29,7 +29,7 @@ const clusterRoutes: PveRoute[] = [
     path: '/cluster/status',
     params: {},
     proxied: false,
-    handler: ({ sim }) => ({ data: clusterStatusView(sim) }),
+    handler: ({ sim, local }) => ({ data: clusterStatusView(sim, local) }),
   },
   {
     method: 'GET',
@@ -50,7 +50,7 @@ const clusterRoutes: PveRoute[] = [
     path: '/cluster/ha/status/current',
     params: {},
     proxied: false,
-    handler: ({ sim }) => ({ data: haStatusView(sim) }),
+    handler: ({ sim, local }) => ({ data: haStatusView(sim, local) }),
   },
   { method: 'GET', path: '/nodes', params: {}, proxied: false, handler: ({ sim }) => ({ data: nodesListView(sim) }) },
 ];
@@ -80,7 +80,7 @@ const nodeRoutes: PveRoute[] = [
     path: '/nodes/{node}/wakeonlan',
     params: NODE,
     proxied: false,
-    handler: ({ sim, params }) => ({ data: wakeOnLan(sim, String(params['node'])) }),
+    handler: ({ sim, params, local }) => ({ data: wakeOnLan(sim, String(params['node']), local) }),
   },
   {
     method: 'GET',

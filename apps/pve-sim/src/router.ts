@@ -8,6 +8,8 @@ export interface RouteContext {
   params: Params;
   /** Effective user, 'root@pam!jarvis' for a token. */
   user: string;
+  /** The node whose endpoint received the call: the local node, as PVE sees it. */
+  local: string;
 }
 
 export interface RouteResult {
