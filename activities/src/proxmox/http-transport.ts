@@ -37,7 +37,7 @@ export interface TransportOptions extends TlsTrust {
   timeoutMs?: number;
   /** How long a connection (TCP and TLS) may take before the endpoint counts as down. Default 5 s. */
   connectTimeoutMs?: number;
-  /** How often an endpoint that is down is probed (GET /version). Default 5 s. */
+  /** How often an endpoint that is down is probed (GET /version); standby ones every 6th time. Default 5 s. */
   healthCheckMs?: number;
   /** Learn the other nodes' endpoints from /cluster/status (https only). Default true. */
   discover?: boolean;
@@ -89,6 +89,8 @@ const DEFAULT_CONNECT_TIMEOUT_MS = 5_000;
 const DEFAULT_HEALTH_CHECK_MS = 5_000;
 const DEFAULT_DISCOVER_MS = 60_000;
 const PROBE_TIMEOUT_MS = 2_000;
+/** Healthy endpoints not in use are probed every this many health-check ticks (30 s by default). */
+const STANDBY_EVERY_TICKS = 6;
 // pveproxy runs 3 workers; more parallel connections than that only queue on the server side.
 const CONNECTIONS_PER_ORIGIN = 4;
 const LOOPBACK = /^(127\.\d{1,3}\.\d{1,3}\.\d{1,3}|\[::1\]|localhost)$/;
@@ -177,6 +179,7 @@ export class HttpTransport {
   #timer: NodeJS.Timeout | undefined;
   #discovering: Promise<void> | undefined;
   #discoveredAt = 0;
+  #ticks = 0;
   #closed = false;
 
   constructor(options: TransportOptions) {
@@ -514,8 +517,13 @@ export class HttpTransport {
     }
     // A lone endpoint is tried by every request anyway: probing it would only add traffic.
     if (this.#candidates().length < 2) return;
+    // Down endpoints every tick (to use them again soon); standby ones now and then, so the list
+    // (health, dashboard) shows a node's endpoint down before a failover has to find out.
+    const standbyToo = ++this.#ticks % STANDBY_EVERY_TICKS === 0;
     for (const endpoint of this.#endpoints) {
-      if (endpoint.state === 'down' && endpoint.probing === undefined) {
+      const due =
+        endpoint.state === 'down' || (standbyToo && endpoint.state === 'healthy' && endpoint !== this.#active);
+      if (due && endpoint.probing === undefined) {
         endpoint.probing = this.#probe(endpoint).finally(() => {
           delete endpoint.probing;
         });
