@@ -50,8 +50,12 @@ beforeAll(async () => {
   cluster = await startFakeCluster(NAMES, IPS, certs);
 });
 
+afterEach(async () => {
+  // Each test's clients stop here, so no probe of theirs lands in the next test's records.
+  await Promise.all(clients.splice(0).map((c) => c.close()));
+});
+
 afterAll(async () => {
-  await Promise.all(clients.map((c) => c.close()));
   await cluster.close();
 });
 
@@ -158,6 +162,40 @@ describe('failover', () => {
     await node('a').down();
     await expect(pve.powerAction('b', 101, 'qemu', 'stop')).resolves.toMatch(/^UPID:b:/);
     expect(node('b').seen.filter((r) => r.method === 'POST')).toHaveLength(1);
+  });
+
+  it('a connection reset after the request left: a GET goes elsewhere, a POST is not re-sent', async () => {
+    const pve = client();
+    await pve.discoverEndpoints();
+    node('a').mode = 'reset';
+    await expect(pve.powerAction('a', 100, 'qemu', 'stop')).rejects.toMatchObject({
+      code: 'UPSTREAM',
+      retryable: true,
+    });
+    expect(node('b').seen.filter((r) => r.method === 'POST')).toHaveLength(0);
+    expect(stateOf(pve, 'a')).toBe('down');
+    // a is marked down: the next requests, a POST too, go to b at once.
+    await expect(pve.powerAction('a', 100, 'qemu', 'stop')).resolves.toMatch(/^UPID:b:/);
+    expect(node('a').seen.filter((r) => r.method === 'POST')).toHaveLength(1);
+    node('a').mode = 'ok';
+    await until(() => stateOf(pve, 'a') === 'healthy');
+    node('a').mode = 'reset';
+    await node('b').down();
+    await expect(pve.version()).rejects.toMatchObject({ code: 'UPSTREAM' });
+    node('a').mode = 'ok';
+  });
+
+  it('the caller cancelling is not a failover: the reason comes back as is, nothing is marked', async () => {
+    const pve = client({ healthCheckMs: 60_000 });
+    await pve.discoverEndpoints();
+    node('b').seen.length = 0;
+    node('a').mode = 'hang';
+    const controller = new AbortController();
+    const reason = new Error('cancelled by the workflow');
+    setTimeout(() => controller.abort(reason), 100);
+    await expect(pve.version({ signal: controller.signal })).rejects.toBe(reason);
+    expect(stateOf(pve, 'a')).toBe('active');
+    expect(node('b').seen).toEqual([]);
   });
 
   it('tells a 595 from the endpoint itself (fail over) from a 595 for a node it proxies to (NODE_UNREACHABLE)', async () => {

@@ -62,7 +62,8 @@ export interface SeenRequest {
   auth: string | undefined;
 }
 
-export type NodeMode = 'ok' | 'hang' | 'fail595';
+/** ok; hang: accept, never answer; reset: drop the connection once the request has arrived; fail595: PVE's 595. */
+export type NodeMode = 'ok' | 'hang' | 'reset' | 'fail595';
 
 export interface FakeNode {
   readonly name: string;
@@ -138,6 +139,10 @@ export async function startFakeCluster(names: string[], ips: string[], certs: No
           req.resume();
           req.on('end', () => {
             if (node.mode === 'hang') return;
+            if (node.mode === 'reset') {
+              req.socket.destroy();
+              return;
+            }
             const path = (req.url ?? '').replace(/^\/api2\/json/, '').replace(/\?.*$/, '');
             const send = (code: number, data: unknown, reason?: string): void => {
               res.statusCode = code;
