@@ -1,5 +1,8 @@
+import { MockActivityEnvironment } from '@temporalio/testing';
+import { DefaultLogger } from '@temporalio/worker';
 import { Agent, request } from 'undici';
 import { startSimulator, type LedgerEntry, type RunningSimulator } from '@jarvis/pve-sim';
+import { createProxmoxActivities } from '../../activities/src/proxmox/proxmox.activities';
 import { ProxmoxClient } from '../../activities/src/proxmox/proxmox.client';
 
 /**
@@ -125,5 +128,36 @@ describe('endpoint failover on the simulator', () => {
     const before = (await ledger()).length;
     await expect(pve.powerAction('pve', 100, 'qemu', 'stop')).rejects.toMatchObject({ code: 'UPSTREAM' });
     expect((await ledger()).slice(before)).toEqual([]);
+  });
+
+  it('a stop whose answer is lost as its endpoint dies is done exactly once: the retry, through another node, adopts or issues it', async () => {
+    const pve = client();
+    await pve.discoverEndpoints();
+    const acts = createProxmoxActivities({ pve, pollMs: 20, desired: { record: () => Promise.resolve(true) } });
+    const envFor = (attempt: number) =>
+      new MockActivityEnvironment({ attempt }, { logger: new DefaultLogger('ERROR') });
+    type Input = Parameters<typeof acts.issuePowerAction>[0];
+    const issue = (attempt: number, input: Input) =>
+      envFor(attempt).run<[Input], { upid: string; adopted: boolean }, typeof acts.issuePowerAction>(
+        acts.issuePowerAction,
+        input,
+      );
+    const input: Input = { node: 'pve', vmid: 100, kind: 'qemu', action: 'stop', notBeforeMs: Date.now() };
+    const before = (await ledger()).length;
+
+    // The stop is on its way through home's endpoint when home dies: sent, no answer.
+    await sim$('POST', '/faults', { kind: 'latency', ms: 300 });
+    const first = issue(1, input);
+    await new Promise((r) => setTimeout(r, 100));
+    await offline('home');
+    await expect(first).rejects.toMatchObject({ nonRetryable: false });
+    await new Promise((r) => setTimeout(r, 400)); // whatever the simulator does with it is done
+    await sim$('POST', '/faults', { kind: 'latency', ms: 0 });
+
+    const second = await issue(2, input);
+    const stops = (await ledger()).slice(before).filter((e) => e.vmid === 100 && e.action === 'stop');
+    expect(stops).toHaveLength(1);
+    expect(second.upid).toBe(stops[0]!.upid);
+    expect(pve.endpoints().find((e) => e.state === 'active')?.node).not.toBe('home');
   });
 });
