@@ -106,6 +106,17 @@ describe('discovery and trust', () => {
     await expect(pve2.version()).resolves.toHaveProperty('version');
   });
 
+  it('learns again soon when the first discovery found no endpoint answering', async () => {
+    await node('a').down();
+    const pve = client();
+    await expect(pve.version()).rejects.toMatchObject({ code: 'UPSTREAM' });
+    await expect(pve.discoverEndpoints()).rejects.toMatchObject({ code: 'UPSTREAM' });
+    expect(pve.endpoints()).toHaveLength(1);
+    await node('a').up();
+    await until(() => pve.endpoints().length === 3);
+    expect(pve.endpoints().map((e) => e.node)).toEqual(['a', 'b', 'c']);
+  });
+
   it('names a configured endpoint after the node that answers as local, and does not duplicate it', async () => {
     const pve = client({ baseUrl: `${node('b').url},${node('a').url}` });
     await pve.discoverEndpoints();

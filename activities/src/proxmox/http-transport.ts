@@ -178,7 +178,10 @@ export class HttpTransport {
   #active: Endpoint;
   #timer: NodeJS.Timeout | undefined;
   #discovering: Promise<void> | undefined;
+  /** Discovery runs started: counted before the run, so a request it makes cannot start another. */
+  #discoveryRuns = 0;
   #discoveredAt = 0;
+  #discoveryFailed = false;
   #ticks = 0;
   #closed = false;
 
@@ -251,10 +254,24 @@ export class HttpTransport {
   /** Learns the other nodes' endpoints now (it also runs by itself after the first request and every minute). */
   discover(): Promise<void> {
     if (!this.#discover || this.#closed) return Promise.resolve();
-    this.#discovering ??= this.#runDiscovery().finally(() => {
-      this.#discoveredAt = Date.now();
-      this.#discovering = undefined;
-    });
+    if (this.#discovering === undefined) {
+      this.#discoveryRuns++;
+      this.#discovering = this.#runDiscovery().then(
+        () => {
+          this.#discoveryFailed = false;
+        },
+        (err: unknown) => {
+          this.#discoveryFailed = true;
+          throw err;
+        },
+      );
+      void this.#discovering
+        .finally(() => {
+          this.#discoveredAt = Date.now();
+          this.#discovering = undefined;
+        })
+        .catch(() => undefined);
+    }
     return this.#discovering;
   }
 
@@ -268,7 +285,7 @@ export class HttpTransport {
     const qs = encode(query);
     const body = form === undefined ? undefined : encode(form);
     if (opts.endpointNode !== undefined) return this.#requestVia(opts.endpointNode, method, path, qs, body, opts);
-    if (this.#discover && this.#discoveredAt === 0 && this.#discovering === undefined) {
+    if (this.#discover && this.#discoveryRuns === 0) {
       // In the background: the first request must not wait for the cluster's other endpoints.
       void this.discover().catch(() => undefined);
     }
@@ -280,7 +297,10 @@ export class HttpTransport {
         this.#use(endpoint);
         return outcome.envelope;
       }
-      if (outcome.kind === 'answered') throw outcome.error;
+      if (outcome.kind === 'answered') {
+        this.#use(endpoint); // it works: PVE answered, with an error that is the caller's
+        throw outcome.error;
+      }
       failures.push(outcome.error);
       // Sent and unanswered: a POST may have started a task. Re-sending it here would be a second
       // stop or start that nobody asked for; the retryable error goes up instead, and the caller's
@@ -512,7 +532,10 @@ export class HttpTransport {
 
   #tick(): void {
     if (this.#closed) return;
-    if (this.#discover && this.#discoveredAt !== 0 && Date.now() - this.#discoveredAt >= this.#discoverMs) {
+    // Again every discoverMs; after a failed run (no endpoint answered) at every tick.
+    const since = Date.now() - this.#discoveredAt;
+    const due = this.#discoveryFailed ? since >= this.#healthCheckMs : since >= this.#discoverMs;
+    if (this.#discover && this.#discoveryRuns > 0 && this.#discovering === undefined && due) {
       void this.discover().catch(() => undefined);
     }
     // A lone endpoint is tried by every request anyway: probing it would only add traffic.
