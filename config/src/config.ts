@@ -1,3 +1,5 @@
+import { X509Certificate } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { isIP } from 'node:net';
 import { evaluateSshCommand, isServiceUnit, sshToolCommand } from '@jarvis/policies';
 import { readTemporalTls, type TemporalSettings } from './temporal-tls';
@@ -29,13 +31,26 @@ export interface SshSettings {
   readonly nodes: Readonly<Record<string, SshNodeAddress>>;
 }
 
+/**
+ * The Proxmox API. Any node serves it: PVE_URL may list several endpoints (comma-separated), and
+ * the client learns the other nodes' addresses from /cluster/status. Trust must cover every
+ * endpoint: the cluster CA (PVE_CA_FILE) signs them all; pinned fingerprints (PVE_FINGERPRINT)
+ * need one per endpoint.
+ */
+export interface PveSettings {
+  /** The first of `urls` (where requests start). */
+  readonly url: string;
+  /** Every configured endpoint, in PVE_URL order. */
+  readonly urls: readonly string[];
+  readonly token: string;
+  /** SHA-256 pins, `AA:BB:…`; a certificate matching any of them is trusted. */
+  readonly fingerprints?: readonly string[];
+  /** File path of the cluster CA (`/etc/pve/pve-root-ca.pem`); read by {@link pveClientSettings}. */
+  readonly caFile?: string;
+}
+
 export interface JarvisConfig {
-  readonly pve: {
-    readonly url: string;
-    readonly token: string;
-    readonly fingerprint?: string;
-    readonly caFile?: string;
-  };
+  readonly pve: PveSettings;
   readonly databaseUrl: string;
   readonly temporal: TemporalSettings;
   readonly operators: readonly OperatorAccount[];
@@ -194,14 +209,11 @@ export function loadConfig(env: Env = process.env): JarvisConfig {
     }
   };
 
-  const pveUrl = url('PVE_URL', true, ['https:']);
+  const pveUrls = pveEndpointList(str('PVE_URL', true), problems);
   const token = str('PVE_TOKEN', true);
   if (token !== undefined && !PVE_TOKEN.test(token))
     problems.push('PVE_TOKEN must look like USER@REALM!TOKENID=SECRET');
-  const fingerprint = str('PVE_FINGERPRINT', false);
-  if (fingerprint !== undefined && !FINGERPRINT.test(fingerprint)) {
-    problems.push('PVE_FINGERPRINT must be a SHA-256 fingerprint, 32 hex pairs separated by colons');
-  }
+  const fingerprints = pveFingerprintList(str('PVE_FINGERPRINT', false), problems);
   const caFile = str('PVE_CA_FILE', false);
 
   const operators: OperatorAccount[] = [];
@@ -330,9 +342,10 @@ export function loadConfig(env: Env = process.env): JarvisConfig {
   const temporalTls = readTemporalTls(env, problems);
   const config: JarvisConfig = {
     pve: {
-      url: pveUrl ?? '',
+      url: pveUrls[0] ?? '',
+      urls: pveUrls,
       token: token ?? '',
-      ...(fingerprint ? { fingerprint } : {}),
+      ...(fingerprints ? { fingerprints } : {}),
       ...(caFile ? { caFile } : {}),
     },
     databaseUrl: url('DATABASE_URL', true, ['postgres:', 'postgresql:']) ?? '',
@@ -384,6 +397,90 @@ export function loadConfig(env: Env = process.env): JarvisConfig {
   }
   if (problems.length > 0) throw new ConfigError(problems);
   return config;
+}
+
+/** PVE_URL: one https URL or a comma-separated list of them (one per node Jarvis may talk to). */
+function pveEndpointList(raw: string | undefined, problems: string[]): string[] {
+  if (raw === undefined) return [];
+  const entries = raw.split(',').map((e) => e.trim());
+  const several = entries.length > 1;
+  const urls: string[] = [];
+  entries.forEach((entry, i) => {
+    const which = several ? `PVE_URL entry ${i + 1}` : 'PVE_URL';
+    if (entry === '') {
+      problems.push(`${which} is empty (PVE_URL is a comma-separated list of https URLs)`);
+      return;
+    }
+    let u: URL;
+    try {
+      u = new URL(entry);
+    } catch {
+      problems.push(`${which} is not a valid URL`);
+      return;
+    }
+    if (u.protocol !== 'https:') problems.push(`${which} must use https:`);
+    else if (u.username !== '' || u.password !== '')
+      problems.push(`${which} must not carry credentials (the token goes in PVE_TOKEN)`);
+    else if (u.search !== '' || u.hash !== '') problems.push(`${which} must not have a query or fragment`);
+    else if (urls.includes(entry)) problems.push(`${which} repeats an earlier entry`);
+    else urls.push(entry);
+  });
+  return urls;
+}
+
+/** PVE_FINGERPRINT: one SHA-256 pin or a comma-separated list (one per endpoint). */
+function pveFingerprintList(raw: string | undefined, problems: string[]): string[] | undefined {
+  if (raw === undefined) return undefined;
+  const entries = raw.split(',').map((e) => e.trim());
+  const several = entries.length > 1;
+  const out: string[] = [];
+  entries.forEach((entry, i) => {
+    if (!FINGERPRINT.test(entry)) {
+      problems.push(
+        `${several ? `PVE_FINGERPRINT entry ${i + 1}` : 'PVE_FINGERPRINT'} must be a SHA-256 fingerprint, 32 hex pairs separated by colons`,
+      );
+    } else if (!out.includes(entry.toUpperCase())) out.push(entry.toUpperCase());
+  });
+  return out.length > 0 ? out : undefined;
+}
+
+/** What the Proxmox client needs from the config, with the CA file read and checked. */
+export interface PveClientSettings {
+  readonly baseUrl: readonly string[];
+  readonly token: string;
+  readonly fingerprint?: readonly string[];
+  readonly caPem?: string;
+}
+
+/**
+ * The client settings of the worker and the API (one place): reads PVE_CA_FILE, so a missing or
+ * malformed file stops start-up with the variable's name rather than an ENOENT.
+ */
+export function pveClientSettings(
+  pve: PveSettings,
+  read = (file: string) => readFileSync(file, 'utf8'),
+): PveClientSettings {
+  let caPem: string | undefined;
+  if (pve.caFile !== undefined) {
+    try {
+      caPem = read(pve.caFile);
+    } catch (err) {
+      throw new ConfigError([
+        `PVE_CA_FILE: cannot read ${pve.caFile} (${(err as NodeJS.ErrnoException).code ?? 'error'})`,
+      ]);
+    }
+    try {
+      new X509Certificate(caPem);
+    } catch {
+      throw new ConfigError([`PVE_CA_FILE: ${pve.caFile} is not a PEM certificate`]);
+    }
+  }
+  return {
+    baseUrl: pve.urls.length > 0 ? pve.urls : [pve.url],
+    token: pve.token,
+    ...(pve.fingerprints ? { fingerprint: pve.fingerprints } : {}),
+    ...(caPem === undefined ? {} : { caPem }),
+  };
 }
 
 /** A copy safe to log: secrets replaced by their length. */

@@ -156,6 +156,26 @@ async function main(): Promise<void> {
   const restricted = usingSimulator && (process.env['JARVIS_DEMO_PVE_TOKEN'] ?? '').toLowerCase() === 'restricted';
   const simToken = restricted ? DEFAULT_SIM_TOKEN : (process.env['PVE_TOKEN'] ?? DEFAULT_SIM_TOKEN);
   const jarvisToken = restricted ? DEFAULT_RESTRICTED_TOKEN : simToken;
+  /**
+   * How the demo's Jarvis reaches the simulated cluster: every node's own endpoint (the first node
+   * first, as an install pointed at its nodes), trusting the cluster CA that signs them all, so
+   * taking the node it talks to offline really takes that API away and Jarvis fails over. Listing
+   * them all also covers a start while the first node is down (discovery needs one answer).
+   * An older simulator without per-node endpoints: its one address and fingerprint.
+   */
+  const simTrust = (ready: {
+    url: string;
+    fingerprint: string;
+    endpoints?: { url: string; fingerprint: string }[];
+    caFile?: string;
+  }): Record<string, string> => {
+    const endpoints = ready.endpoints ?? [];
+    if (endpoints.length === 0) return { PVE_URL: ready.url, PVE_FINGERPRINT: ready.fingerprint };
+    const urls = endpoints.map((e) => e.url).join(',');
+    return ready.caFile
+      ? { PVE_URL: urls, PVE_CA_FILE: ready.caFile }
+      : { PVE_URL: urls, PVE_FINGERPRINT: endpoints.map((e) => e.fingerprint).join(',') };
+  };
   let pve: Record<string, string> = {};
   let sshEndpoints: SimSshEndpoint[] = [];
   if (usingSimulator) {
@@ -187,13 +207,14 @@ async function main(): Promise<void> {
               ready?: boolean;
               url: string;
               fingerprint: string;
+              endpoints?: { node: string; url: string; fingerprint: string }[];
+              caFile?: string;
               ssh?: SimSshEndpoint[];
             };
             if (ready.ready) {
               sshEndpoints = ready.ssh ?? [];
               resolveSim({
-                PVE_URL: ready.url,
-                PVE_FINGERPRINT: ready.fingerprint,
+                ...simTrust(ready),
                 PVE_TOKEN: jarvisToken,
                 ...(sshEndpoints.length ? sshEnv(sshKey.keyFile, sshEndpoints) : {}),
               });

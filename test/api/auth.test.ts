@@ -255,6 +255,11 @@ describe('GET /api/health', () => {
       status: 'degraded',
       detail: expect.stringMatching(/^not configured/),
     });
+    // Which Proxmox endpoint is in use, and the list of them (addresses: operators only).
+    expect(res.json.components['proxmox']).toMatchObject({ detail: expect.stringMatching(/^using https:\/\//) });
+    expect(res.json.proxmoxEndpoints?.filter((e) => e.state === 'active')).toHaveLength(1);
+    const open = await api.call<HealthReport>('GET', '/api/health');
+    expect(open.json.proxmoxEndpoints).toBeUndefined();
   });
 });
 

@@ -1,6 +1,7 @@
-import { mkdtemp, readdir, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { generate } from 'selfsigned';
 import { DEFAULT_SIM_TOKEN, startSimulator } from '../../apps/pve-sim/src/index';
 import { call, SimHarness } from './sim-client';
 
@@ -31,7 +32,37 @@ describe('pve-sim start-up options', () => {
       await second.close();
       expect(second.fingerprint).toBe(first.fingerprint);
       expect(second.certPem).toBe(first.certPem);
-      expect((await readdir(dir)).sort()).toEqual(['cert.pem', 'key.pem']);
+      expect(second.endpoints).toEqual(first.endpoints.map((e) => ({ ...e, url: expect.any(String) })));
+      // Laid out as PVE keeps them under /etc/pve.
+      expect((await readdir(dir)).sort()).toEqual(['nodes', 'pve-root-ca.key', 'pve-root-ca.pem']);
+      expect((await readdir(join(dir, 'nodes', 'pve'))).sort()).toEqual(['pve-ssl.key', 'pve-ssl.pem']);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('adopts the self-signed CA of a certDir from before per-node endpoints as the cluster CA', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'pve-sim-cert-'));
+    try {
+      const legacy = await generate([{ name: 'commonName', value: '127.0.0.1' }], {
+        keyType: 'ec',
+        curve: 'P-256',
+        algorithm: 'sha256',
+        notAfterDate: new Date(Date.now() + 30 * 86_400_000),
+        extensions: [
+          { name: 'basicConstraints', cA: true, critical: true },
+          { name: 'keyUsage', digitalSignature: true, keyCertSign: true, critical: true },
+        ],
+      });
+      await writeFile(join(dir, 'cert.pem'), legacy.cert);
+      await writeFile(join(dir, 'key.pem'), legacy.private);
+      const sim = await startSimulator({ port: 0, certDir: dir, authFailDelayMs: 10 });
+      try {
+        expect(sim.caPem).toBe(legacy.cert);
+        expect((await call(sim, 'GET', `${sim.endpoints[1]?.url}/version`)).status).toBe(200);
+      } finally {
+        await sim.close();
+      }
     } finally {
       await rm(dir, { recursive: true, force: true });
     }

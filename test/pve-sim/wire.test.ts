@@ -1,8 +1,21 @@
 import { X509Certificate } from 'node:crypto';
+import { connect as tlsConnect } from 'node:tls';
 import { Agent, request } from 'undici';
 import { envelope, paramErrors, row, rows, SimHarness, UPID_DECODE } from './sim-client';
 
 const MAC = /^([0-9A-F]{2}:){5}[0-9A-F]{2}$/;
+
+/** The SHA-256 of the certificate a TLS server presents, after verifying it against the CA. */
+function presentedFingerprint(url: string, ca: string): Promise<string> {
+  const { hostname, port } = new URL(url);
+  return new Promise((resolve, reject) => {
+    const socket = tlsConnect({ host: hostname, port: Number(port), ca }, () => {
+      resolve(socket.getPeerCertificate().fingerprint256);
+      socket.destroy();
+    });
+    socket.on('error', reject);
+  });
+}
 
 describe('pve-sim wire protocol', () => {
   let h: SimHarness;
@@ -36,7 +49,9 @@ describe('pve-sim wire protocol', () => {
   });
 
   it('reports the certificate fingerprint the way /nodes does for the local node', async () => {
-    expect(h.sim.fingerprint).toBe(new X509Certificate(h.sim.certPem).fingerprint256);
+    // The main address presents the first node's certificate, signed by the cluster CA (certPem).
+    expect(await presentedFingerprint(h.sim.url, h.sim.certPem)).toBe(h.sim.fingerprint);
+    expect(new X509Certificate(h.sim.certPem).ca).toBe(true);
     expect(h.sim.fingerprint).toMatch(/^([0-9A-F]{2}:){31}[0-9A-F]{2}$/);
     const home = rows(await h.api('GET', '/nodes')).find((n) => n.node === 'home');
     expect(home?.ssl_fingerprint).toBe(h.sim.fingerprint);

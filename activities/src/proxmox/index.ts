@@ -1,6 +1,6 @@
 /** Public surface of the Proxmox group: the client, its domain error, the cluster view and the activities. */
 export { ProxmoxClient, type ProxmoxClientOptions, type ListTasksOptions, type PowerParams } from './proxmox.client';
-export type { CallOptions } from './http-transport';
+export type { CallOptions, EndpointState, EndpointStatus } from './http-transport';
 export { ProxmoxError, ProxmoxErrorCode, isProxmoxError, isRefusal, isRetryableCode } from './proxmox.errors';
 export {
   parseUpid,
@@ -16,7 +16,13 @@ export {
   type RrdTimeframe,
   type RrdCf,
 } from './identifiers';
-export { normalizeFingerprint, formatFingerprint, TlsPinMismatchError, type TlsTrust } from './tls';
+export {
+  normalizeFingerprint,
+  normalizeFingerprints,
+  formatFingerprint,
+  TlsPinMismatchError,
+  type TlsTrust,
+} from './tls';
 export {
   buildClusterState,
   combineClusterState,

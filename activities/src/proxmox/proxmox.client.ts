@@ -1,7 +1,13 @@
 import { inspect } from 'node:util';
 import { isSnapshotName } from '@jarvis/policies';
 import { parseList } from './coerce';
-import { HttpTransport, type CallOptions, type Query, type TransportOptions } from './http-transport';
+import {
+  HttpTransport,
+  type CallOptions,
+  type EndpointStatus,
+  type Query,
+  type TransportOptions,
+} from './http-transport';
 import {
   assertGuestKind,
   assertNodeName,
@@ -47,7 +53,7 @@ import {
 } from './task-records';
 
 export type ProxmoxClientOptions = TransportOptions;
-export type { CallOptions };
+export type { CallOptions, EndpointStatus };
 
 export interface ListTasksOptions {
   vmid?: number | string;
@@ -80,8 +86,22 @@ export class ProxmoxClient {
     this.#http = new HttpTransport(options);
   }
 
+  /** The endpoint requests go to now (it moves on failover). */
   get baseUrl(): string {
     return this.#http.baseUrl;
+  }
+
+  /**
+   * Every API endpoint known (configured, then discovered from /cluster/status) and its state:
+   * `active` (in use), `healthy`, `down` (probed until it answers) or `untrusted` (never used).
+   */
+  endpoints(): EndpointStatus[] {
+    return this.#http.endpoints();
+  }
+
+  /** Learns the other nodes' endpoints now; it also runs by itself after the first request and every minute. */
+  discoverEndpoints(): Promise<void> {
+    return this.#http.discover();
   }
 
   /** `user@realm!tokenid`: the identity PVE records on the tasks this client starts. */
@@ -160,7 +180,8 @@ export class ProxmoxClient {
 
   /**
    * Wake-on-LAN: POST /nodes/{target}/wakeonlan. PVE does not proxy it, so the node that serves
-   * this API sends the magic packet; it must be online and must not be the target. Returns the MAC.
+   * this API sends the magic packet; it must be online and must not be the target. Pass
+   * `opts.endpointNode` (a survivor) to choose that node. Returns the MAC.
    */
   async wakeOnLan(target: string, opts?: CallOptions): Promise<string> {
     const path = `/nodes/${assertNodeName(target)}/wakeonlan`;

@@ -8,20 +8,25 @@ import { buildConnector } from 'undici';
 export interface TlsTrust {
   /** PEM of the cluster CA (`/etc/pve/pve-root-ca.pem`) or of the node certificate itself. */
   caPem?: string;
-  /** SHA-256 of the node certificate; case-insensitive, colons optional. */
-  fingerprint?: string;
+  /**
+   * SHA-256 of the node certificate; case-insensitive, colons optional. Several endpoints: one
+   * per endpoint, and a connection is trusted when its certificate matches any of them.
+   */
+  fingerprint?: string | readonly string[];
 }
 
 export class TlsPinMismatchError extends Error {
   override readonly name = 'TlsPinMismatchError';
   readonly code = 'ERR_TLS_PIN_MISMATCH';
   constructor(
-    readonly expected: string,
+    readonly expected: readonly string[],
     readonly actual: string | undefined,
   ) {
+    const wanted =
+      expected.length === 1 ? formatFingerprint(expected[0] ?? '') : `one of ${expected.length} pinned fingerprints`;
     super(
       actual
-        ? `TLS certificate fingerprint mismatch: expected ${formatFingerprint(expected)}, got ${formatFingerprint(actual)}`
+        ? `TLS certificate fingerprint mismatch: expected ${wanted}, got ${formatFingerprint(actual)}`
         : 'TLS certificate fingerprint mismatch: the server presented no certificate',
     );
   }
@@ -48,44 +53,87 @@ export interface ConnectorOptions extends TlsTrust {
   connectTimeoutMs: number;
 }
 
-type ConnectOption = buildConnector.connector | buildConnector.BuildOptions;
+type Connector = buildConnector.connector;
 
 /**
- * The `connect` option for an undici Agent.
+ * Errors raised while a connection was being set up (TCP connect, TLS handshake, trust check):
+ * no request byte was written on that connection, so the request may go to another endpoint, a
+ * POST included. Kept by identity, not by a property on the error (undici hands the same object on).
+ */
+const connectPhaseErrors = new WeakSet<object>();
+
+/** Whether `err` (or its cause) was raised before the connection carried any request byte. */
+export function isConnectPhaseError(err: unknown): boolean {
+  let current: unknown = err;
+  for (let depth = 0; depth < 5 && current !== null && typeof current === 'object'; depth++) {
+    if (connectPhaseErrors.has(current)) return true;
+    current = (current as { cause?: unknown }).cause;
+  }
+  return false;
+}
+
+/** The pinned digests, canonical and de-duplicated; throws on any that is not a SHA-256. */
+export function normalizeFingerprints(fingerprint: string | readonly string[]): string[] {
+  const list = typeof fingerprint === 'string' ? fingerprint.split(',') : fingerprint;
+  const pins = [
+    ...new Set(
+      list
+        .map((f) => f.trim())
+        .filter((f) => f !== '')
+        .map(normalizeFingerprint),
+    ),
+  ];
+  if (pins.length === 0) throw new Error('TLS fingerprint list is empty');
+  return pins;
+}
+
+/**
+ * The `connect` option for an undici Agent (one per endpoint).
  *
  * Pinning cannot use `checkServerIdentity`: for a self-signed certificate Node's chain check fails
  * first and the identity callback is never called. So the chain check is switched off *for this
- * connector only* and replaced by an exact comparison with the pinned digest, done on
- * `secureConnect`, before undici is handed the socket and so before any request byte is written.
- * TLS session resumption is off in pinned mode so every connection presents its certificate.
+ * connector only* and replaced by an exact comparison with the pinned digests (any one of them
+ * matches: one per endpoint of the cluster), done on `secureConnect`, before undici is handed the
+ * socket and so before any request byte is written. TLS session resumption is off in pinned mode
+ * so every connection presents its certificate.
+ *
+ * Every error raised here is recorded as a connect-phase error (see {@link isConnectPhaseError}).
  */
-export function buildTlsConnect(options: ConnectorOptions): ConnectOption {
+export function buildTlsConnect(options: ConnectorOptions): Connector {
   const base = { timeout: options.connectTimeoutMs, keepAlive: true };
-  if (options.fingerprint === undefined) {
-    // CA given: verify the chain and hostname against it; neither: the system's trust store.
-    return options.caPem === undefined ? base : { ...base, ca: options.caPem, rejectUnauthorized: true };
-  }
-
-  const pin = normalizeFingerprint(options.fingerprint);
-  const inner = buildConnector({
-    ...base,
-    maxCachedSessions: 0,
-    // With a CA as well, both must hold: the chain verifies and the certificate is the pinned one.
-    ...(options.caPem === undefined ? { rejectUnauthorized: false } : { ca: options.caPem, rejectUnauthorized: true }),
-  });
+  const pins = options.fingerprint === undefined ? undefined : new Set(normalizeFingerprints(options.fingerprint));
+  const inner = buildConnector(
+    pins === undefined
+      ? // CA given: verify the chain and hostname (or IP) against it; neither: the system's trust store.
+        options.caPem === undefined
+        ? base
+        : { ...base, ca: options.caPem, rejectUnauthorized: true }
+      : {
+          ...base,
+          maxCachedSessions: 0,
+          // With a CA as well, both must hold: the chain verifies and the certificate is a pinned one.
+          ...(options.caPem === undefined
+            ? { rejectUnauthorized: false }
+            : { ca: options.caPem, rejectUnauthorized: true }),
+        },
+  );
 
   return (connectOptions, callback) => {
     inner(connectOptions, (err, socket) => {
       if (err !== null) {
+        if (typeof err === 'object') connectPhaseErrors.add(err);
         callback(err, null);
         return;
       }
-      const actual = peerFingerprint(socket as TLSSocket);
-      if (actual !== pin) {
-        const mismatch = new TlsPinMismatchError(pin, actual);
-        socket.destroy();
-        callback(mismatch, null);
-        return;
+      if (pins !== undefined) {
+        const actual = peerFingerprint(socket as TLSSocket);
+        if (actual === undefined || !pins.has(actual)) {
+          const mismatch = new TlsPinMismatchError([...pins], actual);
+          connectPhaseErrors.add(mismatch);
+          socket.destroy();
+          callback(mismatch, null);
+          return;
+        }
       }
       callback(null, socket);
     });

@@ -2,7 +2,7 @@ import { Ledger } from './ledger';
 import { isOnline, type SimGuest, type SimModel, type SimNode } from './model';
 import { DEFAULT_PERMISSION_PRESET, presetAcl, type Acl } from './permissions';
 import { SeededRandom } from './random';
-import { buildScenario } from './scenario';
+import { buildScenario, type NodeIdentities } from './scenario';
 import { Scheduler } from './scheduler';
 import { evolve, settleLoadavg, takeSnapshot, type StatsSnapshot } from './stats';
 import { seedTaskHistory } from './task-history';
@@ -35,7 +35,8 @@ export interface ClusterInit {
   seed: number;
   taskMs: number | undefined;
   refreshMs: number;
-  localFingerprint: string;
+  /** Each node's cluster IP and certificate fingerprint. */
+  identities: NodeIdentities;
   /** 'user@realm!tokenid' of the API token: who PVE says started the tasks. */
   tokenUser: string;
 }
@@ -71,6 +72,7 @@ export class ClusterSim {
   private snap!: StatsSnapshot;
   private lastTickMs = 0;
   private refreshTimer: NodeJS.Timeout | undefined;
+  private readonly nodeListeners = new Set<() => void>();
 
   constructor(private readonly init: ClusterInit) {
     this.seed = init.seed;
@@ -91,7 +93,7 @@ export class ClusterSim {
     this.scheduler.cancelAll();
     this.seed = seed;
     const now = this.now();
-    this.model = buildScenario(seed, now, this.init.localFingerprint);
+    this.model = buildScenario(seed, now, this.init.identities);
     this.noise = SeededRandom.stream(seed, 'noise');
     this.shuffle = SeededRandom.stream(seed, 'shuffle');
     this.errorDraws = SeededRandom.stream(seed, 'errors');
@@ -109,6 +111,18 @@ export class ClusterSim {
     this.snap = takeSnapshot(this.model, now);
     this.lastTickMs = now;
     this.restartRefreshTimer();
+    this.nodesChanged();
+  }
+
+  /** Called on every change of which nodes are up, so their endpoints open or close with them. */
+  onNodesChanged(listener: () => void): () => void {
+    this.nodeListeners.add(listener);
+    return () => this.nodeListeners.delete(listener);
+  }
+
+  /** Whoever powers a node off or on, cuts it off or lets it back, says so here. */
+  nodesChanged(): void {
+    for (const listener of this.nodeListeners) listener();
   }
 
   node(name: string): SimNode | undefined {
@@ -162,6 +176,7 @@ export class ClusterSim {
   }
 
   dispose(): void {
+    this.nodeListeners.clear();
     if (this.refreshTimer) clearInterval(this.refreshTimer);
     this.refreshTimer = undefined;
     this.scheduler.cancelAll();

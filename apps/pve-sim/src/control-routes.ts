@@ -239,14 +239,19 @@ const ROUTES: Record<string, Partial<Record<string, ControlHandler>>> = {
   state: { GET: stateDump },
 };
 
-/** /_sim/*: plain JSON (no PVE envelope), no token, loopback callers only. */
-export function handleControl(
+/**
+ * /_sim/*: plain JSON (no PVE envelope), no token, loopback callers only, on the main address only.
+ * The answer waits for `settled`, so once a fault call returns the node endpoints it opened or
+ * closed are open or closed.
+ */
+export async function handleControl(
   sim: ClusterSim,
   req: IncomingMessage,
   res: ServerResponse,
   segments: string[],
   body: Buffer,
-): void {
+  settled: () => Promise<void>,
+): Promise<void> {
   try {
     if (!isLoopback(req.socket.remoteAddress))
       throw new ControlError(403, 'FORBIDDEN', 'the control API answers loopback callers only');
@@ -256,7 +261,9 @@ export function handleControl(
     const handler = route[req.method ?? 'GET'];
     if (!handler)
       throw new ControlError(405, 'METHOD_NOT_ALLOWED', `${req.method ?? ''} is not supported on /_sim/${name}`);
-    writeJson(res, 200, handler(sim, jsonBody(body)));
+    const result = handler(sim, jsonBody(body));
+    await settled();
+    writeJson(res, 200, result);
   } catch (err) {
     if (err instanceof ControlError) {
       writeJson(res, err.status, { error: { code: err.code, message: err.message } });

@@ -160,6 +160,7 @@ export function applyFault(sim: ClusterSim, fault: Fault): void {
   }
   // Membership and disk changes reach /cluster/resources at once instead of on the next cycle.
   sim.refresh(sim.now());
+  if (fault.kind === 'node-offline' || fault.kind === 'node-online') sim.nodesChanged();
 }
 
 /** Ends every persistent fault. A crashed guest stays stopped: that already happened. */
@@ -172,6 +173,7 @@ export function clearFaults(sim: ClusterSim): void {
   for (const g of sim.model.guests) g.flapping = false;
   sim.faults = { quorumLost: false, latencyMs: 0, errorRate: 0, diskFills: [], servicesDown: [] };
   sim.refresh(sim.now());
+  sim.nodesChanged();
 }
 
 export function activeFaults(sim: ClusterSim): Array<Record<string, unknown>> {

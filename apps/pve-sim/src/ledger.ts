@@ -11,6 +11,10 @@ export interface LedgerEntry {
   upid?: string;
   /** Set for actions made as another Proxmox user through POST /_sim/actions. */
   user?: string;
+  /** The node whose endpoint received the call (unset for /_sim/actions). */
+  via?: string;
+  /** The API URL the call arrived on: RunningSimulator.url (the main address) or one of its endpoints' urls. */
+  endpoint?: string;
 }
 
 export type LedgerInput = Omit<LedgerEntry, 'seq' | 'at' | 'atMs'>;

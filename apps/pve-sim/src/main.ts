@@ -1,3 +1,5 @@
+import { join } from 'node:path';
+import { CA_FILE } from './cert';
 import {
   startSimSshServers,
   startSimulator,
@@ -27,11 +29,14 @@ function optionsFromEnv(env: NodeJS.ProcessEnv): SimulatorOptions {
     restrictedToken: text('SIM_RESTRICTED_TOKEN'),
     // Checked by startSimulator, which names the presets.
     permissions: text('SIM_PERMISSIONS') as PermissionPreset | undefined,
+    nodeAddressBase: text('SIM_NODE_ADDRESS_BASE'),
   };
 }
 
 async function main(): Promise<void> {
-  const sim = await startSimulator(optionsFromEnv(process.env));
+  const options = optionsFromEnv(process.env);
+  const certDir = options.certDir;
+  const sim = await startSimulator(options);
   let ssh: readonly SimSshEndpoint[] | undefined;
   // SIM_SSH_AUTHORIZED_KEY (an OpenSSH public key line) turns on one SSH server per node;
   // SIM_SSH_HOST_KEY_DIR keeps their host keys; SIM_SSH_PORTS is JSON {node: port} (default: free ports).
@@ -50,7 +55,16 @@ async function main(): Promise<void> {
     ).endpoints;
   }
   process.stdout.write(
-    `${JSON.stringify({ ready: true, url: sim.url, controlUrl: sim.controlUrl, fingerprint: sim.fingerprint, restrictedToken: sim.restrictedToken, ...(ssh ? { ssh } : {}) })}\n`,
+    `${JSON.stringify({
+      ready: true,
+      url: sim.url,
+      controlUrl: sim.controlUrl,
+      fingerprint: sim.fingerprint,
+      restrictedToken: sim.restrictedToken,
+      endpoints: sim.endpoints,
+      ...(certDir ? { caFile: join(certDir, CA_FILE) } : {}),
+      ...(ssh ? { ssh } : {}),
+    })}\n`,
   );
   const stop = (signal: NodeJS.Signals) => {
     process.stderr.write(`pve-sim: ${signal}, shutting down\n`);

@@ -132,7 +132,10 @@ export interface SimPool {
 export interface SimModel {
   clusterName: string;
   configVersion: number;
-  /** The node this API endpoint is (local:1 in /cluster/status). */
+  /**
+   * The node the simulator's main address is (local:1 in /cluster/status there); each node's own
+   * endpoint answers as that node. Also the HA master.
+   */
   localNode: string;
   nodes: SimNode[];
   guests: SimGuest[];

@@ -12,6 +12,7 @@ function powerOff(sim: ClusterSim, node: SimNode): void {
   node.downtimes.push({ fromMs: sim.now() });
   if (node.downtimes.length > 8) node.downtimes.shift();
   sim.refresh(sim.now());
+  sim.nodesChanged();
 }
 
 /** Boot: the node rejoins, then its startall task brings up onboot guests; the LRM restarts HA ones. */
@@ -24,6 +25,7 @@ export function powerOn(sim: ClusterSim, node: SimNode): void {
   const down = node.downtimes[node.downtimes.length - 1];
   if (down && down.toMs === undefined) down.toMs = now;
   sim.refresh(now);
+  sim.nodesChanged();
   const onboot = sim.model.guests.filter(
     (g) => g.node === node.name && g.onboot && !g.ha && !g.template && g.status !== 'running',
   );
@@ -57,14 +59,14 @@ export function nodeCommand(sim: ClusterSim, node: SimNode, command: 'reboot' | 
 
 /**
  * POST /nodes/{target}/wakeonlan runs on the node that receives it (no proxyto) and names the
- * target in the path. A powered-off target boots. A target cut off by the node-offline fault is
+ * target in the path; that node cannot wake itself. A powered-off target boots. A target cut off by the node-offline fault is
  * treated as a node that went down hard (hung or lost power, which is what "unreachable" usually
  * is in a homelab): after the boot delay it comes back freshly booted, its guests stopped and its
  * onboot ones started, unless the fault was lifted in the meantime. This is what lets remediation
  * tests and the demo take a node "offline" and watch Jarvis wake it.
  */
-export function wakeOnLan(sim: ClusterSim, targetName: string): string {
-  if (targetName === sim.model.localNode) throw handlerDie(`'${targetName}' is local node, cannot wake my self!`);
+export function wakeOnLan(sim: ClusterSim, targetName: string, localNode: string): string {
+  if (targetName === localNode) throw handlerDie(`'${targetName}' is local node, cannot wake my self!`);
   const target = sim.node(targetName);
   if (!target) throw handlerDie(`no such cluster node '${targetName}'`);
   if (!target.wolMac) throw handlerDie(`No wake on LAN MAC address defined for '${targetName}'!`);

@@ -22,17 +22,40 @@ export interface SimulatorOptions {
   restrictedToken?: string;
   /** The restricted token's preset at start (default 'auditor'); `POST /_sim/reset` goes back to 'auditor'. */
   permissions?: PermissionPreset;
+  /**
+   * The address before the first node's: node i (in node order, from 0) gets its own HTTPS endpoint on
+   * base + 1 + i, on the main address's port. Default '127.0.0.10' (so 127.0.0.11, 127.0.0.12, ...);
+   * only 127.0.0.0/8.
+   */
+  nodeAddressBase?: string;
+}
+
+/** One node's own API endpoint: its cluster IP on the simulator's port, with its own certificate. */
+export interface SimEndpoint {
+  node: string;
+  /** e.g. 'https://127.0.0.12:8006/api2/json' */
+  url: string;
+  /** SHA-256 of this node's certificate, as /nodes shows it in ssl_fingerprint. */
+  fingerprint: string;
 }
 
 export interface RunningSimulator {
+  /** The main address: the first node's API, which stays up whatever happens to that node. */
   url: string;
+  /** The /_sim control API, on the main address only. */
   controlUrl: string;
   port: number;
   token: string;
   /** A second token whose privileges `/_sim/permissions` sets (default preset: PVEAuditor on `/`). */
   restrictedToken: string;
+  /** SHA-256 of the certificate the main address presents (the first node's), for pinning. */
   fingerprint: string;
+  /** The cluster CA, the trust anchor for every address (the same PEM as caPem). */
   certPem: string;
+  /** The cluster CA (pve-root-ca.pem) that signed every node's certificate. */
+  caPem: string;
+  /** Each node's own endpoint, in node order; an offline node's refuses connections. */
+  endpoints: SimEndpoint[];
   close(): Promise<void>;
 }
 
@@ -60,6 +83,7 @@ export interface ResolvedOptions {
   token: ParsedToken;
   restrictedToken: ParsedToken;
   permissions: PermissionPreset;
+  nodeAddressBase: string;
 }
 
 // The same shape PVE's pve_verify_tokenid accepts: user@realm!tokenid, then the secret.
@@ -73,6 +97,21 @@ export function parseToken(full: string): ParsedToken | undefined {
 
 export function isLoopbackV4(host: string): boolean {
   return isIPv4(host) && host.startsWith('127.');
+}
+
+function ipv4ToInt(ip: string): number {
+  return ip.split('.').reduce((n, octet) => n * 256 + Number(octet), 0);
+}
+
+/**
+ * The address `offset` after a loopback base, e.g. ('127.0.0.10', 2) → '127.0.0.12'. Refuses to run past
+ * 127.255.255.254, so every node address stays on loopback.
+ */
+export function loopbackAddress(base: string, offset: number): string {
+  const n = ipv4ToInt(base) + offset;
+  if (!Number.isInteger(offset) || offset < 0 || n >= ipv4ToInt('127.255.255.255'))
+    throw new Error(`pve-sim: node address ${base} + ${offset} leaves 127.0.0.0/8`);
+  return [n >>> 24, (n >>> 16) & 255, (n >>> 8) & 255, n & 255].join('.');
 }
 
 function nonNegative(name: string, value: number | undefined, fallback: number): number {
@@ -102,6 +141,9 @@ export function resolveOptions(opts: SimulatorOptions = {}): ResolvedOptions {
     throw new Error(
       `pve-sim: permissions must be one of ${PERMISSION_PRESETS.join(', ')}, got '${String(permissions)}'`,
     );
+  const nodeAddressBase = opts.nodeAddressBase ?? '127.0.0.10';
+  if (!isLoopbackV4(nodeAddressBase))
+    throw new Error(`pve-sim: nodeAddressBase must be a 127.0.0.0/8 address, got '${nodeAddressBase}'`);
   return {
     port,
     host,
@@ -113,5 +155,6 @@ export function resolveOptions(opts: SimulatorOptions = {}): ResolvedOptions {
     token,
     restrictedToken,
     permissions,
+    nodeAddressBase,
   };
 }

@@ -15,6 +15,12 @@ import { MalformedBody, parseBody, writePve } from './wire';
 
 const router = new Router().add(...CLUSTER_AND_NODE_ROUTES, ...GUEST_ROUTES, ...TASK_ROUTES);
 
+/** Where a request arrived: which node's endpoint, at which API URL. */
+export interface ArrivalPoint {
+  node: string;
+  url: string;
+}
+
 export interface PveDispatchDeps {
   sim: ClusterSim;
   token: ParsedToken;
@@ -87,7 +93,14 @@ function sendError(req: IncomingMessage, res: ServerResponse, err: PveError): vo
   writePve(req, res, err.status, err.message, body);
 }
 
-function ledgerEntry(method: string, relPath: string, match: RouteMatch, params: Params, data: unknown): LedgerInput {
+function ledgerEntry(
+  method: string,
+  relPath: string,
+  match: RouteMatch,
+  params: Params,
+  data: unknown,
+  at: ArrivalPoint,
+): LedgerInput {
   const vmid = typeof params['vmid'] === 'number' ? params['vmid'] : undefined;
   return {
     method,
@@ -96,12 +109,18 @@ function ledgerEntry(method: string, relPath: string, match: RouteMatch, params:
     vmid,
     action: match.route.action?.(params) ?? relPath.split('/').pop(),
     upid: typeof data === 'string' && data.startsWith('UPID:') ? data : undefined,
+    via: at.node,
+    endpoint: at.url,
   };
 }
 
-/** One /api2/json request, in pve-http-server's order: auth, route, proxy, parameters, handler. */
+/**
+ * One /api2/json request, in pve-http-server's order: auth, route, proxy, parameters, handler, as
+ * answered by the node whose endpoint it arrived at.
+ */
 export async function handlePve(
   deps: PveDispatchDeps,
+  at: ArrivalPoint,
   req: IncomingMessage,
   res: ServerResponse,
   rel: string,
@@ -165,8 +184,8 @@ export async function handlePve(
     const raw: Record<string, string> = { ...bodyParams, ...Object.fromEntries(query), ...match.pathParams };
     delete raw['_dc'];
     const params = verifyParams(match.route.params, raw);
-    const result = match.route.handler({ sim, params, user: caller.user, caller });
-    if (method !== 'GET') sim.ledger.record(ledgerEntry(method, rel, match, params, result.data), sim.now());
+    const result = match.route.handler({ sim, params, user: caller.user, caller, local: at.node });
+    if (method !== 'GET') sim.ledger.record(ledgerEntry(method, rel, match, params, result.data, at), sim.now());
     const envelope: Record<string, unknown> = { data: result.data };
     if (result.total) envelope['total'] = result.total;
     writePve(req, res, 200, 'OK', envelope);

@@ -39,7 +39,7 @@ const clusterRoutes: PveRoute[] = [
     params: {},
     proxied: false,
     permission: SYS_AUDIT_ROOT,
-    handler: ({ sim }) => ({ data: clusterStatusView(sim) }),
+    handler: ({ sim, local }) => ({ data: clusterStatusView(sim, local) }),
   },
   {
     method: 'GET',
@@ -62,7 +62,7 @@ const clusterRoutes: PveRoute[] = [
     params: {},
     proxied: false,
     permission: SYS_AUDIT_ROOT,
-    handler: ({ sim }) => ({ data: haStatusView(sim) }),
+    handler: ({ sim, local }) => ({ data: haStatusView(sim, local) }),
   },
   {
     method: 'GET',
@@ -114,7 +114,7 @@ const nodeRoutes: PveRoute[] = [
     params: NODE,
     proxied: false,
     permission: { path: '/nodes/{node}', privs: ['Sys.PowerMgmt'] },
-    handler: ({ sim, params }) => ({ data: wakeOnLan(sim, String(params['node'])) }),
+    handler: ({ sim, params, local }) => ({ data: wakeOnLan(sim, String(params['node']), local) }),
   },
   {
     method: 'GET',

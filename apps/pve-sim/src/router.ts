@@ -11,6 +11,8 @@ export interface RouteContext {
   user: string;
   /** Who is calling, for the lists PVE filters silently by privilege. */
   caller: Caller;
+  /** The node whose endpoint received the call: the local node, as PVE sees it. */
+  local: string;
 }
 
 /**

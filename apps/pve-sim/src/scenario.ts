@@ -14,13 +14,25 @@ function macFrom(rng: SeededRandom, oui: string): string {
   return [oui, rng.hex(2), rng.hex(2), rng.hex(2)].join(':').toUpperCase();
 }
 
-function buildNode(spec: NodeSpec, index: number, rng: SeededRandom, nowMs: number, localFingerprint: string): SimNode {
+/** Both arguments are evaluated (a seeded draw must happen either way); the first wins when given. */
+function preferred(given: string | undefined, drawn: string): string {
+  return given ?? drawn;
+}
+
+/** Where each node is reached: its cluster IP and, when it has an endpoint, its certificate's fingerprint. */
+export interface NodeIdentities {
+  /** The cluster IP of the node at `index` in node order. */
+  ip(index: number): string;
+  fingerprint(name: string): string | undefined;
+}
+
+function buildNode(spec: NodeSpec, index: number, rng: SeededRandom, nowMs: number, ids: NodeIdentities): SimNode {
   const uptimeS = rng.int(5 * DAY_S, 60 * DAY_S);
   const bootMs = nowMs - uptimeS * 1000;
   return {
     name: spec.name,
     nodeid: index + 1,
-    ip: `127.0.0.${11 + index}`,
+    ip: ids.ip(index),
     cpuModel: spec.cpuModel,
     sockets: spec.sockets,
     cores: spec.cores,
@@ -36,7 +48,8 @@ function buildNode(spec: NodeSpec, index: number, rng: SeededRandom, nowMs: numb
     bootMode: spec.bootMode,
     legacyStringVmids: spec.legacy,
     wolMac: spec.wol ? macFrom(rng, 'D8:5E:D3') : undefined,
-    sslFingerprint: index === 0 ? localFingerprint : fingerprintFrom(rng),
+    // A made-up one is drawn for every node but the first, used or not, so the seeded figures after it stay put.
+    sslFingerprint: preferred(ids.fingerprint(spec.name), index === 0 ? '' : fingerprintFrom(rng)),
     powered: true,
     faultOffline: false,
     bootMs,
@@ -198,9 +211,9 @@ function buildStorages(nodes: SimNode[], specs: NodeSpec[], rng: SeededRandom): 
 }
 
 /** The default cluster. Same seed, same clock → same cluster, down to the counters. */
-export function buildScenario(seed: number, nowMs: number, localFingerprint: string): SimModel {
+export function buildScenario(seed: number, nowMs: number, ids: NodeIdentities): SimModel {
   const rng = SeededRandom.stream(seed, 'scenario');
-  const nodes = NODE_SPECS.map((spec, i) => buildNode(spec, i, rng, nowMs, localFingerprint));
+  const nodes = NODE_SPECS.map((spec, i) => buildNode(spec, i, rng, nowMs, ids));
   const byName = new Map(nodes.map((n) => [n.name, n]));
   const guests = GUEST_SPECS.map((spec) => {
     const node = byName.get(spec.node);
@@ -211,7 +224,8 @@ export function buildScenario(seed: number, nowMs: number, localFingerprint: str
   return {
     clusterName: 'homelab',
     configVersion: 4,
-    localNode: 'home',
+    // The first node is the one the main address speaks for.
+    localNode: NODE_SPECS[0]?.name ?? 'home',
     nodes,
     guests,
     storages: buildStorages(nodes, NODE_SPECS, rng),

@@ -27,7 +27,8 @@ export function compact(obj: Json): Json {
   return Object.fromEntries(Object.entries(obj).filter(([, v]) => v !== undefined));
 }
 
-export function clusterStatusView(sim: ClusterSim): Json[] {
+/** `local` is the node whose endpoint answers; `ip` is each node's own endpoint address. */
+export function clusterStatusView(sim: ClusterSim, local: string): Json[] {
   const m = sim.model;
   const nodes = m.nodes.map((n) => ({
     type: 'node',
@@ -35,7 +36,7 @@ export function clusterStatusView(sim: ClusterSim): Json[] {
     name: n.name,
     nodeid: n.nodeid,
     ip: n.ip,
-    local: n.name === m.localNode ? 1 : 0,
+    local: n.name === local ? 1 : 0,
     online: isOnline(n) ? 1 : 0,
     level: '',
   }));
@@ -218,13 +219,12 @@ export function haResourcesView(sim: ClusterSim, type: string | undefined): Json
     });
 }
 
-/** pve-ha-manager API2/HA/Status.pm status/current, as seen from the local node. */
-export function haStatusView(sim: ClusterSim): Json[] {
+/** pve-ha-manager API2/HA/Status.pm status/current, as seen from the local node (the quorum line is its view). */
+export function haStatusView(sim: ClusterSim, local: string): Json[] {
   const m = sim.model;
   const now = sim.now();
   const nowS = Math.floor(now / 1000);
   const quorate = sim.quorate();
-  const local = m.localNode;
   const out: Json[] = [
     {
       id: 'quorum',
@@ -233,7 +233,13 @@ export function haStatusView(sim: ClusterSim): Json[] {
       status: quorate ? 'OK' : `No quorum on node '${local}'!`,
       quorate: quorate ? 1 : 0,
     },
-    { id: 'master', type: 'master', node: local, status: `${local} (active, ${perlLocaltime(now)})`, timestamp: nowS },
+    {
+      id: 'master',
+      type: 'master',
+      node: m.localNode,
+      status: `${m.localNode} (active, ${perlLocaltime(now)})`,
+      timestamp: nowS,
+    },
   ];
   for (const n of m.nodes) {
     const hasService = m.guests.some((g) => g.node === n.name && g.ha && g.status === 'running');

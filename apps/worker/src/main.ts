@@ -1,8 +1,13 @@
-import { readFileSync } from 'node:fs';
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection, Runtime, makeTelemetryFilterString, DefaultLogger } from '@temporalio/worker';
 import { createSshPoolFromConfig, ProxmoxClient } from '@jarvis/activities';
-import { loadConfig, ConfigError, temporalConnectionOptions, TemporalTlsError } from '@jarvis/config';
+import {
+  loadConfig,
+  ConfigError,
+  pveClientSettings,
+  temporalConnectionOptions,
+  TemporalTlsError,
+} from '@jarvis/config';
 import { createPool, migrate } from '@jarvis/db';
 import { DEFAULT_LLM_PRICES, parseProtected } from '@jarvis/policies';
 import { createJarvisWorker } from './worker';
@@ -19,12 +24,7 @@ async function main(): Promise<void> {
   });
   const pool = createPool(config.databaseUrl);
   await migrate(pool);
-  const pve = new ProxmoxClient({
-    baseUrl: config.pve.url,
-    token: config.pve.token,
-    ...(config.pve.fingerprint ? { fingerprint: config.pve.fingerprint } : {}),
-    ...(config.pve.caFile ? { caPem: readFileSync(config.pve.caFile, 'utf8') } : {}),
-  });
+  const pve = new ProxmoxClient({ ...pveClientSettings(config.pve), onEvent: (message) => log(message) });
   // The node SSH pool when SSH_* are set: chat's ssh.run/service.status and the service-restart runbook.
   const ssh = createSshPoolFromConfig(config, { log: (event) => log(`ssh ${JSON.stringify(event)}`) });
   const connection = await NativeConnection.connect(temporalOptions);

@@ -20,6 +20,7 @@ import { createJarvisWorker } from '@jarvis/worker';
 import { Agent, request } from 'undici';
 import { chatBench } from './chat.bench';
 import { dashboardBench } from './dashboard.bench';
+import { failoverBench } from './failover.bench';
 import { remediationBench } from './remediation.bench';
 import { startBenchStack } from './bench-stack';
 import { fmt, ratio, runConcurrent, summarize } from './stats';
@@ -197,6 +198,7 @@ async function main(): Promise<void> {
   // The dashboard's figures last: they need only the built dashboard and chromium, not this stack.
   await dashboardBench();
   await remediationBench();
+  await failoverBench();
   await chatBench();
 }
 

@@ -31,6 +31,24 @@ export class HealthReportDto {
     },
   })
   stuckWorkflows?: unknown[];
+
+  @ApiPropertyOptional({
+    description:
+      'Only with a bearer token: the Proxmox API endpoints (configured, then discovered from /cluster/status) and their states',
+    type: 'array',
+    items: {
+      type: 'object',
+      properties: {
+        node: { type: 'string' },
+        url: { type: 'string' },
+        state: { type: 'string', enum: ['active', 'healthy', 'down', 'untrusted'] },
+        lastError: { type: 'string' },
+        since: { type: 'string', format: 'date-time' },
+      },
+      required: ['url', 'state'],
+    },
+  })
+  proxmoxEndpoints?: unknown[];
 }
 
 export { ComponentHealthDto };

@@ -1,5 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { ProxmoxClient, readPermissionReport, readTaskVisibility } from '@jarvis/activities';
+import { ProxmoxClient, readPermissionReport, readTaskVisibility, type EndpointStatus } from '@jarvis/activities';
 import { SettingsRepository } from '@jarvis/db';
 import { describeMissing } from '@jarvis/policies';
 import { monitorIdFor, monitorStatusQuery } from '@jarvis/workflows/api';
@@ -21,6 +21,8 @@ export interface HealthReport {
   readonly components: Record<string, ComponentHealth>;
   /** Only for an authenticated caller: the workflows stuck on a failing workflow task. */
   readonly stuckWorkflows?: readonly StuckWorkflow[];
+  /** Only for an authenticated caller: the Proxmox API endpoints and their states (addresses, errors). */
+  readonly proxmoxEndpoints?: readonly EndpointStatus[];
 }
 
 const PROBE_TIMEOUT_MS = 2000;
@@ -71,7 +73,7 @@ export class HealthService {
   /** The report with, for an operator, which workflows are stuck (IDs stay out of the public answer). */
   async detailed(): Promise<HealthReport> {
     const [report, stuckWorkflows] = await Promise.all([this.check(), this.stuck.list().catch(() => [])]);
-    return { ...report, stuckWorkflows };
+    return { ...report, stuckWorkflows, proxmoxEndpoints: this.proxmox.endpoints() };
   }
 
   check(): Promise<HealthReport> {
@@ -90,10 +92,7 @@ export class HealthService {
         () => this.database.ping(),
         () => 'unreachable',
       ),
-      probe(
-        () => this.proxmox.version({ timeoutMs: TEMPORAL_DEADLINE_MS }),
-        (err) => err.message.slice(0, 200),
-      ),
+      this.proxmoxHealth(),
       this.monitor(),
       this.workflows(),
       this.proxmoxTasks(),
@@ -126,6 +125,18 @@ export class HealthService {
         ? 'ok'
         : 'degraded';
     return { status, components };
+  }
+
+  /**
+   * The Proxmox API through the client's failover: down when no endpoint answers, degraded when
+   * one answers but a trusted endpoint is down; the detail says which endpoint is in use.
+   */
+  private async proxmoxHealth(): Promise<ComponentHealth> {
+    const reached = await probe(
+      () => this.proxmox.version({ timeoutMs: TEMPORAL_DEADLINE_MS }),
+      (err) => err.message.slice(0, 200),
+    );
+    return proxmoxComponent(reached, this.proxmox.endpoints());
   }
 
   /** Workflows stuck on a failing workflow task: a bug that must surface, never a silent retry loop. */
@@ -217,4 +228,19 @@ export class HealthService {
       };
     }
   }
+}
+
+/** The proxmox component from the version probe and the client's endpoints (exported for tests). */
+export function proxmoxComponent(reached: ComponentHealth, endpoints: readonly EndpointStatus[]): ComponentHealth {
+  const trusted = endpoints.filter((e) => e.state !== 'untrusted');
+  const down = trusted.filter((e) => e.state === 'down').length;
+  const untrusted = endpoints.length - trusted.length;
+  const counts = [
+    `${down} of ${trusted.length} endpoint${trusted.length === 1 ? '' : 's'} down`,
+    ...(untrusted > 0 ? [`${untrusted} untrusted (not used)`] : []),
+  ].join(', ');
+  if (reached.status === 'down') return { ...reached, detail: `${reached.detail ?? 'unreachable'}; ${counts}` };
+  const active = endpoints.find((e) => e.state === 'active');
+  const using = active ? `using ${active.url}${active.node ? ` (${active.node})` : ''}` : 'answering';
+  return { status: down > 0 ? 'degraded' : 'ok', latencyMs: reached.latencyMs, detail: `${using}; ${counts}` };
 }

@@ -1,6 +1,6 @@
-import { readFileSync } from 'node:fs';
-import { type OnApplicationShutdown, type Provider } from '@nestjs/common';
+import { Logger, type OnApplicationShutdown, type Provider } from '@nestjs/common';
 import { ClusterSnapshot, ProxmoxClient } from '@jarvis/activities';
+import { pveClientSettings } from '@jarvis/config';
 import { API_CONFIG, type ApiConfig } from '../api-config';
 
 /** ProxmoxClient with a shutdown hook, so its keep-alive sockets close with the app. */
@@ -13,15 +13,16 @@ class ManagedProxmoxClient extends ProxmoxClient implements OnApplicationShutdow
 export const PROXMOX_PROVIDERS: Provider[] = [
   {
     provide: ProxmoxClient,
-    useFactory: (config: ApiConfig): ProxmoxClient =>
-      new ManagedProxmoxClient({
-        baseUrl: config.pve.url,
-        token: config.pve.token,
+    useFactory: (config: ApiConfig): ProxmoxClient => {
+      const logger = new Logger('Proxmox');
+      return new ManagedProxmoxClient({
+        ...pveClientSettings(config.pve),
         // An API request should not wait PVE's full 15 s default before the operator hears.
         timeoutMs: 10_000,
-        ...(config.pve.fingerprint ? { fingerprint: config.pve.fingerprint } : {}),
-        ...(config.pve.caFile ? { caPem: readFileSync(config.pve.caFile, 'utf8') } : {}),
-      }),
+        // Failover and endpoints coming back: addresses and error texts only.
+        onEvent: (message) => logger.log(message),
+      });
+    },
     inject: [API_CONFIG],
   },
   {

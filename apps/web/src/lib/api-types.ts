@@ -185,3 +185,19 @@ export interface ArchivedEvent {
   readonly workflowId: string;
   readonly outcome: string | null;
 }
+
+/** One Proxmox API endpoint as `/api/health` reports it to an operator (`proxmoxEndpoints`). */
+export interface ProxmoxEndpoint {
+  readonly node?: string;
+  readonly url: string;
+  readonly state: 'active' | 'healthy' | 'down' | 'untrusted';
+  readonly lastError?: string;
+  readonly since?: string;
+}
+
+/** `GET /api/health` with a token: the parts the dashboard shows. */
+export interface HealthDetails {
+  readonly status: 'ok' | 'degraded' | 'down';
+  readonly components: Readonly<Record<string, { readonly status: string; readonly detail?: string }>>;
+  readonly proxmoxEndpoints?: readonly ProxmoxEndpoint[];
+}
