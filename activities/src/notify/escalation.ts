@@ -22,6 +22,16 @@ export interface EscalationInput {
     readonly outcome: string;
     readonly detail?: string;
   }[];
+  /**
+   * The failed attempts the guardian counted when it stopped this incident, from this run and
+   * earlier ones: when, which run, and what failed.
+   */
+  readonly counted?: readonly {
+    readonly at: string;
+    readonly workflowId: string;
+    readonly runId?: string;
+    readonly detail?: string;
+  }[];
   readonly workflowId: string;
 }
 
@@ -63,6 +73,16 @@ export function renderEscalation(e: EscalationInput): EscalationMessage {
     ...(e.attempts.length === 0
       ? ['  (none)']
       : e.attempts.map((a) => `  ${a.n}. ${a.at} ${a.outcome}${a.detail ? `: ${inert(a.detail)}` : ''}`)),
+    ...(e.counted && e.counted.length > 0
+      ? [
+          '',
+          `Failed attempts counted (${e.counted.length}), as they make Jarvis stop; reset them in the dashboard's guardrails view:`,
+          ...e.counted.map(
+            (c, i) =>
+              `  ${i + 1}. ${inert(c.at)} ${inert(c.workflowId)}${c.runId ? ` run ${inert(c.runId)}` : ''}: ${inert(c.detail ?? 'failed')}`,
+          ),
+        ]
+      : []),
     '',
     'Diagnosis:',
     `  ${diagnosis(e)}`,

@@ -25,6 +25,11 @@ export interface CallOptions {
   signal?: AbortSignal;
   /** Overrides the client's per-request timeout for this call. */
   timeoutMs?: number;
+  /**
+   * Send this one request to that node's own endpoint (wake-on-LAN through a survivor). Declared
+   * here for the runbook's sake; the endpoint failover gives it its routing.
+   */
+  endpointNode?: string;
 }
 
 export type QueryValue = string | number | boolean | undefined;

@@ -17,6 +17,7 @@ export {
   type RrdCf,
 } from './identifiers';
 export { normalizeFingerprint, formatFingerprint, TlsPinMismatchError, type TlsTrust } from './tls';
+export { clusterIdentityOf } from './cluster-identity';
 export {
   buildClusterState,
   combineClusterState,

@@ -1,0 +1,75 @@
+/**
+ * Which node sends a wake-on-LAN packet for a node that is down. Proxmox does not proxy
+ * `POST /nodes/{target}/wakeonlan`: the node whose API receives it sends the packet, and it refuses
+ * to wake itself. So the request goes to another node's own endpoint, one that is up and a member
+ * of the quorate cluster (a node cut off from the quorum cannot be told from one that is down).
+ * Pure and deterministic: the same cluster and the same failed relays give the same choice.
+ */
+import { isNodeName } from './identifiers';
+
+/** One node as the cluster's membership (`/cluster/status`) shows it. */
+export interface RelayCandidate {
+  readonly name: string;
+  readonly online: boolean;
+}
+
+export interface WakeRelayInput {
+  /** The node to wake. */
+  readonly target: string;
+  /** Whether the cluster has quorum, as the membership view says. */
+  readonly quorate: boolean;
+  readonly members: readonly RelayCandidate[];
+  /** Relays already tried for this wake that failed: they are skipped. */
+  readonly tried?: readonly string[];
+}
+
+export type WakeRelayRuleId =
+  'invalid-input' | 'no-quorum' | 'no-other-node-online' | 'every-relay-tried' | 'relay-chosen';
+
+export type WakeRelayChoice =
+  | { readonly kind: 'relay'; readonly node: string; readonly ruleId: 'relay-chosen'; readonly reason: string }
+  | {
+      readonly kind: 'none';
+      readonly ruleId: Exclude<WakeRelayRuleId, 'relay-chosen'>;
+      readonly reason: string;
+    };
+
+const none = (ruleId: Exclude<WakeRelayRuleId, 'relay-chosen'>, reason: string): WakeRelayChoice => ({
+  kind: 'none',
+  ruleId,
+  reason,
+});
+
+/** Code-unit order: the same in every locale, so every replay chooses alike. */
+const byName = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
+
+/**
+ * The first online member (by name) other than the target that has not been tried, or why there
+ * is none. Malformed input, or a cluster without quorum, chooses nobody.
+ */
+export function chooseWakeRelay(input: WakeRelayInput): WakeRelayChoice {
+  try {
+    const target = input.target;
+    if (!isNodeName(target)) return none('invalid-input', 'the node to wake is not a valid node name');
+    if (!Array.isArray(input.members)) return none('invalid-input', 'the cluster membership could not be read');
+    if (input.quorate !== true) {
+      return none('no-quorum', `the cluster has no quorum: no node can be trusted to wake ${target}`);
+    }
+    const tried = new Set(Array.isArray(input.tried) ? input.tried.filter((t) => typeof t === 'string') : []);
+    const others = [
+      ...new Set(
+        input.members
+          .filter((m) => m?.online === true && isNodeName(m.name) && m.name !== target)
+          .map((m) => m.name),
+      ),
+    ].sort(byName);
+    if (others.length === 0) return none('no-other-node-online', `no node other than ${target} is online to wake it`);
+    const next = others.find((n) => !tried.has(n));
+    if (next === undefined) {
+      return none('every-relay-tried', `every other online node failed to wake ${target}: ${others.join(', ')}`);
+    }
+    return { kind: 'relay', node: next, ruleId: 'relay-chosen', reason: `${next} is online and is not ${target}` };
+  } catch {
+    return none('invalid-input', 'the cluster membership could not be read');
+  }
+}
