@@ -1,8 +1,10 @@
 /**
  * Which node sends a wake-on-LAN packet for a node that is down. Proxmox does not proxy
  * `POST /nodes/{target}/wakeonlan`: the node whose API receives it sends the packet, and it refuses
- * to wake itself. So the request goes to another node's own endpoint, one that is up and a member
- * of the quorate cluster (a node cut off from the quorum cannot be told from one that is down).
+ * to wake itself. So the request goes to another node's own endpoint: a member the cluster's
+ * membership shows online. Quorum is not required: with two of four nodes down the cluster has
+ * none, and waking a node is how it gets it back; a magic packet to a machine that is in fact
+ * running (on the other side of a split) does nothing. Without quorum the choice says so.
  * Pure and deterministic: the same cluster and the same failed relays give the same choice.
  */
 import { isNodeName } from './identifiers';
@@ -23,8 +25,7 @@ export interface WakeRelayInput {
   readonly tried?: readonly string[];
 }
 
-export type WakeRelayRuleId =
-  'invalid-input' | 'no-quorum' | 'no-other-node-online' | 'every-relay-tried' | 'relay-chosen';
+export type WakeRelayRuleId = 'invalid-input' | 'no-other-node-online' | 'every-relay-tried' | 'relay-chosen';
 
 export type WakeRelayChoice =
   | { readonly kind: 'relay'; readonly node: string; readonly ruleId: 'relay-chosen'; readonly reason: string }
@@ -51,16 +52,13 @@ export function chooseWakeRelay(input: WakeRelayInput): WakeRelayChoice {
   try {
     const target = input.target;
     if (!isNodeName(target)) return none('invalid-input', 'the node to wake is not a valid node name');
-    if (!Array.isArray(input.members)) return none('invalid-input', 'the cluster membership could not be read');
-    if (input.quorate !== true) {
-      return none('no-quorum', `the cluster has no quorum: no node can be trusted to wake ${target}`);
+    if (!Array.isArray(input.members) || typeof input.quorate !== 'boolean') {
+      return none('invalid-input', 'the cluster membership could not be read');
     }
     const tried = new Set(Array.isArray(input.tried) ? input.tried.filter((t) => typeof t === 'string') : []);
     const others = [
       ...new Set(
-        input.members
-          .filter((m) => m?.online === true && isNodeName(m.name) && m.name !== target)
-          .map((m) => m.name),
+        input.members.filter((m) => m?.online === true && isNodeName(m.name) && m.name !== target).map((m) => m.name),
       ),
     ].sort(byName);
     if (others.length === 0) return none('no-other-node-online', `no node other than ${target} is online to wake it`);
@@ -68,7 +66,8 @@ export function chooseWakeRelay(input: WakeRelayInput): WakeRelayChoice {
     if (next === undefined) {
       return none('every-relay-tried', `every other online node failed to wake ${target}: ${others.join(', ')}`);
     }
-    return { kind: 'relay', node: next, ruleId: 'relay-chosen', reason: `${next} is online and is not ${target}` };
+    const reason = `${next} is online and is not ${target}${input.quorate ? '' : ' (the cluster has no quorum: waking a node is how it gets it back)'}`;
+    return { kind: 'relay', node: next, ruleId: 'relay-chosen', reason };
   } catch {
     return none('invalid-input', 'the cluster membership could not be read');
   }

@@ -32,8 +32,10 @@ describe('chooseWakeRelay: which node sends the wake-on-LAN packet', () => {
     expect(choice.reason).toBe('no node other than home is online to wake it');
   });
 
-  it('chooses nobody in a cluster without quorum', () => {
-    expect(chooseWakeRelay({ ...cluster, quorate: false })).toMatchObject({ kind: 'none', ruleId: 'no-quorum' });
+  it('still chooses without quorum (two of four down), and says so: waking a node is how quorum comes back', () => {
+    const choice = chooseWakeRelay({ ...cluster, quorate: false });
+    expect(choice).toMatchObject({ kind: 'relay', node: 'agent' });
+    expect(choice.reason).toContain('no quorum');
   });
 
   it.each([

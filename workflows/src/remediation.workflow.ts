@@ -119,6 +119,11 @@ export async function remediationWorkflow(input: RemediationInput): Promise<Reme
     startToCloseTimeout: '45s',
     retry: { initialInterval: '1s', maximumInterval: '5s', maximumAttempts: 2 },
   });
+  // One try per relay: the next relay is the retry.
+  const relay = proxyActivities<Acts>({
+    startToCloseTimeout: '45s',
+    retry: { maximumAttempts: 1 },
+  });
   const follower = proxyActivities<Acts>({
     startToCloseTimeout:
       (settings.taskTimeoutMs ?? 10 * 60_000) +
@@ -448,7 +453,7 @@ export async function remediationWorkflow(input: RemediationInput): Promise<Reme
             detail: { attempt: n, action: 'wake', via, why: choice.reason, ...(failed.length ? { failed } : {}) },
           });
           try {
-            const [woke] = await Promise.all([once.wakeNode({ node, via }), flush()]);
+            const [woke] = await Promise.all([relay.wakeNode({ node, via }), flush()]);
             sent = { mac: woke.mac, via };
           } catch (err) {
             const type = failureType(err);
