@@ -249,12 +249,9 @@ function evaluateUnsafe(input: GuardrailInput): GuardrailDecision {
   const mine = readAttempts(own(input, 'attempts'), incident.key, now, readCluster(own(input, 'cluster')));
   const failures = trailingFailures(mine, now - limits.failureWindowMs);
   if (failures.length >= limits.maxFailures) {
-    return decide(
-      'escalate',
-      'escalation',
-      `${failures.length} failed attempts in a row: stop and send a diagnosis`,
-      { counted: failures.map((f) => f.source as RemediationAttempt) },
-    );
+    return decide('escalate', 'escalation', `${failures.length} failed attempts in a row: stop and send a diagnosis`, {
+      counted: failures.map((f) => f.source as RemediationAttempt),
+    });
   }
 
   const gate = killSwitchGate(own(input, 'killSwitch'));

@@ -52,13 +52,18 @@ export function chooseWakeRelay(input: WakeRelayInput): WakeRelayChoice {
   try {
     const target = input.target;
     if (!isNodeName(target)) return none('invalid-input', 'the node to wake is not a valid node name');
-    if (!Array.isArray(input.members) || typeof input.quorate !== 'boolean') {
+    const members: unknown = input.members;
+    const given: unknown = input.tried;
+    if (!Array.isArray(members) || typeof input.quorate !== 'boolean') {
       return none('invalid-input', 'the cluster membership could not be read');
     }
-    const tried = new Set(Array.isArray(input.tried) ? input.tried.filter((t) => typeof t === 'string') : []);
+    const tried = new Set((Array.isArray(given) ? (given as unknown[]) : []).filter((t) => typeof t === 'string'));
     const others = [
       ...new Set(
-        input.members.filter((m) => m?.online === true && isNodeName(m.name) && m.name !== target).map((m) => m.name),
+        (members as unknown[])
+          .map((m) => (typeof m === 'object' && m !== null ? (m as Partial<RelayCandidate>) : {}))
+          .filter((m) => m.online === true && isNodeName(m.name) && m.name !== target)
+          .map((m) => m.name as string),
       ),
     ].sort(byName);
     if (others.length === 0) return none('no-other-node-online', `no node other than ${target} is online to wake it`);

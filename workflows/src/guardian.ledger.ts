@@ -191,7 +191,5 @@ export function failureHistories(
     };
   });
   const latest = (h: IncidentFailureHistory): string => h.attempts[0]?.at ?? '';
-  return out.sort(
-    (a, b) => b.counted - a.counted || (latest(a) < latest(b) ? 1 : latest(a) > latest(b) ? -1 : 0),
-  );
+  return out.sort((a, b) => b.counted - a.counted || (latest(a) < latest(b) ? 1 : latest(a) > latest(b) ? -1 : 0));
 }

@@ -828,10 +828,14 @@ export async function remediationWorkflow(input: RemediationInput): Promise<Reme
           report: { incidentKey: incident.key, workflowId, runId },
         });
         if (cleared > 0)
-          step('failures-cleared', `Recovered: ${cleared} earlier failed attempt${cleared === 1 ? '' : 's'} no longer count`, {
-            by: 'guardian',
-            detail: { cleared },
-          });
+          step(
+            'failures-cleared',
+            `Recovered: ${cleared} earlier failed attempt${cleared === 1 ? '' : 's'} no longer count`,
+            {
+              by: 'guardian',
+              detail: { cleared },
+            },
+          );
       } catch {
         // The guardian did not answer: the failures keep counting until they age out or an operator resets them.
       }

@@ -373,7 +373,10 @@ export function createProxmoxActivities({
   }> {
     return mapped(async () => {
       const status = await pve.clusterStatus({ signal: Context.current().cancellationSignal });
-      return { quorate: status.quorum.quorate, members: status.members.map((m) => ({ name: m.name, online: m.online })) };
+      return {
+        quorate: status.quorum.quorate,
+        members: status.members.map((m) => ({ name: m.name, online: m.online })),
+      };
     });
   }
 

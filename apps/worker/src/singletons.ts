@@ -226,7 +226,12 @@ export function guardianBooksFromHistory(events: readonly HistoryEvent[], carry?
       ledger = ledgerForget(ledger).ledger;
     } else if (update.name === reportRecoveryUpdate.name) {
       const r = update.arg as RecoveryReport;
-      ledger = ledgerClear(ledger, r.incidentKey, { kind: 'recovered', by: `${r.workflowId}/${r.runId}` }, update.at).ledger;
+      ledger = ledgerClear(
+        ledger,
+        r.incidentKey,
+        { kind: 'recovered', by: `${r.workflowId}/${r.runId}` },
+        update.at,
+      ).ledger;
     } else if (update.name === resetFailuresUpdate.name) {
       const r = update.arg as ResetFailuresRequest;
       ledger = ledgerClear(ledger, r.incidentKey, { kind: 'reset', by: r.by }, update.at).ledger;

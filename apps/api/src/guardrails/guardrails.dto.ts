@@ -67,7 +67,9 @@ class GuardianDto {
   @ApiProperty() running!: boolean;
   @ApiProperty({ type: 'array', items: { type: 'object' } }) inFlight!: unknown[];
   @ApiProperty({ type: [String] }) waiting!: string[];
-  @ApiPropertyOptional({ description: "The cluster the attempts are counted against: its name, first node and that node's certificate" })
+  @ApiPropertyOptional({
+    description: "The cluster the attempts are counted against: its name, first node and that node's certificate",
+  })
   clusterIdentity?: string;
 }
 
@@ -126,7 +128,10 @@ export class GuardrailsDto {
   @ApiProperty({ type: LimitsDto }) limits!: LimitsDto;
   @ApiProperty({ type: [RunbookDto] }) runbooks!: RunbookDto[];
   @ApiProperty({ type: GuardianDto }) guardian!: GuardianDto;
-  @ApiProperty({ type: [IncidentFailureHistoryDto], description: 'The attempts per incident key, and which failures count' })
+  @ApiProperty({
+    type: [IncidentFailureHistoryDto],
+    description: 'The attempts per incident key, and which failures count',
+  })
   failures!: IncidentFailureHistoryDto[];
   @ApiProperty({ type: TaskVisibilityDto, nullable: true }) taskVisibility!: TaskVisibilityDto | null;
 }

@@ -229,9 +229,14 @@ export class GuardrailsService {
       ));
     } catch (err) {
       if (isWorkflowNotFound(err) || isTemporalUnavailable(err)) {
-        throw new ApiError('TEMPORAL_UNAVAILABLE', 'the guardian is not running: there are no failures to reset', undefined, {
-          cause: err,
-        });
+        throw new ApiError(
+          'TEMPORAL_UNAVAILABLE',
+          'the guardian is not running: there are no failures to reset',
+          undefined,
+          {
+            cause: err,
+          },
+        );
       }
       throw err;
     }

@@ -52,7 +52,11 @@ export interface GuardrailsView {
   readonly killSwitch: KillSwitchState;
   readonly limits: Readonly<Record<string, number>>;
   readonly runbooks: readonly RunbookView[];
-  readonly guardian?: { readonly running: boolean; readonly waiting?: readonly string[]; readonly clusterIdentity?: string };
+  readonly guardian?: {
+    readonly running: boolean;
+    readonly waiting?: readonly string[];
+    readonly clusterIdentity?: string;
+  };
   readonly failures?: readonly IncidentFailureHistory[];
 }
 
