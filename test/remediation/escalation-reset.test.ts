@@ -129,8 +129,16 @@ describe('escalations an operator can read and reset', () => {
       const kinds = (await stepsOf(stack, AGENT, third)).map((s) => s.kind);
       return kinds.includes('permitted') && kinds.includes('waking') ? true : undefined;
     }, 15_000);
+    // It comes back meanwhile: the run ends in recovery, and its failures stop counting toward escalation.
     await simControl(stack, 'POST', '/faults', { kind: 'node-online', node: 'agent' });
-    await remediationResult(stack, AGENT, third, 30_000);
+    expect(await remediationResult(stack, AGENT, third, 30_000)).toMatchObject({ outcome: 'cleared' });
+    const thirdRun = await runIdOf(AGENT);
+    const books = await stack.client.workflow.getHandle(guardianIdFor(stack.cluster)).query(guardianStateQuery);
+    const failedInThird = books.attempts.filter((a) => a.runId === thirdRun && a.outcome === 'failed');
+    expect(failedInThird.length).toBeGreaterThanOrEqual(1);
+    expect(failedInThird.every((a) => a.cleared?.kind === 'recovered')).toBe(true);
+    const recovered = await api.call<{ failures: FailureHistory[] }>('GET', '/api/guardrails', { token });
+    expect(recovered.json.failures.find((h) => h.incidentKey === AGENT)).toMatchObject({ counted: 0 });
   });
 
   it('the node Jarvis talks to is woken through another node, which the step names', async () => {
