@@ -1,5 +1,5 @@
 import { AuditRepository } from '@jarvis/db';
-import { guardianIdFor, guardianStateQuery } from '@jarvis/workflows/api';
+import { guardianIdFor, guardianStateQuery, resetFailuresUpdate } from '@jarvis/workflows/api';
 import { startApi, type ApiHarness } from '../api/api-harness';
 import { OPERATOR, startStack, type TestStack } from '../support/stack';
 import { eventually, simControl } from '../support/vm-action.fixtures';
@@ -105,6 +105,12 @@ describe('escalations an operator can read and reset', () => {
     const path = `/api/guardrails/failures/${AGENT}/reset`;
     expect((await api.call('POST', path, { body: {} })).status).toBe(401);
     expect((await api.call('POST', '/api/guardrails/failures/bad key!/reset', { token, body: {} })).status).toBe(400);
+    // Straight to the guardian, without the API's signature: refused, nothing reset.
+    await expect(
+      stack.client.workflow
+        .getHandle(guardianIdFor(stack.cluster))
+        .executeUpdate(resetFailuresUpdate, { args: [{ incidentKey: AGENT, by: 'mallory', reason: 'sneaking' }] }),
+    ).rejects.toMatchObject({ cause: { type: 'NOT_VOUCHED' } });
     const before = Date.now();
     const reset = await api.call<{ reset: number; by: string; at: string }>('POST', path, {
       token,

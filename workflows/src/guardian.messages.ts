@@ -8,6 +8,8 @@ import {
   type ProtectedResources,
   type RemediationAttempt,
   type Tier,
+  type VouchFields,
+  type Voucher,
 } from '@jarvis/policies';
 
 export const GUARDIAN_WORKFLOW = 'guardianWorkflow';
@@ -112,7 +114,19 @@ export interface ResetFailuresRequest {
   readonly incidentKey: string;
   readonly by: string;
   readonly reason: string;
+  /**
+   * The API's signature over the three fields above (`forget-attempts`): a guardian that reads
+   * Jarvis's policy store takes a reset only with it, so whoever else reaches Temporal cannot.
+   */
+  readonly voucher?: Voucher;
 }
+
+/** The signed fields of a reset: one declaration for the API that signs and the guardian that checks. */
+export const resetFailuresFields = (r: Partial<ResetFailuresRequest>): VouchFields => ({
+  incidentKey: typeof r.incidentKey === 'string' ? r.incidentKey : '',
+  by: typeof r.by === 'string' ? r.by : '',
+  reason: typeof r.reason === 'string' ? r.reason : '',
+});
 
 export interface GateRequest {
   readonly workflowId: string;

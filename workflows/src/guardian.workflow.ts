@@ -17,6 +17,7 @@ import {
   isEntityId,
   isIncidentClass,
   killSwitchGate,
+  verifyVouch,
   type AutonomyLevel,
   type GuardrailLimits,
   type IncidentClass,
@@ -31,6 +32,7 @@ import {
   forgetAttemptsUpdate,
   reloadPolicyUpdate,
   reportRecoveryUpdate,
+  resetFailuresFields,
   resetFailuresUpdate,
   setKillSwitchUpdate,
   type GuardianAttempt,
@@ -67,6 +69,9 @@ export async function guardianWorkflow(input: GuardianInput): Promise<void> {
   const run = await loadRunPolicy({});
   let killSwitch: KillSwitchView = run.fromStore ? run.killSwitch : (carry?.killSwitch ?? input.killSwitch);
   let protectedResources = run.fromStore ? run.policy.protected : input.protected;
+  // The API's public key: what an operator's reset must be signed with (a run from the store only).
+  let decisionKey = run.fromStore ? run.decisionKey?.publicKey : undefined;
+  const usedNonces = new Set<string>();
   const autonomy = {
     ...defaultAutonomy(),
     ...(run.fromStore ? run.autonomy : { ...input.autonomy, ...carry?.autonomy }),
@@ -131,6 +136,7 @@ export async function guardianWorkflow(input: GuardianInput): Promise<void> {
       const released = killSwitch.engaged && !next.killSwitch.engaged;
       killSwitch = next.killSwitch;
       protectedResources = next.policy.protected;
+      decisionKey = next.decisionKey?.publicKey ?? decisionKey;
       let changed = false;
       for (const cls of INCIDENT_CLASSES) {
         const level = next.autonomy[cls] ?? DEFAULT_RUNBOOKS[cls].autonomy;
@@ -264,6 +270,7 @@ export async function guardianWorkflow(input: GuardianInput): Promise<void> {
         Date.now(),
       );
       attempts = [...ledger.attempts];
+      if (req.voucher?.nonce) usedNonces.add(req.voucher.nonce);
       // A remediation held by the rate limit may go now.
       wakeAll();
       return { reset: cleared };
@@ -274,6 +281,17 @@ export async function guardianWorkflow(input: GuardianInput): Promise<void> {
         if (!isEntityId(r?.incidentKey)) throw ApplicationFailure.nonRetryable('unknown incident key', 'BAD_REQUEST');
         if (typeof r.by !== 'string' || r.by === '' || typeof r.reason !== 'string' || r.reason === '') {
           throw ApplicationFailure.nonRetryable('who resets the failures, and why, must be given', 'BAD_REQUEST');
+        }
+        if (run.fromStore) {
+          const check = verifyVouch(
+            decisionKey,
+            'forget-attempts',
+            resetFailuresFields(r),
+            r.voucher,
+            Date.now(),
+            usedNonces,
+          );
+          if (!check.ok) throw ApplicationFailure.nonRetryable(check.reason, 'NOT_VOUCHED');
         }
       },
       description: "An operator resets one incident's failures: they count toward nothing from now on.",

@@ -13,11 +13,13 @@ import {
   guardianIdFor,
   guardianStateQuery,
   reloadPolicyUpdate,
+  resetFailuresFields,
   resetFailuresUpdate,
   type GuardianView,
   type IncidentFailureHistory,
 } from '@jarvis/workflows/api';
 import { API_CONFIG, type ApiConfig } from '../api-config';
+import { DecisionSigner } from '../auth/decision-signer';
 import { type AuthUser } from '../common/http.types';
 import { ApiError } from '../errors/api-error';
 import { PolicyDataService } from '../guests/policy-data.service';
@@ -99,6 +101,7 @@ export class GuardrailsService {
     private readonly audit: AuditRepository,
     private readonly temporal: TemporalService,
     private readonly policies: PolicyDataService,
+    private readonly signer: DecisionSigner,
   ) {}
 
   private get guardianId(): string {
@@ -220,12 +223,13 @@ export class GuardrailsService {
   async resetFailures(incidentKey: string, reason: string | undefined, user: AuthUser): Promise<FailureReset> {
     const at = new Date().toISOString();
     const why = reason?.trim() || 'reset from the guardrails view';
+    const request = { incidentKey, by: user.username, reason: why };
     let reset: number;
     try {
       ({ reset } = await this.temporal.call(GUARDIAN_TIMEOUT_MS, (client) =>
-        client.workflow
-          .getHandle(this.guardianId)
-          .executeUpdate(resetFailuresUpdate, { args: [{ incidentKey, by: user.username, reason: why }] }),
+        client.workflow.getHandle(this.guardianId).executeUpdate(resetFailuresUpdate, {
+          args: [{ ...request, voucher: this.signer.sign('forget-attempts', resetFailuresFields(request)) }],
+        }),
       ));
     } catch (err) {
       if (isWorkflowNotFound(err) || isTemporalUnavailable(err)) {
@@ -237,6 +241,11 @@ export class GuardrailsService {
             cause: err,
           },
         );
+      }
+      // The guardian refused it (unsigned, or malformed): a refusal, never a 500.
+      const refusal = (err as { cause?: { type?: unknown; message?: unknown } }).cause;
+      if (refusal?.type === 'NOT_VOUCHED' || refusal?.type === 'BAD_REQUEST') {
+        throw new ApiError(refusal.type, String(refusal.message), undefined, { cause: err });
       }
       throw err;
     }
