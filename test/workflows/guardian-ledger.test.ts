@@ -1,4 +1,4 @@
-import { clusterIdentityOf } from '@jarvis/activities';
+import { clusterIdentityOf, renderEscalation } from '@jarvis/activities';
 import { DEFAULT_GUARDRAIL_LIMITS } from '@jarvis/policies';
 import {
   failureHistories,
@@ -142,5 +142,39 @@ describe('clusterIdentityOf: which cluster answers', () => {
     expect(clusterIdentityOf(alone, [{ name: 'home', sslFingerprint: FP }])).toBe(
       `(standalone)/home/${'AB'.repeat(32)}`,
     );
+  });
+});
+
+describe('the escalation mail names the failures it counted', () => {
+  const base = {
+    incidentKey: KEY,
+    incidentClass: 'node-down',
+    severity: 'critical',
+    subject: { node: 'agent' },
+    evidence: {},
+    detectedAt: '2026-12-03T16:05:00.000Z',
+    reason: '3 failed attempts in a row: stop and send a diagnosis',
+    attempts: [],
+    workflowId: KEY,
+  };
+
+  it('lists when, which run and what failed, even when this run made no attempt', () => {
+    const { text } = renderEscalation({
+      ...base,
+      counted: [
+        { at: '2026-12-03T16:01:00.000Z', workflowId: KEY, runId: 'run-1', detail: "No wake on LAN MAC for 'agent'!" },
+        { at: '2026-12-03T16:02:00.000Z', workflowId: KEY, runId: 'run-1', detail: 'line one\nline two' },
+      ],
+    });
+    expect(text).toContain('Attempts (0):');
+    expect(text).toContain('Failed attempts counted (2)');
+    expect(text).toContain(`1. 2026-12-03T16:01:00.000Z ${KEY} run run-1: No wake on LAN MAC for 'agent'!`);
+    // Text from the cluster stays on its line.
+    expect(text).toContain('2. 2026-12-03T16:02:00.000Z');
+    expect(text).toContain('line one line two');
+  });
+
+  it('says nothing of counted failures when there were none', () => {
+    expect(renderEscalation(base).text).not.toContain('counted');
   });
 });
