@@ -52,6 +52,7 @@ const ATTEMPT_PROVENANCE = 'remediation-attempt-provenance';
 /** At most this many nodes are asked to send one wake-on-LAN packet before the attempt fails. */
 const MAX_WAKE_RELAYS = 3;
 type Step = activities.WorkflowStep;
+type CountedFailure = activities.CountedFailure;
 
 const local = proxyLocalActivities<Acts>({
   startToCloseTimeout: '15s',
@@ -893,15 +894,6 @@ export async function remediationWorkflow(input: RemediationInput): Promise<Reme
 
 /** Thrown by a runbook step that cannot go on without the operator (e.g. SSH is not configured). */
 class NeedsOperator extends Error {}
-
-/** One failed attempt an escalation counted: when, what failed, and which run made it. */
-interface CountedFailure {
-  readonly at: string;
-  readonly workflowId: string;
-  readonly runId?: string;
-  readonly attemptId: string;
-  readonly detail?: string;
-}
 
 function countedFailure(a: GuardianAttempt): CountedFailure {
   return {

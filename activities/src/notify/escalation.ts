@@ -3,6 +3,17 @@
  * Templated and pure; `narrate` is the hook for an LLM narration once an LLM activity exists
  * (the template is then its fallback and its fact sheet).
  */
+
+/** One failed attempt an escalation counted: when, which run made it, and what failed. */
+export interface CountedFailure {
+  /** ISO time the attempt started. */
+  readonly at: string;
+  readonly workflowId: string;
+  readonly runId?: string;
+  readonly attemptId?: string;
+  readonly detail?: string;
+}
+
 export interface EscalationInput {
   readonly incidentKey: string;
   readonly incidentClass: string;
@@ -26,12 +37,7 @@ export interface EscalationInput {
    * The failed attempts the guardian counted when it stopped this incident, from this run and
    * earlier ones: when, which run, and what failed.
    */
-  readonly counted?: readonly {
-    readonly at: string;
-    readonly workflowId: string;
-    readonly runId?: string;
-    readonly detail?: string;
-  }[];
+  readonly counted?: readonly CountedFailure[];
   readonly workflowId: string;
 }
 
