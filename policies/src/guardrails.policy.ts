@@ -82,12 +82,32 @@ export const DEFAULT_RUNBOOKS: Readonly<Record<IncidentClass, RunbookDeclaration
 
 export type AttemptOutcome = 'succeeded' | 'failed' | 'pending';
 
+/**
+ * Why a settled attempt no longer counts, and who said so. `recovered`: a later run of its incident
+ * ended in recovery, so it no longer counts toward escalation (it still counts toward the rate
+ * limit, which is what stops a flapping guest being restarted without end). `reset`: an operator
+ * reset the incident's failures, so it counts toward nothing.
+ */
+export interface AttemptClearing {
+  readonly kind: 'recovered' | 'reset';
+  /** Epoch ms. */
+  readonly at: number;
+  /** The operator, or the run that recovered (`workflowId/runId`). */
+  readonly by: string;
+}
+
 /** One remediation attempt for an incident, across every run of its workflow. */
 export interface RemediationAttempt {
   readonly incidentKey: string;
   /** Epoch ms when the attempt started. */
   readonly at: number;
   readonly outcome: AttemptOutcome;
+  /**
+   * The identity of the cluster it acted on (see GuardrailInput.cluster); absent in records made
+   * before identities were kept, which then count whatever the cluster.
+   */
+  readonly cluster?: string;
+  readonly cleared?: AttemptClearing;
 }
 
 export interface InFlightRemediation {
@@ -130,6 +150,11 @@ export interface GuardrailInput {
   readonly tier: Tier;
   readonly protectedResources: ProtectedResources;
   readonly limits?: GuardrailLimits;
+  /**
+   * The identity of the cluster Jarvis acts on now. Attempts recorded against another cluster are
+   * ignored; unknown (absent), every attempt counts, which can only tighten the limits.
+   */
+  readonly cluster?: string;
 }
 
 export type GuardrailKind = 'allow' | 'ask' | 'wait' | 'deny' | 'escalate';
@@ -159,13 +184,15 @@ export interface GuardrailDecision {
   readonly retryAfterMs?: number;
   /** On a blast-radius wait: the remediations in the way. */
   readonly blockedBy?: readonly string[];
+  /** On an escalation: the failed attempts it counted, oldest first (the caller's own records). */
+  readonly counted?: readonly RemediationAttempt[];
 }
 
 const decide = (
   kind: GuardrailKind,
   ruleId: GuardrailRuleId,
   reason: string,
-  extra: Pick<GuardrailDecision, 'retryAfterMs' | 'blockedBy'> = {},
+  extra: Pick<GuardrailDecision, 'retryAfterMs' | 'blockedBy' | 'counted'> = {},
 ): GuardrailDecision => ({ kind, ruleId, reason, ...extra });
 
 /**
@@ -219,10 +246,12 @@ function evaluateUnsafe(input: GuardrailInput): GuardrailDecision {
     return decide('deny', 'tier-black', `${describeTool(runbook.actionTool)} is BLACK here: it never runs`);
   }
 
-  const mine = readAttempts(own(input, 'attempts'), incident.key, now);
+  const mine = readAttempts(own(input, 'attempts'), incident.key, now, readCluster(own(input, 'cluster')));
   const failures = trailingFailures(mine, now - limits.failureWindowMs);
-  if (failures >= limits.maxFailures) {
-    return decide('escalate', 'escalation', `${failures} failed attempts in a row: stop and send a diagnosis`);
+  if (failures.length >= limits.maxFailures) {
+    return decide('escalate', 'escalation', `${failures.length} failed attempts in a row: stop and send a diagnosis`, {
+      counted: failures.map((f) => f.source as RemediationAttempt),
+    });
   }
 
   const gate = killSwitchGate(own(input, 'killSwitch'));
@@ -362,22 +391,40 @@ function subjectResources(incident: ReadIncident): ResourceId[] {
 interface ReadAttempt {
   readonly at: number;
   readonly outcome: AttemptOutcome | 'garbled';
+  /** A later recovery of its incident closed the run of failures it belonged to. */
+  readonly recovered: boolean;
+  /** The caller's record, as given. */
+  readonly source: unknown;
+}
+
+/** A cluster identity as given: a non-empty string, or unknown. */
+function readCluster(raw: unknown): string | undefined {
+  return typeof raw === 'string' && raw !== '' ? raw : undefined;
 }
 
 /**
- * This incident's attempts, oldest first. A time that is missing, garbled or in the future counts
- * as now: a corrupt record can only tighten the limits, never loosen them or block forever.
+ * This incident's attempts that count, oldest first. A time that is missing, garbled or in the
+ * future counts as now: a corrupt record can only tighten the limits, never loosen them or block
+ * forever. Left out: attempts an operator reset, and attempts recorded against another cluster
+ * (when both identities are known). A clearing or cluster that cannot be read is no clearing and
+ * no other cluster: the attempt counts.
  */
-function readAttempts(raw: unknown, incidentKey: string, now: number): ReadAttempt[] {
+function readAttempts(raw: unknown, incidentKey: string, now: number, cluster: string | undefined): ReadAttempt[] {
   const out: ReadAttempt[] = [];
   for (const entry of Array.isArray(raw) ? (raw as unknown[]) : []) {
     const read = attempt(() => {
       if (own(entry, 'incidentKey') !== incidentKey) return undefined;
+      const recordedOn = readCluster(own(entry, 'cluster'));
+      if (cluster !== undefined && recordedOn !== undefined && recordedOn !== cluster) return undefined;
+      const clearedKind = own(own(entry, 'cleared'), 'kind');
+      if (clearedKind === 'reset') return undefined;
       const at = own(entry, 'at');
       const outcome = own(entry, 'outcome');
       const read: ReadAttempt = {
         at: typeof at === 'number' && Number.isFinite(at) && at <= now ? at : now,
         outcome: outcome === 'succeeded' || outcome === 'failed' || outcome === 'pending' ? outcome : 'garbled',
+        recovered: clearedKind === 'recovered',
+        source: entry,
       };
       return read;
     });
@@ -387,15 +434,42 @@ function readAttempts(raw: unknown, incidentKey: string, now: number): ReadAttem
   return out.sort((a, b) => a.at - b.at);
 }
 
-/** Failures since the last success within the window; an unreadable outcome counts as a failure. */
-function trailingFailures(attempts: readonly ReadAttempt[], since: number): number {
-  let failures = 0;
+/**
+ * The failures since the last success or recovery within the window, oldest first; an unreadable
+ * outcome counts as a failure.
+ */
+function trailingFailures(attempts: readonly ReadAttempt[], since: number): ReadAttempt[] {
+  const failures: ReadAttempt[] = [];
   for (let i = attempts.length - 1; i >= 0; i -= 1) {
     const a = attempts[i];
-    if (!a || a.at <= since || a.outcome === 'succeeded') break;
-    if (a.outcome !== 'pending') failures += 1;
+    if (!a || a.at <= since || a.outcome === 'succeeded' || a.recovered) break;
+    if (a.outcome !== 'pending') failures.unshift(a);
   }
   return failures;
+}
+
+/**
+ * The failed attempts that count toward escalating an incident now (the same count
+ * evaluateGuardrails makes), as the caller's own records, oldest first: for showing an operator
+ * why Jarvis stops, or would stop. Malformed input gives an empty list.
+ */
+export function countedFailures<T extends RemediationAttempt>(input: {
+  readonly attempts: readonly T[];
+  readonly incidentKey: string;
+  readonly now: number;
+  readonly cluster?: string;
+  readonly limits?: Partial<GuardrailLimits>;
+}): T[] {
+  return (
+    attempt(() => {
+      const now = own(input, 'now');
+      const key = own(input, 'incidentKey');
+      if (typeof now !== 'number' || !Number.isFinite(now) || typeof key !== 'string') return undefined;
+      const limits = readLimits(own(input, 'limits'));
+      const mine = readAttempts(own(input, 'attempts'), key, now, readCluster(own(input, 'cluster')));
+      return trailingFailures(mine, now - limits.failureWindowMs).map((f) => f.source as T);
+    }) ?? []
+  );
 }
 
 /**

@@ -14,6 +14,7 @@ export * from './ssh-command.policy';
 export * from './desired-state.policy';
 export * from './incident.policy';
 export * from './guardrails.policy';
+export * from './wake-relay.policy';
 export * from './llm-router.policy';
 export * from './intent-parser';
 export * from './prompt-data';

@@ -1,5 +1,6 @@
 import {
   AUTONOMY_LEVELS,
+  countedFailures,
   DEFAULT_GUARDRAIL_LIMITS,
   DEFAULT_RUNBOOKS,
   evaluateGuardrails,
@@ -499,6 +500,83 @@ describe('evaluateGuardrails: escalation after 3 failures', () => {
   it('escalates at L4 too: failures are never silent', () => {
     const attempts = [attempt(3 * HOUR, 'failed'), attempt(2 * HOUR, 'failed'), attempt(HOUR, 'failed')];
     expectDecision(evaluate({ attempts, runbook: runbook({ autonomy: 'L4' }) }), 'escalate', 'escalation');
+  });
+});
+
+describe('evaluateGuardrails: which failures an escalation counts', () => {
+  const failed = (agoMs: number, over: Partial<RemediationAttempt> = {}): RemediationAttempt => ({
+    ...attempt(agoMs, 'failed'),
+    ...over,
+  });
+  const three = (over: Partial<RemediationAttempt> = {}) => [
+    failed(3 * HOUR, over),
+    failed(2 * HOUR, over),
+    failed(HOUR, over),
+  ];
+  const recovered = { kind: 'recovered', at: NOW - 30 * MIN, by: 'remediate:vm-crashed:200/run-2' } as const;
+  const reset = { kind: 'reset', at: NOW - 30 * MIN, by: 'alice' } as const;
+
+  it('an escalation lists the failures it counted: the caller’s own records, oldest first', () => {
+    const attempts = [
+      attempt(5 * HOUR, 'succeeded'),
+      ...three(),
+      attempt(10 * MIN, 'failed', 'remediate:vm-crashed:999'),
+    ].map((a, i) => ({ ...a, runId: `run-${i}` }));
+    const decision = evaluate({ attempts });
+    expectDecision(decision, 'escalate', 'escalation');
+    expect(decision.counted).toHaveLength(3);
+    expect(decision.counted?.every((c, i) => c === attempts[i + 1])).toBe(true);
+    expect(countedFailures({ attempts, incidentKey: crash.key, now: NOW })).toEqual(decision.counted);
+  });
+
+  it.each<[string, RemediationAttempt[], GuardrailKind]>([
+    ['failures a recovery cleared no longer escalate', three({ cleared: recovered }), 'allow'],
+    ['a failure after the recovery counts on its own', [...three({ cleared: recovered }), failed(10 * MIN)], 'allow'],
+    [
+      'recovered failures still count toward the rate limit (a flapping guest is not restarted without end)',
+      [
+        failed(30 * MIN, { cleared: recovered }),
+        failed(20 * MIN, { cleared: recovered }),
+        failed(10 * MIN, { cleared: recovered }),
+      ],
+      'wait',
+    ],
+    ['failures an operator reset count for nothing', three({ cleared: reset }), 'allow'],
+    [
+      'reset failures do not count toward the rate limit either',
+      [
+        failed(30 * MIN, { cleared: reset }),
+        failed(20 * MIN, { cleared: reset }),
+        failed(10 * MIN, { cleared: reset }),
+      ],
+      'allow',
+    ],
+    ['an unreadable clearing is no clearing', three({ cleared: { kind: 'forgotten' } as never }), 'escalate'],
+    ['failures of another cluster are ignored', three({ cluster: 'old-lab/home/AA' }), 'allow'],
+    ['failures of this cluster count', three({ cluster: 'lab/home/BB' }), 'escalate'],
+    ['failures recorded before identities count', three(), 'escalate'],
+    [
+      'a mix: only this cluster’s failures in a row count',
+      [failed(3 * HOUR, { cluster: 'lab/home/BB' }), failed(2 * HOUR, { cluster: 'old-lab/home/AA' }), failed(HOUR)],
+      'allow',
+    ],
+  ])('%s', (_label, attempts, kind) => {
+    expect(evaluate({ attempts, cluster: 'lab/home/BB' }).kind).toBe(kind);
+  });
+
+  it('without a known cluster every failure counts, whichever cluster it names (unknown never loosens)', () => {
+    expectDecision(evaluate({ attempts: three({ cluster: 'old-lab/home/AA' }) }), 'escalate', 'escalation');
+    expectDecision(
+      evaluate({ attempts: three({ cluster: 'old-lab/home/AA' }), cluster: '' }),
+      'escalate',
+      'escalation',
+    );
+  });
+
+  it('countedFailures gives nothing for malformed input, and never throws', () => {
+    expect(countedFailures({ attempts: 'x' as never, incidentKey: crash.key, now: NOW })).toEqual([]);
+    expect(countedFailures({ attempts: three(), incidentKey: crash.key, now: Number.NaN })).toEqual([]);
+    expect(countedFailures({ attempts: three(), incidentKey: 7 as never, now: NOW })).toEqual([]);
   });
 });
 

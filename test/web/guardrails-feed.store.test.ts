@@ -77,6 +77,70 @@ describe('the guardrails store', () => {
   });
 });
 
+describe("the guardrails store: an incident's failures", () => {
+  const KEY = 'remediate:node-down:agent';
+  const attempt = { attemptId: 'attempt-1', at: '2026-12-03T16:00:00Z', outcome: 'failed', workflowId: KEY };
+  const counting = {
+    incidentKey: KEY,
+    counted: 1,
+    escalates: false,
+    attempts: [{ ...attempt, counted: true, otherCluster: false }],
+  };
+
+  it('resets through the API, then shows what the guardian counts now', async () => {
+    let reset = false;
+    const api = fakeApi({
+      'GET /api/guardrails': () => ({
+        status: 200,
+        body: {
+          ...VIEW,
+          failures: [
+            reset
+              ? {
+                  ...counting,
+                  counted: 0,
+                  attempts: [
+                    {
+                      ...counting.attempts[0],
+                      counted: false,
+                      cleared: { kind: 'reset', at: attempt.at, by: 'operator' },
+                    },
+                  ],
+                }
+              : counting,
+          ],
+        },
+      }),
+      [`POST /api/guardrails/failures/${KEY}/reset`]: () => {
+        reset = true;
+        return { status: 200, body: { incidentKey: KEY, reset: 1, by: 'operator', at: attempt.at } };
+      },
+    });
+    const store = useGuardrailsStore();
+    await store.load();
+    expect(store.view?.failures?.[0]?.counted).toBe(1);
+    expect(await store.resetFailures(KEY, 'fixed the firmware')).toBe(true);
+    expect(api.calls.find((c) => c.method === 'POST')).toMatchObject({ body: { reason: 'fixed the firmware' } });
+    expect(store.view?.failures?.[0]).toMatchObject({ counted: 0 });
+    expect(store.busy).toBe(false);
+  });
+
+  it('keeps the history and reports the error when the guardian cannot reset', async () => {
+    fakeApi({
+      'GET /api/guardrails': { status: 200, body: { ...VIEW, failures: [counting] } },
+      [`POST /api/guardrails/failures/${KEY}/reset`]: {
+        status: 503,
+        body: envelope('TEMPORAL_UNAVAILABLE', 'the guardian is not running: there are no failures to reset'),
+      },
+    });
+    const store = useGuardrailsStore();
+    await store.load();
+    expect(await store.resetFailures(KEY)).toBe(false);
+    expect(store.error).toContain('the guardian is not running');
+    expect(store.view?.failures?.[0]?.counted).toBe(1);
+  });
+});
+
 describe('the activity feed filter', () => {
   const step = (workflowId: string, at: string) => ({ workflowId, kind: 'detected', title: 't', at });
 

@@ -1,5 +1,11 @@
 import { type GuardrailDecision } from '@jarvis/policies';
-import { type GateRequest, type OutcomeReport, type PermitDecision, type PermitRequest } from './guardian.messages';
+import {
+  type GateRequest,
+  type OutcomeReport,
+  type PermitDecision,
+  type PermitRequest,
+  type RecoveryReport,
+} from './guardian.messages';
 import { type RemediationInput } from './remediation.messages';
 
 /**
@@ -11,6 +17,8 @@ export interface GuardianActivities {
   requestPermit(input: { guardianId: string; request: PermitRequest }): Promise<PermitDecision>;
   reportOutcome(input: { guardianId: string; updateId: string; report: OutcomeReport }): Promise<void>;
   checkGate(input: { guardianId: string; updateId: string; request: GateRequest }): Promise<GuardrailDecision>;
+  /** A run that ended in recovery: its incident's trailing failures stop counting. */
+  reportRecovery(input: { guardianId: string; updateId: string; report: RecoveryReport }): Promise<{ cleared: number }>;
   /** Starts the remediation whose workflow ID is the incident key; `started: false` when one is already running. */
   startRemediation(input: { remediation: RemediationInput }): Promise<{ started: boolean; runId?: string }>;
 }

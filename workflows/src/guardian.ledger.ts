@@ -1,9 +1,13 @@
+import { countedFailures, type GuardrailLimits } from '@jarvis/policies';
 import {
   type GuardianAttempt,
   type GuardianInFlight,
   type OutcomeReport,
   type PermitRequest,
 } from './guardian.messages';
+
+/** How much of a failure's description is kept: enough to say what failed, bounded in the history. */
+const DETAIL_MAX = 300;
 
 /**
  * The guardian's books: attempts per incident (the rate limit and escalation count them) and the
@@ -18,7 +22,7 @@ export interface GuardianLedger {
 /** An allowed request: a pending attempt, and its incident holds its node until it reports. */
 export function ledgerAllow(
   ledger: GuardianLedger,
-  req: Pick<PermitRequest, 'workflowId' | 'incident'>,
+  req: Pick<PermitRequest, 'workflowId' | 'incident' | 'runId' | 'cluster'>,
   attemptId: string,
   now: number,
 ): GuardianLedger {
@@ -26,7 +30,15 @@ export function ledgerAllow(
   return {
     attempts: [
       ...ledger.attempts,
-      { incidentKey: key, at: now, outcome: 'pending', attemptId, workflowId: req.workflowId },
+      {
+        incidentKey: key,
+        at: now,
+        outcome: 'pending',
+        attemptId,
+        workflowId: req.workflowId,
+        ...(typeof req.runId === 'string' ? { runId: req.runId } : {}),
+        ...(typeof req.cluster === 'string' && req.cluster !== '' ? { cluster: req.cluster } : {}),
+      },
     ],
     inFlight: [
       ...ledger.inFlight.filter((f) => f.incidentKey !== key),
@@ -49,7 +61,17 @@ export function ledgerReport(
     attempts =
       report.outcome === 'cancelled'
         ? attempts.filter((a) => a !== found)
-        : attempts.map((a) => (a === found ? { ...a, outcome: report.outcome as 'succeeded' | 'failed' } : a));
+        : attempts.map((a) =>
+            a === found
+              ? {
+                  ...a,
+                  outcome: report.outcome as 'succeeded' | 'failed',
+                  ...(report.outcome === 'failed' && typeof report.detail === 'string'
+                    ? { detail: report.detail.slice(0, DETAIL_MAX) }
+                    : {}),
+                }
+              : a,
+          );
   }
   const inFlight = ledger.inFlight.filter((f) => f.incidentKey !== report.incidentKey);
   return { ledger: { attempts, inFlight }, freed: inFlight.length !== ledger.inFlight.length };
@@ -63,4 +85,111 @@ export function ledgerReport(
 export function ledgerForget(ledger: GuardianLedger): { readonly ledger: GuardianLedger; readonly forgotten: number } {
   const attempts = ledger.attempts.filter((a) => a.outcome === 'pending');
   return { ledger: { attempts, inFlight: ledger.inFlight }, forgotten: ledger.attempts.length - attempts.length };
+}
+
+/**
+ * Marks the settled, still counting attempts of one incident as cleared (`recovered` or `reset`),
+ * and says how many. Pending attempts belong to a remediation still acting and stay as they are.
+ * A recovery leaves attempts an operator already reset alone.
+ */
+export function ledgerClear(
+  ledger: GuardianLedger,
+  incidentKey: string,
+  clearing: { readonly kind: 'recovered' | 'reset'; readonly by: string },
+  now: number,
+): { readonly ledger: GuardianLedger; readonly cleared: number } {
+  let cleared = 0;
+  const attempts = ledger.attempts.map((a) => {
+    if (a.incidentKey !== incidentKey || a.outcome === 'pending') return a;
+    if (a.cleared?.kind === 'reset' || a.cleared?.kind === clearing.kind) return a;
+    cleared++;
+    return { ...a, cleared: { kind: clearing.kind, at: now, by: clearing.by } };
+  });
+  return { ledger: { attempts, inFlight: ledger.inFlight }, cleared };
+}
+
+/**
+ * The books of the cluster now in front of Jarvis: settled attempts recorded against another
+ * cluster are dropped (the demo's simulated cluster starts afresh; an install may be pointed at
+ * another cluster). Attempts without an identity were recorded before identities were kept and
+ * stay: nothing says they were another cluster's.
+ */
+export function ledgerAdoptCluster(
+  ledger: GuardianLedger,
+  cluster: string,
+): { readonly ledger: GuardianLedger; readonly dropped: number } {
+  const attempts = ledger.attempts.filter(
+    (a) => a.outcome === 'pending' || a.cluster === undefined || a.cluster === cluster,
+  );
+  return { ledger: { attempts, inFlight: ledger.inFlight }, dropped: ledger.attempts.length - attempts.length };
+}
+
+/** One attempt in an incident's failure history, as the guardrails view shows it. */
+export interface FailureHistoryEntry {
+  readonly attemptId: string;
+  /** ISO time the attempt started. */
+  readonly at: string;
+  readonly outcome: GuardianAttempt['outcome'];
+  readonly workflowId: string;
+  readonly runId?: string;
+  readonly detail?: string;
+  /** Whether it counts toward escalating the incident now. */
+  readonly counted: boolean;
+  /** Recorded against another cluster than the one in front of Jarvis now (it counts for nothing). */
+  readonly otherCluster: boolean;
+  readonly cleared?: { readonly kind: 'recovered' | 'reset'; readonly at: string; readonly by: string };
+}
+
+/** The attempts of one incident key, newest first, and where its escalation count stands. */
+export interface IncidentFailureHistory {
+  readonly incidentKey: string;
+  /** Failed attempts in a row that count now. */
+  readonly counted: number;
+  /** Whether the next permit request escalates at once (counted reaches the limit). */
+  readonly escalates: boolean;
+  readonly attempts: readonly FailureHistoryEntry[];
+}
+
+/**
+ * The guardian's attempts as failure histories per incident key, with which failures count now
+ * (the guardrails policy's own count): what an operator reads before resetting an incident.
+ * Keys with a counted failure come first, then the most recent. Pure.
+ */
+export function failureHistories(
+  attempts: readonly GuardianAttempt[],
+  o: { readonly now: number; readonly limits: GuardrailLimits; readonly cluster?: string },
+): IncidentFailureHistory[] {
+  const keys = [...new Set(attempts.map((a) => a.incidentKey))];
+  const out = keys.map((incidentKey): IncidentFailureHistory => {
+    const mine = attempts.filter((a) => a.incidentKey === incidentKey);
+    const counted = countedFailures({
+      attempts: mine,
+      incidentKey,
+      now: o.now,
+      limits: o.limits,
+      ...(o.cluster !== undefined ? { cluster: o.cluster } : {}),
+    });
+    return {
+      incidentKey,
+      counted: counted.length,
+      escalates: counted.length >= o.limits.maxFailures,
+      attempts: [...mine]
+        .sort((a, b) => b.at - a.at)
+        .map((a) => ({
+          attemptId: a.attemptId,
+          at: new Date(a.at).toISOString(),
+          outcome: a.outcome,
+          workflowId: a.workflowId,
+          ...(a.runId !== undefined ? { runId: a.runId } : {}),
+          ...(a.detail !== undefined ? { detail: a.detail } : {}),
+          counted: counted.includes(a),
+          otherCluster: o.cluster !== undefined && a.cluster !== undefined && a.cluster !== o.cluster,
+          ...(a.cleared
+            ? { cleared: { kind: a.cleared.kind, at: new Date(a.cleared.at).toISOString(), by: a.cleared.by } }
+            : {}),
+        })),
+    };
+  });
+  const latest = (h: IncidentFailureHistory): string => h.attempts[0]?.at ?? '';
+  return out.sort((a, b) => b.counted - a.counted || (latest(a) < latest(b) ? 1 : latest(a) > latest(b) ? -1 : 0));
 }

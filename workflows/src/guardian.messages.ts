@@ -8,6 +8,8 @@ import {
   type ProtectedResources,
   type RemediationAttempt,
   type Tier,
+  type VouchFields,
+  type Voucher,
 } from '@jarvis/policies';
 
 export const GUARDIAN_WORKFLOW = 'guardianWorkflow';
@@ -19,10 +21,14 @@ export interface KillSwitchView {
   readonly at?: string;
 }
 
-/** One attempt as the guardian keeps it: the policy's record plus who holds it. */
+/** One attempt as the guardian keeps it: the policy's record plus who made it and what became of it. */
 export interface GuardianAttempt extends RemediationAttempt {
   readonly attemptId: string;
   readonly workflowId: string;
+  /** The remediation run that made it (absent in records made before runs were kept). */
+  readonly runId?: string;
+  /** What failed, in the remediation's words (a failed attempt only). */
+  readonly detail?: string;
 }
 
 export interface GuardianInFlight {
@@ -41,6 +47,8 @@ export interface GuardianCarry {
   readonly answers: readonly (readonly [string, PermitDecision])[];
   readonly killSwitch: KillSwitchView;
   readonly autonomy: Readonly<Record<IncidentClass, AutonomyLevel>>;
+  /** The identity of the cluster the attempts were last counted against (absent in older carries). */
+  readonly clusterIdentity?: string;
 }
 
 export interface GuardianInput {
@@ -66,9 +74,18 @@ export interface PermitRequest {
   readonly tier: Tier;
   /** An operator approved this remediation (the L2 / RED ask): an `ask` becomes an `allow`. */
   readonly approvedBy?: string;
+  /** The remediation's run, recorded with its attempt. */
+  readonly runId?: string;
+  /**
+   * The identity of the cluster the remediation sees (name and its first node's certificate).
+   * Attempts counted against another cluster are dropped; absent (unknown), every attempt counts.
+   */
+  readonly cluster?: string;
 }
 
 export interface PermitDecision extends GuardrailDecision {
+  /** On an escalation: the failed attempts it counted, oldest first, with their runs and what failed. */
+  readonly counted?: readonly GuardianAttempt[];
   readonly autonomy: AutonomyLevel;
   /** Set when the decision is `allow`: report the attempt's outcome under this ID. */
   readonly attemptId?: string;
@@ -81,7 +98,35 @@ export interface OutcomeReport {
   readonly incidentKey: string;
   /** `cancelled`: nothing was done (the incident cleared, the kill switch closed): the attempt does not count. */
   readonly outcome: 'succeeded' | 'failed' | 'cancelled';
+  /** What failed (kept with a failed attempt, for the escalation and the guardrails view). */
+  readonly detail?: string;
 }
+
+/** A remediation run that ended in recovery: its incident's failures no longer count toward escalation. */
+export interface RecoveryReport {
+  readonly incidentKey: string;
+  readonly workflowId: string;
+  readonly runId: string;
+}
+
+/** An operator resets an incident's failures: they count toward nothing from now on. */
+export interface ResetFailuresRequest {
+  readonly incidentKey: string;
+  readonly by: string;
+  readonly reason: string;
+  /**
+   * The API's signature over the three fields above (`forget-attempts`): a guardian that reads
+   * Jarvis's policy store takes a reset only with it, so whoever else reaches Temporal cannot.
+   */
+  readonly voucher?: Voucher;
+}
+
+/** The signed fields of a reset: one declaration for the API that signs and the guardian that checks. */
+export const resetFailuresFields = (r: Partial<ResetFailuresRequest>): VouchFields => ({
+  incidentKey: typeof r.incidentKey === 'string' ? r.incidentKey : '',
+  by: typeof r.by === 'string' ? r.by : '',
+  reason: typeof r.reason === 'string' ? r.reason : '',
+});
 
 export interface GateRequest {
   readonly workflowId: string;
@@ -96,6 +141,8 @@ export interface GuardianView {
   readonly inFlight: readonly GuardianInFlight[];
   readonly attempts: readonly GuardianAttempt[];
   readonly waiting: readonly string[];
+  /** The identity of the cluster the attempts are counted against, once a remediation reported it. */
+  readonly clusterIdentity?: string;
 }
 
 export const requestPermitUpdate = defineUpdate<PermitDecision, [PermitRequest]>('requestPermit');
@@ -117,6 +164,10 @@ export const reloadPolicyUpdate = defineUpdate<GuardianView, [{ reason: string }
 export const forgetAttemptsUpdate = defineUpdate<{ forgotten: number }, [{ by: string; reason: string }]>(
   'forgetAttempts',
 );
+/** A run that ended in recovery clears its incident's trailing failures. */
+export const reportRecoveryUpdate = defineUpdate<{ cleared: number }, [RecoveryReport]>('reportRecovery');
+/** An operator's reset of one incident's failures (audited by the API, and in this history with who). */
+export const resetFailuresUpdate = defineUpdate<{ reset: number }, [ResetFailuresRequest]>('resetFailures');
 export const guardianStateQuery = defineQuery<GuardianView>('guardianState');
 /** Sent by the guardian to a waiting remediation when what it waited for may have changed. */
 export const guardianWakeSignal = defineSignal<[{ reason: string }]>('guardianWake');

@@ -4,6 +4,7 @@ import {
   condition,
   continueAsNew,
   getExternalWorkflowHandle,
+  patched,
   setHandler,
   workflowInfo,
 } from '@temporalio/workflow';
@@ -13,8 +14,10 @@ import {
   INCIDENT_CLASSES,
   evaluateGuardrails,
   isAutonomyLevel,
+  isEntityId,
   isIncidentClass,
   killSwitchGate,
+  verifyVouch,
   type AutonomyLevel,
   type GuardrailLimits,
   type IncidentClass,
@@ -28,6 +31,9 @@ import {
   setAutonomyUpdate,
   forgetAttemptsUpdate,
   reloadPolicyUpdate,
+  reportRecoveryUpdate,
+  resetFailuresFields,
+  resetFailuresUpdate,
   setKillSwitchUpdate,
   type GuardianAttempt,
   type GuardianInFlight,
@@ -35,13 +41,17 @@ import {
   type KillSwitchView,
   type PermitDecision,
   type PermitRequest,
+  type RecoveryReport,
+  type ResetFailuresRequest,
 } from './guardian.messages';
-import { ledgerAllow, ledgerForget, ledgerReport } from './guardian.ledger';
+import { ledgerAdoptCluster, ledgerAllow, ledgerClear, ledgerForget, ledgerReport } from './guardian.ledger';
 import { loadRunPolicy, reloadPolicy } from './policy-loader';
 
 const MAX_ANSWERS = 200;
 /** Longer than any runbook step takes (a node boot is minutes): past it, a silent holder is presumed gone. */
 const IN_FLIGHT_TTL_MS = 30 * 60_000;
+/** Attempts carry the cluster they were counted against; another cluster's are dropped. */
+const CLUSTER_IDENTITY_PATCH = 'guardian-cluster-identity';
 
 /**
  * The guardrails of one cluster, durable and audited: the kill switch, attempts per incident
@@ -59,12 +69,17 @@ export async function guardianWorkflow(input: GuardianInput): Promise<void> {
   const run = await loadRunPolicy({});
   let killSwitch: KillSwitchView = run.fromStore ? run.killSwitch : (carry?.killSwitch ?? input.killSwitch);
   let protectedResources = run.fromStore ? run.policy.protected : input.protected;
+  // The API's public key: what an operator's reset must be signed with (a run from the store only).
+  let decisionKey = run.fromStore ? run.decisionKey?.publicKey : undefined;
+  const usedNonces = new Set<string>();
   const autonomy = {
     ...defaultAutonomy(),
     ...(run.fromStore ? run.autonomy : { ...input.autonomy, ...carry?.autonomy }),
   } as Record<IncidentClass, AutonomyLevel>;
   let attempts: GuardianAttempt[] = [...(carry?.attempts ?? [])];
   let inFlight: GuardianInFlight[] = [...(carry?.inFlight ?? [])];
+  // The cluster the attempts are counted against, as the remediations last reported it.
+  let clusterIdentity: string | undefined = carry?.clusterIdentity;
   const waiters = new Set<string>(carry?.waiters ?? []);
   const answers = new Map<string, PermitDecision>(carry?.answers ?? []);
   const toWake = new Set<string>();
@@ -84,7 +99,9 @@ export async function guardianWorkflow(input: GuardianInput): Promise<void> {
     if (stale.length > 0) {
       inFlight = inFlight.filter((f) => !stale.includes(f));
       attempts = attempts.map((a) =>
-        a.outcome === 'pending' && stale.some((f) => f.incidentKey === a.incidentKey) ? { ...a, outcome: 'failed' } : a,
+        a.outcome === 'pending' && stale.some((f) => f.incidentKey === a.incidentKey)
+          ? { ...a, outcome: 'failed', detail: 'the remediation stopped reporting (presumed gone)' }
+          : a,
       );
     }
   };
@@ -97,6 +114,7 @@ export async function guardianWorkflow(input: GuardianInput): Promise<void> {
     inFlight: [...inFlight],
     attempts: [...attempts],
     waiting: [...waiters],
+    ...(clusterIdentity !== undefined ? { clusterIdentity } : {}),
   });
   setHandler(guardianStateQuery, view);
 
@@ -118,6 +136,7 @@ export async function guardianWorkflow(input: GuardianInput): Promise<void> {
       const released = killSwitch.engaged && !next.killSwitch.engaged;
       killSwitch = next.killSwitch;
       protectedResources = next.policy.protected;
+      decisionKey = next.decisionKey?.publicKey ?? decisionKey;
       let changed = false;
       for (const cls of INCIDENT_CLASSES) {
         const level = next.autonomy[cls] ?? DEFAULT_RUNBOOKS[cls].autonomy;
@@ -145,6 +164,12 @@ export async function guardianWorkflow(input: GuardianInput): Promise<void> {
       if (known) return known;
       const now = Date.now();
       prune(now);
+      const cluster = typeof req.cluster === 'string' && req.cluster !== '' ? req.cluster : undefined;
+      if (cluster !== undefined && cluster !== clusterIdentity && patched(CLUSTER_IDENTITY_PATCH)) {
+        // Another cluster than the attempts were counted against: its books do not apply here.
+        attempts = [...ledgerAdoptCluster({ attempts, inFlight }, cluster).ledger.attempts];
+        clusterIdentity = cluster;
+      }
       const level = autonomy[req.incident.class];
       const runbook = { ...DEFAULT_RUNBOOKS[req.incident.class], autonomy: level };
       const decision = evaluateGuardrails({
@@ -157,12 +182,15 @@ export async function guardianWorkflow(input: GuardianInput): Promise<void> {
         tier: req.tier,
         protectedResources,
         limits,
+        ...(cluster !== undefined ? { cluster } : {}),
       });
       const approved = decision.kind === 'ask' && req.approvedBy !== undefined;
       const kind = approved ? 'allow' : decision.kind;
       const mine = attempts.filter((a) => a.incidentKey === req.incident.key && a.at > now - limits.attemptWindowMs);
+      const { counted, ...rest } = decision;
       let answer: PermitDecision = {
-        ...decision,
+        ...rest,
+        ...(counted ? { counted: attempts.filter((a) => counted.includes(a)) } : {}),
         kind,
         ...(approved ? { reason: `${decision.reason}; approved by ${req.approvedBy}` } : {}),
         autonomy: level,
@@ -206,6 +234,69 @@ export async function guardianWorkflow(input: GuardianInput): Promise<void> {
     inFlight = [...ledger.inFlight];
     if (freed) wakeAll();
   });
+
+  setHandler(
+    reportRecoveryUpdate,
+    (report: RecoveryReport) => {
+      handled++;
+      const { ledger, cleared } = ledgerClear(
+        { attempts, inFlight },
+        report.incidentKey,
+        { kind: 'recovered', by: `${report.workflowId}/${report.runId}` },
+        Date.now(),
+      );
+      attempts = [...ledger.attempts];
+      return { cleared };
+    },
+    {
+      validator: (report: RecoveryReport) => {
+        const r = report as Partial<RecoveryReport> | undefined;
+        if (!isEntityId(r?.incidentKey) || typeof r.workflowId !== 'string' || typeof r.runId !== 'string') {
+          throw ApplicationFailure.nonRetryable('malformed recovery report', 'BAD_REQUEST');
+        }
+      },
+      description: "A remediation ended in recovery: its incident's failures no longer count toward escalation.",
+    },
+  );
+
+  setHandler(
+    resetFailuresUpdate,
+    (req: ResetFailuresRequest) => {
+      handled++;
+      const { ledger, cleared } = ledgerClear(
+        { attempts, inFlight },
+        req.incidentKey,
+        { kind: 'reset', by: req.by },
+        Date.now(),
+      );
+      attempts = [...ledger.attempts];
+      if (req.voucher?.nonce) usedNonces.add(req.voucher.nonce);
+      // A remediation held by the rate limit may go now.
+      wakeAll();
+      return { reset: cleared };
+    },
+    {
+      validator: (req: ResetFailuresRequest) => {
+        const r = req as Partial<ResetFailuresRequest> | undefined;
+        if (!isEntityId(r?.incidentKey)) throw ApplicationFailure.nonRetryable('unknown incident key', 'BAD_REQUEST');
+        if (typeof r.by !== 'string' || r.by === '' || typeof r.reason !== 'string' || r.reason === '') {
+          throw ApplicationFailure.nonRetryable('who resets the failures, and why, must be given', 'BAD_REQUEST');
+        }
+        if (run.fromStore) {
+          const check = verifyVouch(
+            decisionKey,
+            'forget-attempts',
+            resetFailuresFields(r),
+            r.voucher,
+            Date.now(),
+            usedNonces,
+          );
+          if (!check.ok) throw ApplicationFailure.nonRetryable(check.reason, 'NOT_VOUCHED');
+        }
+      },
+      description: "An operator resets one incident's failures: they count toward nothing from now on.",
+    },
+  );
 
   setHandler(checkGateUpdate, (req) => {
     handled++;
@@ -293,6 +384,7 @@ export async function guardianWorkflow(input: GuardianInput): Promise<void> {
           answers: [...answers.entries()].slice(-MAX_ANSWERS),
           killSwitch,
           autonomy: { ...autonomy },
+          ...(clusterIdentity !== undefined ? { clusterIdentity } : {}),
         },
       });
     }

@@ -9,11 +9,18 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import type * as activities from '@jarvis/activities';
-import { checkIncident, evaluateAction, type ClusterSnapshot, type IncidentCheck, type Tier } from '@jarvis/policies';
+import {
+  checkIncident,
+  chooseWakeRelay,
+  evaluateAction,
+  type ClusterSnapshot,
+  type IncidentCheck,
+  type Tier,
+} from '@jarvis/policies';
 import { loadRunPolicy } from './policy-loader';
 import { createApprovalGate } from './approval-gate';
 import { type GuardianActivities } from './guardian.activities';
-import { guardianWakeSignal, type PermitDecision } from './guardian.messages';
+import { guardianWakeSignal, type GuardianAttempt, type PermitDecision } from './guardian.messages';
 import {
   REMEDIATION_WORKFLOW,
   remediationProgressQuery,
@@ -32,7 +39,20 @@ type Acts = activities.ProxmoxActivities &
 
 /** Snapshot and rollback tiers come from the catalog and the operator's tier table. */
 const TOOL_TIERS_FROM_CATALOG = 'remediation-tool-tiers-from-catalog';
+/**
+ * A node is woken through another online node's own endpoint (PVE refuses to wake the node that
+ * serves the request), and another is tried when one fails.
+ */
+const WAKE_THROUGH_SURVIVOR = 'node-wake-through-survivor';
+/**
+ * Attempts carry their run, what failed and the cluster they acted on; an escalation lists the
+ * failures it counted; a run that ends in recovery clears its incident's failures.
+ */
+const ATTEMPT_PROVENANCE = 'remediation-attempt-provenance';
+/** At most this many nodes are asked to send one wake-on-LAN packet before the attempt fails. */
+const MAX_WAKE_RELAYS = 3;
 type Step = activities.WorkflowStep;
+type CountedFailure = activities.CountedFailure;
 
 const local = proxyLocalActivities<Acts>({
   startToCloseTimeout: '15s',
@@ -100,6 +120,11 @@ export async function remediationWorkflow(input: RemediationInput): Promise<Reme
     startToCloseTimeout: '45s',
     retry: { initialInterval: '1s', maximumInterval: '5s', maximumAttempts: 2 },
   });
+  // One try per relay: the next relay is the retry.
+  const relay = proxyActivities<Acts>({
+    startToCloseTimeout: '45s',
+    retry: { maximumAttempts: 1 },
+  });
   const follower = proxyActivities<Acts>({
     startToCloseTimeout:
       (settings.taskTimeoutMs ?? 10 * 60_000) +
@@ -132,6 +157,8 @@ export async function remediationWorkflow(input: RemediationInput): Promise<Reme
   let gateSeq = 0;
   let incidentVersion = 0;
   let woken = false;
+  /** Whether this run records its attempts' provenance (ATTEMPT_PROVENANCE); set where the runbook starts. */
+  let provenance = false;
   const tried: { n: number; at: string; outcome: string; detail?: string }[] = [];
 
   setHandler(guardianWakeSignal, () => {
@@ -403,26 +430,76 @@ export async function remediationWorkflow(input: RemediationInput): Promise<Reme
       },
       async act(n) {
         phase = 'acting';
-        step('waking', `Waking node ${node} over LAN (attempt ${n})`, { detail: { attempt: n, action: 'wake' } });
+        if (!patched(WAKE_THROUGH_SURVIVOR)) return wakeFromServingNode(n);
+        let membership: Awaited<ReturnType<Acts['clusterMembers']>>;
         try {
-          const [{ mac }] = await Promise.all([once.wakeNode({ node }), flush()]);
-          step('wake-sent', `Wake-on-LAN packet sent for ${node} (${mac})`, { detail: { mac } });
+          membership = await proxmox.clusterMembers({});
         } catch (err) {
           const type = failureType(err);
           if (!type) throw err;
-          return { ok: false, detail: `${type}: ${failureMessage(err)}` };
+          return { ok: false, detail: `the cluster's membership could not be read: ${type}: ${failureMessage(err)}` };
         }
-        phase = 'verifying';
-        const [back] = await Promise.all([
-          follower.waitNodeOnline({ node, timeoutMs: settings.nodeBootTimeoutMs }),
-          flush(),
-        ]);
-        if (!back.online)
-          return { ok: false, detail: `${node} did not come back within ${seconds(settings.nodeBootTimeoutMs)}` };
-        step('verified', `Verified: node ${node} is back online`, { detail: { observedAt: back.observedAt } });
-        return { ok: true, detail: `${node} is online` };
+        const failed: string[] = [];
+        const failures: string[] = [];
+        let sent: { mac: string; via: string } | undefined;
+        while (!sent && failed.length < MAX_WAKE_RELAYS) {
+          const choice = chooseWakeRelay({ target: node, ...membership, tried: failed });
+          if (choice.kind === 'none') {
+            // Nobody to ask at all: only the operator can help (power, network, quorum).
+            if (failed.length === 0) throw new NeedsOperator(`cannot wake ${node}: ${choice.reason}`);
+            break;
+          }
+          const via = choice.node;
+          step('waking', `Waking ${node} through ${via} (attempt ${n})`, {
+            detail: { attempt: n, action: 'wake', via, why: choice.reason, ...(failed.length ? { failed } : {}) },
+          });
+          try {
+            const [woke] = await Promise.all([relay.wakeNode({ node, via }), flush()]);
+            sent = { mac: woke.mac, via };
+          } catch (err) {
+            const type = failureType(err);
+            if (!type) throw err;
+            const why = `${type}: ${failureMessage(err)}`;
+            failed.push(via);
+            failures.push(`through ${via}: ${why}`);
+            step('wake-relay-failed', `Waking ${node} through ${via} failed: ${why}`.slice(0, 300), {
+              detail: { via, error: why },
+            });
+          }
+        }
+        if (!sent) return { ok: false, detail: `the wake-on-LAN request failed ${failures.join('; ')}`.slice(0, 300) };
+        step('wake-sent', `Wake-on-LAN packet sent for ${node} (${sent.mac}) through ${sent.via}`, {
+          detail: { mac: sent.mac, via: sent.via },
+        });
+        return verifyBack();
       },
     };
+
+    /** Before the survivor patch: the node serving the API sent the packet. */
+    async function wakeFromServingNode(n: number): Promise<AttemptResult> {
+      step('waking', `Waking node ${node} over LAN (attempt ${n})`, { detail: { attempt: n, action: 'wake' } });
+      try {
+        const [{ mac }] = await Promise.all([once.wakeNode({ node }), flush()]);
+        step('wake-sent', `Wake-on-LAN packet sent for ${node} (${mac})`, { detail: { mac } });
+      } catch (err) {
+        const type = failureType(err);
+        if (!type) throw err;
+        return { ok: false, detail: `${type}: ${failureMessage(err)}` };
+      }
+      return verifyBack();
+    }
+
+    async function verifyBack(): Promise<AttemptResult> {
+      phase = 'verifying';
+      const [back] = await Promise.all([
+        follower.waitNodeOnline({ node, timeoutMs: settings.nodeBootTimeoutMs }),
+        flush(),
+      ]);
+      if (!back.online)
+        return { ok: false, detail: `${node} did not come back within ${seconds(settings.nodeBootTimeoutMs)}` };
+      step('verified', `Verified: node ${node} is back online`, { detail: { observedAt: back.observedAt } });
+      return { ok: true, detail: `${node} is online` };
+    }
   }
 
   function serviceRunbook(service: string): Runbook {
@@ -479,6 +556,9 @@ export async function remediationWorkflow(input: RemediationInput): Promise<Reme
     let approvedBy: string | undefined;
     let lastWait: string | undefined;
     let unknownChecks = 0;
+    provenance = patched(ATTEMPT_PROVENANCE);
+    // Which cluster the attempts act on: the guardian drops another cluster's. Unknown, all count.
+    const cluster = provenance ? (await once.clusterIdentity({})).identity : undefined;
     for (;;) {
       const tier = await rb.tier();
       woken = false;
@@ -490,6 +570,7 @@ export async function remediationWorkflow(input: RemediationInput): Promise<Reme
           incident,
           tier,
           ...(approvedBy ? { approvedBy } : {}),
+          ...(provenance ? { runId, ...(cluster !== undefined ? { cluster } : {}) } : {}),
         },
       });
       if (permit.kind === 'wait') {
@@ -512,7 +593,7 @@ export async function remediationWorkflow(input: RemediationInput): Promise<Reme
         by: 'guardian',
         detail: guardrailDetail(permit, tier),
       });
-      if (permit.kind === 'escalate') return escalate(permit.reason);
+      if (permit.kind === 'escalate') return escalate(permit.reason, 'escalated', permit.counted);
       if (permit.kind === 'deny') {
         if (['autonomy-observe', 'autonomy-alert', 'no-action'].includes(permit.ruleId)) return watch('alert');
         return escalate(`Jarvis may not act: ${permit.reason}`, 'blocked');
@@ -526,11 +607,16 @@ export async function remediationWorkflow(input: RemediationInput): Promise<Reme
 
       // allow: the incident must still hold, and the kill switch must be open, right before acting.
       const attemptId = permit.attemptId ?? `attempt-${permitSeq}`;
-      const report = (outcome: 'succeeded' | 'failed' | 'cancelled') =>
+      const report = (outcome: 'succeeded' | 'failed' | 'cancelled', detail?: string) =>
         guardian.reportOutcome({
           guardianId: input.guardianId,
           updateId: `${workflowId}:${runId}:${attemptId}:report`,
-          report: { attemptId, incidentKey: incident.key, outcome },
+          report: {
+            attemptId,
+            incidentKey: incident.key,
+            outcome,
+            ...(provenance && detail !== undefined ? { detail } : {}),
+          },
         });
       const check = await rb.recheck();
       if (check !== 'holds') {
@@ -577,10 +663,10 @@ export async function remediationWorkflow(input: RemediationInput): Promise<Reme
           await report('cancelled');
           return escalate(err.message, 'escalated');
         }
-        await report('failed');
+        await report('failed', `the attempt broke off: ${(err as Error).message ?? String(err)}`.slice(0, 300));
         throw err;
       }
-      await report(outcome.ok ? 'succeeded' : 'failed');
+      await report(outcome.ok ? 'succeeded' : 'failed', outcome.ok ? undefined : outcome.detail);
       tried.push({ n: attempts, at, outcome: outcome.ok ? 'succeeded' : 'failed', detail: outcome.detail });
       if (!outcome.ok && outcome.undo) {
         // Verified remediation: a step that can be undone is undone when its verification fails, then escalated.
@@ -695,8 +781,17 @@ export async function remediationWorkflow(input: RemediationInput): Promise<Reme
     return escalate(`still not cleared after ${seconds(settings.watchMs)}`, 'unresolved');
   }
 
-  async function escalate(reason: string, outcome: RemediationOutcome = 'escalated'): Promise<RemediationResult> {
-    step('escalated', `Escalated to the operator: ${reason}`, { detail: { reason, attempts } });
+  async function escalate(
+    reason: string,
+    outcome: RemediationOutcome = 'escalated',
+    countedBy?: readonly GuardianAttempt[],
+  ): Promise<RemediationResult> {
+    const counted = (countedBy ?? []).map(countedFailure);
+    step(
+      'escalated',
+      `Escalated to the operator: ${reason}${counted.length ? `. Counted: ${counted.map(describeCounted).join('; ')}` : ''}`,
+      { detail: { reason, attempts, ...(counted.length ? { counted } : {}) } },
+    );
     await flush();
     const receipt = await notify.sendEscalation({
       incidentKey: incident.key,
@@ -707,6 +802,7 @@ export async function remediationWorkflow(input: RemediationInput): Promise<Reme
       detectedAt: input.detectedAt,
       reason,
       attempts: tried,
+      ...(counted.length ? { counted } : {}),
       workflowId,
     });
     step(
@@ -724,6 +820,27 @@ export async function remediationWorkflow(input: RemediationInput): Promise<Reme
     await condition(allHandlersFinished);
     const state =
       r.outcome === 'resolved' || r.outcome === 'cleared' || r.outcome === 'alerted' ? 'resolved' : 'escalated';
+    if (runbook && state === 'resolved' && (provenance || patched(ATTEMPT_PROVENANCE))) {
+      // Recovered: the failures before it must not count against the next occurrence.
+      try {
+        const { cleared } = await guardian.reportRecovery({
+          guardianId: input.guardianId,
+          updateId: `${workflowId}:${runId}:recovered`,
+          report: { incidentKey: incident.key, workflowId, runId },
+        });
+        if (cleared > 0)
+          step(
+            'failures-cleared',
+            `Recovered: ${cleared} earlier failed attempt${cleared === 1 ? '' : 's'} no longer count`,
+            {
+              by: 'guardian',
+              detail: { cleared },
+            },
+          );
+      } catch {
+        // The guardian did not answer: the failures keep counting until they age out or an operator resets them.
+      }
+    }
     await publish(state, r.outcome);
     await flush({
       kind: REMEDIATION_WORKFLOW,
@@ -777,6 +894,21 @@ export async function remediationWorkflow(input: RemediationInput): Promise<Reme
 
 /** Thrown by a runbook step that cannot go on without the operator (e.g. SSH is not configured). */
 class NeedsOperator extends Error {}
+
+function countedFailure(a: GuardianAttempt): CountedFailure {
+  return {
+    at: new Date(a.at).toISOString(),
+    workflowId: a.workflowId,
+    ...(a.runId !== undefined ? { runId: a.runId } : {}),
+    attemptId: a.attemptId,
+    ...(a.detail !== undefined ? { detail: a.detail } : {}),
+  };
+}
+
+function describeCounted(c: CountedFailure): string {
+  const run = c.runId !== undefined ? ` run ${c.runId.slice(0, 8)}` : '';
+  return `${c.at} (${c.workflowId}${run}): ${(c.detail ?? 'failed').slice(0, 120)}`;
+}
 
 function guardrailDetail(permit: PermitDecision, tier: Tier): Record<string, unknown> {
   return {

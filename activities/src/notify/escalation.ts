@@ -3,6 +3,17 @@
  * Templated and pure; `narrate` is the hook for an LLM narration once an LLM activity exists
  * (the template is then its fallback and its fact sheet).
  */
+
+/** One failed attempt an escalation counted: when, which run made it, and what failed. */
+export interface CountedFailure {
+  /** ISO time the attempt started. */
+  readonly at: string;
+  readonly workflowId: string;
+  readonly runId?: string;
+  readonly attemptId?: string;
+  readonly detail?: string;
+}
+
 export interface EscalationInput {
   readonly incidentKey: string;
   readonly incidentClass: string;
@@ -22,6 +33,11 @@ export interface EscalationInput {
     readonly outcome: string;
     readonly detail?: string;
   }[];
+  /**
+   * The failed attempts the guardian counted when it stopped this incident, from this run and
+   * earlier ones: when, which run, and what failed.
+   */
+  readonly counted?: readonly CountedFailure[];
   readonly workflowId: string;
 }
 
@@ -63,6 +79,16 @@ export function renderEscalation(e: EscalationInput): EscalationMessage {
     ...(e.attempts.length === 0
       ? ['  (none)']
       : e.attempts.map((a) => `  ${a.n}. ${a.at} ${a.outcome}${a.detail ? `: ${inert(a.detail)}` : ''}`)),
+    ...(e.counted && e.counted.length > 0
+      ? [
+          '',
+          `Failed attempts counted (${e.counted.length}), as they make Jarvis stop; reset them in the dashboard's guardrails view:`,
+          ...e.counted.map(
+            (c, i) =>
+              `  ${i + 1}. ${inert(c.at)} ${inert(c.workflowId)}${c.runId ? ` run ${inert(c.runId)}` : ''}: ${inert(c.detail ?? 'failed')}`,
+          ),
+        ]
+      : []),
     '',
     'Diagnosis:',
     `  ${diagnosis(e)}`,

@@ -23,6 +23,7 @@ export {
   TlsPinMismatchError,
   type TlsTrust,
 } from './tls';
+export { clusterIdentityOf } from './cluster-identity';
 export {
   buildClusterState,
   combineClusterState,

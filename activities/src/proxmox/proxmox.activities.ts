@@ -11,6 +11,7 @@ import {
   type PowerAction,
 } from './identifiers';
 import { desiredAfterAction, type GuestDesiredState } from '@jarvis/policies';
+import { clusterIdentityOf } from './cluster-identity';
 import { type ClusterTaskWatch, type DesiredStateStore } from './desired-state';
 import { type GuestStatus } from './normalize';
 import { isProxmoxError, isRefusal, ProxmoxError } from './proxmox.errors';
@@ -404,14 +405,52 @@ export function createProxmoxActivities({
     }));
   }
 
-  /** The node.wake tool: the magic packet goes out from the node serving the API. Returns the MAC woken. */
-  async function wakeNode(input: { node: string }): Promise<{ node: string; mac: string }> {
+  /**
+   * The node.wake tool. PVE sends the magic packet from the node whose API receives the request,
+   * and that node may not be the target: `via` names another (online) node, whose own endpoint
+   * gets the request. Without `via`, the endpoint in use sends it. Returns the MAC woken.
+   */
+  async function wakeNode(input: { node: string; via?: string }): Promise<{ node: string; mac: string; via?: string }> {
     return mapped(async () => {
       const node = assertNodeName(input.node);
+      const via = input.via === undefined ? undefined : assertNodeName(input.via);
+      if (via === node) throw new ProxmoxError('BAD_REQUEST', `${node} cannot wake itself: name another node`);
       await guard?.assertAllowed('node.wake', { node });
-      const mac = await pve.wakeOnLan(node, { signal: Context.current().cancellationSignal });
-      return { node, mac };
+      const mac = await pve.wakeOnLan(node, {
+        signal: Context.current().cancellationSignal,
+        ...(via !== undefined ? { endpointNode: via } : {}),
+      });
+      return { node, mac, ...(via !== undefined ? { via } : {}) };
     });
+  }
+
+  /** The cluster's membership (`/cluster/status`): which nodes are online, and whether it is quorate. */
+  async function clusterMembers(_input: Record<string, never> = {}): Promise<{
+    quorate: boolean;
+    members: { name: string; online: boolean }[];
+  }> {
+    return mapped(async () => {
+      const status = await pve.clusterStatus({ signal: Context.current().cancellationSignal });
+      return {
+        quorate: status.quorum.quorate,
+        members: status.members.map((m) => ({ name: m.name, online: m.online })),
+      };
+    });
+  }
+
+  /**
+   * The identity of the cluster in front of Jarvis (clusterIdentityOf), or none when it cannot be
+   * read now. Never fails: an unknown identity only makes the guardian count every attempt.
+   */
+  async function clusterIdentity(_input: Record<string, never> = {}): Promise<{ identity?: string }> {
+    try {
+      const signal = Context.current().cancellationSignal;
+      const [status, nodes] = await Promise.all([pve.clusterStatus({ signal }), pve.nodes({ signal })]);
+      const identity = clusterIdentityOf(status, nodes);
+      return identity === undefined ? {} : { identity };
+    } catch {
+      return {};
+    }
   }
 
   const sleep = (ms: number, signal: AbortSignal): Promise<void> =>
@@ -513,6 +552,8 @@ export function createProxmoxActivities({
     verifyGuestState,
     followPowerTask,
     wakeNode,
+    clusterMembers,
+    clusterIdentity,
     issueSnapshot,
     issueRollback,
     readGuestStatus,

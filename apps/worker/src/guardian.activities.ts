@@ -5,6 +5,7 @@ import {
   GUARDIAN_WORKFLOW,
   REMEDIATION_WORKFLOW,
   reportOutcomeUpdate,
+  reportRecoveryUpdate,
   requestPermitUpdate,
   type GuardianActivities,
   type GuardianInput,
@@ -115,6 +116,12 @@ export function createGuardianActivities({
         need()
           .workflow.getHandle(guardianId)
           .executeUpdate(reportOutcomeUpdate, { args: [report], updateId }),
+      ),
+    reportRecovery: ({ guardianId, updateId, report }) =>
+      update(guardianId, () =>
+        need()
+          .workflow.getHandle(guardianId)
+          .executeUpdate(reportRecoveryUpdate, { args: [report], updateId }),
       ),
     checkGate: ({ guardianId, updateId, request }) =>
       update(guardianId, () =>

@@ -10,14 +10,18 @@ import {
   GUARDIAN_WORKFLOW,
   guardianIdFor,
   forgetAttemptsUpdate,
+  ledgerAdoptCluster,
   ledgerAllow,
+  ledgerClear,
   ledgerForget,
   ledgerReport,
   MONITOR_WORKFLOW,
   monitorIdFor,
   reportOutcomeUpdate,
+  reportRecoveryUpdate,
   requestPermitUpdate,
   reloadPolicyUpdate,
+  resetFailuresUpdate,
   setKillSwitchUpdate,
   type GuardianCarry,
   type GuardianInput,
@@ -27,6 +31,8 @@ import {
   type OutcomeReport,
   type PermitDecision,
   type PermitRequest,
+  type RecoveryReport,
+  type ResetFailuresRequest,
 } from '@jarvis/workflows/api';
 import { type Pool } from 'pg';
 import { guardianInputFor, monitorInputFor, type AutonomyOptions } from './autonomy';
@@ -165,6 +171,7 @@ export interface GuardianBooks {
   readonly ledger: GuardianLedger;
   readonly answers: readonly (readonly [string, PermitDecision])[];
   readonly killSwitch?: KillSwitchView;
+  readonly clusterIdentity?: string;
 }
 
 /**
@@ -177,6 +184,7 @@ export function guardianBooksFromHistory(events: readonly HistoryEvent[], carry?
   let ledger: GuardianLedger = { attempts: carry?.attempts ?? [], inFlight: carry?.inFlight ?? [] };
   const answers = new Map<string, PermitDecision>(carry?.answers ?? []);
   let killSwitch = carry?.killSwitch;
+  let clusterIdentity = carry?.clusterIdentity;
   const accepted = new Map<string, { name: string; arg: unknown; at: number }>();
   // The guardian's clock in an update handler is its workflow task's start.
   let taskAt = 0;
@@ -202,6 +210,10 @@ export function guardianBooksFromHistory(events: readonly HistoryEvent[], carry?
       const decision = result as PermitDecision;
       if (typeof req?.requestId !== 'string' || answers.has(req.requestId)) continue;
       answers.set(req.requestId, decision);
+      if (typeof req.cluster === 'string' && req.cluster !== '' && req.cluster !== clusterIdentity) {
+        ledger = ledgerAdoptCluster(ledger, req.cluster).ledger;
+        clusterIdentity = req.cluster;
+      }
       if (decision?.kind === 'allow' && decision.attemptId)
         ledger = ledgerAllow(ledger, req, decision.attemptId, update.at);
     } else if (update.name === reportOutcomeUpdate.name) {
@@ -212,9 +224,25 @@ export function guardianBooksFromHistory(events: readonly HistoryEvent[], carry?
       killSwitch = (result as { killSwitch?: KillSwitchView } | undefined)?.killSwitch ?? killSwitch;
     } else if (update.name === forgetAttemptsUpdate.name) {
       ledger = ledgerForget(ledger).ledger;
+    } else if (update.name === reportRecoveryUpdate.name) {
+      const r = update.arg as RecoveryReport;
+      ledger = ledgerClear(
+        ledger,
+        r.incidentKey,
+        { kind: 'recovered', by: `${r.workflowId}/${r.runId}` },
+        update.at,
+      ).ledger;
+    } else if (update.name === resetFailuresUpdate.name) {
+      const r = update.arg as ResetFailuresRequest;
+      ledger = ledgerClear(ledger, r.incidentKey, { kind: 'reset', by: r.by }, update.at).ledger;
     }
   }
-  return { ledger, answers: [...answers.entries()], ...(killSwitch ? { killSwitch } : {}) };
+  return {
+    ledger,
+    answers: [...answers.entries()],
+    ...(killSwitch ? { killSwitch } : {}),
+    ...(clusterIdentity !== undefined ? { clusterIdentity } : {}),
+  };
 }
 
 /**
@@ -239,6 +267,7 @@ export function carryGuardian(fresh: GuardianInput, old: OldRun): GuardianInput 
       killSwitch,
       // The stored levels win; the guardian fills in its defaults for any class missing here.
       autonomy: { ...carry?.autonomy, ...fresh.autonomy } as GuardianCarry['autonomy'],
+      ...(books.clusterIdentity !== undefined ? { clusterIdentity: books.clusterIdentity } : {}),
     },
   };
 }

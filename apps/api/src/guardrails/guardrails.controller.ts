@@ -1,4 +1,4 @@
-import { Body, Controller, Get, Param, Put } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, Param, Post, Put } from '@nestjs/common';
 import {
   ApiBadRequestResponse,
   ApiBearerAuth,
@@ -14,12 +14,21 @@ import { type AuthUser } from '../common/http.types';
 import {
   AutonomyDto,
   AutonomyParamDto,
+  FailureResetDto,
+  FailureResetResultDto,
   GuardrailsDto,
+  IncidentKeyParamDto,
   KillSwitchDto,
   KillSwitchStateDto,
   RunbookDto,
 } from './guardrails.dto';
-import { GuardrailsService, type GuardrailsView, type KillSwitchState, type RunbookView } from './guardrails.service';
+import {
+  GuardrailsService,
+  type FailureReset,
+  type GuardrailsView,
+  type KillSwitchState,
+  type RunbookView,
+} from './guardrails.service';
 
 @ApiTags('guardrails')
 @ApiBearerAuth()
@@ -55,5 +64,21 @@ export class GuardrailsController {
     @CurrentUser() user: AuthUser,
   ): Promise<RunbookView> {
     return this.guardrails.setAutonomy(p.incidentClass, body.level, user);
+  }
+
+  @Post('failures/:incidentKey/reset')
+  @HttpCode(200)
+  @ApiOperation({
+    summary: "Reset an incident's failures so its runbook tries again (through the guardian; audited with who)",
+  })
+  @ApiOkResponse({ type: FailureResetResultDto })
+  @ApiBadRequestResponse({ type: ErrorEnvelopeDto })
+  @ApiServiceUnavailableResponse({ type: ErrorEnvelopeDto })
+  resetFailures(
+    @Param() p: IncidentKeyParamDto,
+    @Body() body: FailureResetDto,
+    @CurrentUser() user: AuthUser,
+  ): Promise<FailureReset> {
+    return this.guardrails.resetFailures(p.incidentKey, body.reason, user);
   }
 }

@@ -1,5 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { IsBoolean, IsIn } from 'class-validator';
+import { IsBoolean, IsIn, IsOptional, IsString, MaxLength } from 'class-validator';
+import { IsEntityId } from '../common/validators';
 import { AUTONOMY_LEVELS, INCIDENT_CLASSES, type AutonomyLevel, type IncidentClass } from '@jarvis/policies';
 
 export class KillSwitchDto {
@@ -66,6 +67,60 @@ class GuardianDto {
   @ApiProperty() running!: boolean;
   @ApiProperty({ type: 'array', items: { type: 'object' } }) inFlight!: unknown[];
   @ApiProperty({ type: [String] }) waiting!: string[];
+  @ApiPropertyOptional({
+    description: "The cluster the attempts are counted against: its name, first node and that node's certificate",
+  })
+  clusterIdentity?: string;
+}
+
+export class IncidentKeyParamDto {
+  @ApiProperty({ example: 'remediate:node-down:home' })
+  @IsEntityId()
+  incidentKey!: string;
+}
+
+export class FailureResetDto {
+  @ApiPropertyOptional({ description: 'Why the failures are reset (kept in the audit and the guardian history)' })
+  @IsOptional()
+  @IsString()
+  @MaxLength(300)
+  reason?: string;
+}
+
+export class FailureResetResultDto {
+  @ApiProperty({ example: 'remediate:node-down:home' }) incidentKey!: string;
+  @ApiProperty({ description: 'How many failed attempts stopped counting' }) reset!: number;
+  @ApiProperty() by!: string;
+  @ApiProperty({ format: 'date-time' }) at!: string;
+}
+
+class FailureHistoryEntryDto {
+  @ApiProperty() attemptId!: string;
+  @ApiProperty({ format: 'date-time' }) at!: string;
+  @ApiProperty({ enum: ['succeeded', 'failed', 'pending'] }) outcome!: string;
+  @ApiProperty({ description: 'The remediation that made the attempt (its workflow ID is the incident key)' })
+  workflowId!: string;
+  @ApiPropertyOptional({ description: 'The remediation run that made the attempt' }) runId?: string;
+  @ApiPropertyOptional({ description: 'What failed' }) detail?: string;
+  @ApiProperty({ description: 'Whether it counts toward escalating the incident now' }) counted!: boolean;
+  @ApiProperty({ description: 'Recorded against another cluster: it counts for nothing' }) otherCluster!: boolean;
+  @ApiPropertyOptional({
+    type: 'object',
+    description: 'Why it no longer counts: a later recovery, or an operator’s reset',
+    properties: {
+      kind: { type: 'string', enum: ['recovered', 'reset'] },
+      at: { type: 'string', format: 'date-time' },
+      by: { type: 'string' },
+    },
+  })
+  cleared?: { kind: string; at: string; by: string };
+}
+
+class IncidentFailureHistoryDto {
+  @ApiProperty({ example: 'remediate:node-down:home' }) incidentKey!: string;
+  @ApiProperty({ description: 'Failed attempts in a row that count now' }) counted!: number;
+  @ApiProperty({ description: 'Whether the next attempt is refused and escalated at once' }) escalates!: boolean;
+  @ApiProperty({ type: [FailureHistoryEntryDto] }) attempts!: FailureHistoryEntryDto[];
 }
 
 export class GuardrailsDto {
@@ -73,5 +128,10 @@ export class GuardrailsDto {
   @ApiProperty({ type: LimitsDto }) limits!: LimitsDto;
   @ApiProperty({ type: [RunbookDto] }) runbooks!: RunbookDto[];
   @ApiProperty({ type: GuardianDto }) guardian!: GuardianDto;
+  @ApiProperty({
+    type: [IncidentFailureHistoryDto],
+    description: 'The attempts per incident key, and which failures count',
+  })
+  failures!: IncidentFailureHistoryDto[];
   @ApiProperty({ type: TaskVisibilityDto, nullable: true }) taskVisibility!: TaskVisibilityDto | null;
 }

@@ -9,8 +9,18 @@ import {
   type IncidentClass,
   type Tier,
 } from '@jarvis/policies';
-import { guardianIdFor, guardianStateQuery, reloadPolicyUpdate, type GuardianView } from '@jarvis/workflows/api';
+import {
+  failureHistories,
+  guardianIdFor,
+  guardianStateQuery,
+  reloadPolicyUpdate,
+  resetFailuresFields,
+  resetFailuresUpdate,
+  type GuardianView,
+  type IncidentFailureHistory,
+} from '@jarvis/workflows/api';
 import { API_CONFIG, type ApiConfig } from '../api-config';
+import { DecisionSigner } from '../auth/decision-signer';
 import { type AuthUser } from '../common/http.types';
 import { ApiError } from '../errors/api-error';
 import { PolicyDataService } from '../guests/policy-data.service';
@@ -52,12 +62,25 @@ export interface GuardrailsView {
     readonly running: boolean;
     readonly inFlight: GuardianView['inFlight'];
     readonly waiting: readonly string[];
+    /** The cluster the attempts are counted against (its name and first node's certificate), once known. */
+    readonly clusterIdentity?: string;
   };
+  /** The attempts per incident key and which failures count toward escalation now; empty while no guardian runs. */
+  readonly failures: readonly IncidentFailureHistory[];
   /**
    * Whether Jarvis sees other users' Proxmox tasks, as the worker last checked (null before its
    * first check). Without it a stop made in Proxmox's UI cannot be told from a crash.
    */
   readonly taskVisibility: TaskVisibility | null;
+}
+
+/** What an operator's reset of one incident's failures did. */
+export interface FailureReset {
+  readonly incidentKey: string;
+  /** How many failed attempts stopped counting. */
+  readonly reset: number;
+  readonly by: string;
+  readonly at: string;
 }
 
 /** Audit rows need a workflow ID; operator setting changes share this pseudo-workflow (feed source "operator"). */
@@ -79,6 +102,7 @@ export class GuardrailsService {
     private readonly audit: AuditRepository,
     private readonly temporal: TemporalService,
     private readonly policies: PolicyDataService,
+    private readonly signer: DecisionSigner,
   ) {}
 
   private get guardianId(): string {
@@ -118,7 +142,15 @@ export class GuardrailsService {
         running: live !== undefined,
         inFlight: live?.inFlight ?? [],
         waiting: live?.waiting ?? [],
+        ...(live?.clusterIdentity !== undefined ? { clusterIdentity: live.clusterIdentity } : {}),
       },
+      failures: live
+        ? failureHistories(live.attempts, {
+            now: Date.now(),
+            limits: live.limits,
+            ...(live.clusterIdentity !== undefined ? { cluster: live.clusterIdentity } : {}),
+          })
+        : [],
       taskVisibility: visibility,
     };
   }
@@ -182,6 +214,52 @@ export class GuardrailsService {
       tier: d.tier,
       steps: d.steps,
     };
+  }
+
+  /**
+   * An operator resets one incident's failures: the guardian (the authority on attempts) marks
+   * them reset, with who, so the runbook tries again; audited here with who and when. No guardian
+   * running is a 503: there is nothing to reset without it.
+   */
+  async resetFailures(incidentKey: string, reason: string | undefined, user: AuthUser): Promise<FailureReset> {
+    const at = new Date().toISOString();
+    const why = reason?.trim() || 'reset from the guardrails view';
+    const request = { incidentKey, by: user.username, reason: why };
+    let reset: number;
+    try {
+      ({ reset } = await this.temporal.call(GUARDIAN_TIMEOUT_MS, (client) =>
+        client.workflow.getHandle(this.guardianId).executeUpdate(resetFailuresUpdate, {
+          args: [{ ...request, voucher: this.signer.sign('forget-attempts', resetFailuresFields(request)) }],
+        }),
+      ));
+    } catch (err) {
+      if (isWorkflowNotFound(err) || isTemporalUnavailable(err)) {
+        throw new ApiError(
+          'TEMPORAL_UNAVAILABLE',
+          'the guardian is not running: there are no failures to reset',
+          undefined,
+          {
+            cause: err,
+          },
+        );
+      }
+      // The guardian refused it (unsigned, or malformed): a refusal, never a 500.
+      const refusal = (err as { cause?: { type?: unknown; message?: unknown } }).cause;
+      if (refusal?.type === 'NOT_VOUCHED' || refusal?.type === 'BAD_REQUEST') {
+        throw new ApiError(refusal.type, String(refusal.message), undefined, { cause: err });
+      }
+      throw err;
+    }
+    await this.audit.record({
+      workflowId: 'guardrails:failures',
+      activityId: `failures-reset:${ulid()}`,
+      kind: 'failures-reset',
+      title: `${user.username} reset the failures of ${incidentKey} (${reset} no longer count)`,
+      actor: user.username,
+      detail: { incidentKey, reset, reason: why },
+      at,
+    });
+    return { incidentKey, reset, by: user.username, at };
   }
 
   /**

@@ -28,11 +28,36 @@ export interface RunbookView {
   readonly steps: readonly string[];
 }
 
+/** One attempt in an incident's failure history (the API's FailureHistoryEntryDto). */
+export interface FailureHistoryEntry {
+  readonly attemptId: string;
+  readonly at: string;
+  readonly outcome: 'succeeded' | 'failed' | 'pending';
+  readonly workflowId: string;
+  readonly runId?: string;
+  readonly detail?: string;
+  readonly counted: boolean;
+  readonly otherCluster: boolean;
+  readonly cleared?: { readonly kind: 'recovered' | 'reset'; readonly at: string; readonly by: string };
+}
+
+export interface IncidentFailureHistory {
+  readonly incidentKey: string;
+  readonly counted: number;
+  readonly escalates: boolean;
+  readonly attempts: readonly FailureHistoryEntry[];
+}
+
 export interface GuardrailsView {
   readonly killSwitch: KillSwitchState;
   readonly limits: Readonly<Record<string, number>>;
   readonly runbooks: readonly RunbookView[];
-  readonly guardian?: { readonly running: boolean; readonly waiting?: readonly string[] };
+  readonly guardian?: {
+    readonly running: boolean;
+    readonly waiting?: readonly string[];
+    readonly clusterIdentity?: string;
+  };
+  readonly failures?: readonly IncidentFailureHistory[];
 }
 
 const message = (err: unknown): string => (isHttpError(err) ? err.message : String(err));
@@ -87,6 +112,22 @@ export const useGuardrailsStore = defineStore('guardrails', () => {
     }
   }
 
+  /** Resets one incident's failures through the guardian (audited), then reloads what counts now. */
+  async function resetFailures(incidentKey: string, reason?: string): Promise<boolean> {
+    busy.value = true;
+    try {
+      await http.post(`/api/guardrails/failures/${incidentKey}/reset`, reason ? { reason } : {});
+      error.value = null;
+      await load();
+      return true;
+    } catch (err) {
+      error.value = message(err);
+      return false;
+    } finally {
+      busy.value = false;
+    }
+  }
+
   /** A live change (another operator's, or this one's in another tab). */
   function applyKillSwitch(state: KillSwitchState): void {
     if (view.value) view.value = Object.freeze({ ...view.value, killSwitch: state });
@@ -97,5 +138,5 @@ export const useGuardrailsStore = defineStore('guardrails', () => {
     error.value = null;
   }
 
-  return { view, busy, error, load, setKillSwitch, setAutonomy, applyKillSwitch, reset };
+  return { view, busy, error, load, setKillSwitch, setAutonomy, resetFailures, applyKillSwitch, reset };
 });
