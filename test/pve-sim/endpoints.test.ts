@@ -112,6 +112,13 @@ describe('pve-sim per-node endpoints', () => {
     expect((await h.api('GET', '/nodes/pve/qemu')).status).toBe(595);
     const status = rows(await at('home', 'GET', '/cluster/status')).find((r) => r.name === 'pve');
     expect(status?.online).toBe(0);
+    const listening = plain<Row[]>(await h.control('GET', '/endpoints')).map((e) => [e.node, e.listening]);
+    expect(listening).toEqual([
+      ['home', true],
+      ['pve', false],
+      ['agent1', true],
+      ['agent', true],
+    ]);
     await h.control('POST', '/faults', { kind: 'node-online', node: 'pve' });
     expect((await at('pve', 'GET', '/version')).status).toBe(200);
     // Clearing every fault reopens it too.

@@ -84,8 +84,17 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Runni
     token: o.token,
     authFailDelayMs: o.authFailDelayMs,
     closing: closing.signal,
-    settled: async () => {
-      await Promise.all(listeners.map((l) => l.idle()));
+    control: {
+      settled: async () => {
+        await Promise.all(listeners.map((l) => l.idle()));
+      },
+      endpoints: () =>
+        listeners.map((l) => ({
+          node: l.spec.node,
+          url: l.url,
+          listening: l.listening,
+          ...(l.lastError ? { lastError: l.lastError.message } : {}),
+        })),
     },
   };
   let main: EndpointListener | undefined;

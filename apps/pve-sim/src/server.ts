@@ -3,7 +3,7 @@ import { createServer, type Server } from 'node:https';
 import { type AddressInfo, type Socket } from 'node:net';
 import { type SimCert } from './cert';
 import { type ClusterSim } from './cluster';
-import { handleControl } from './control-routes';
+import { handleControl, type ControlContext } from './control-routes';
 import { type ParsedToken } from './options';
 import { handlePve, type ArrivalPoint } from './pve-dispatch';
 import { BodyTooLarge, readBody, writeJson, writePve } from './wire';
@@ -13,8 +13,8 @@ export interface ServerDeps {
   token: ParsedToken;
   authFailDelayMs: number;
   closing: AbortSignal;
-  /** Resolves once every node endpoint matches its node's state; a control call answers after it. */
-  settled: () => Promise<void>;
+  /** The listeners' side of the control API: a control call answers once the endpoints have settled. */
+  control: ControlContext;
 }
 
 /** One listening address: which node it is, and whether the /_sim control API answers there. */
@@ -56,7 +56,7 @@ async function route(
       res,
       path.slice(CONTROL_PREFIX.length).split('/').filter(Boolean),
       body,
-      deps.settled,
+      deps.control,
     );
     return;
   }
