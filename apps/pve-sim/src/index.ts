@@ -40,8 +40,9 @@ const LISTEN_ATTEMPTS = 5;
  */
 export async function startSimulator(opts: SimulatorOptions = {}): Promise<RunningSimulator> {
   const o = resolveOptions(opts);
-  // Endpoints for the nodes the simulator starts with (the default scenario); see README.
-  const nodes = NODE_SPECS.map((spec, i) => ({ name: spec.name, ip: loopbackAddress(o.nodeAddressBase, 1 + i) }));
+  // Node i's cluster IP; endpoints are opened for the nodes the simulator starts with (see README).
+  const nodeAddress = (index: number) => loopbackAddress(o.nodeAddressBase, 1 + index);
+  const nodes = NODE_SPECS.map((spec, i) => ({ name: spec.name, ip: nodeAddress(i) }));
   const clash = nodes.find((n) => n.ip === o.host);
   if (clash)
     throw new Error(
@@ -68,7 +69,7 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Runni
     taskMs: o.taskMs,
     refreshMs: o.refreshMs,
     identities: {
-      ip: (index) => loopbackAddress(o.nodeAddressBase, 1 + index),
+      ip: nodeAddress,
       fingerprint: (name) => certs.nodes.get(name)?.fingerprint,
     },
     tokenUser: o.token.tokenUser,
@@ -84,8 +85,17 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Runni
     token: o.token,
     authFailDelayMs: o.authFailDelayMs,
     closing: closing.signal,
-    settled: async () => {
-      await Promise.all(listeners.map((l) => l.idle()));
+    control: {
+      settled: async () => {
+        await Promise.all(listeners.map((l) => l.idle()));
+      },
+      endpoints: () =>
+        listeners.map((l) => ({
+          node: l.spec.node,
+          url: l.url,
+          listening: l.listening,
+          ...(l.lastError ? { lastError: l.lastError.message } : {}),
+        })),
     },
   };
   let main: EndpointListener | undefined;
@@ -101,8 +111,9 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Runni
       await candidate.open();
       for (const n of nodes) {
         const spec = { node: n.name, host: n.ip, cert: certOf(n.name), control: false };
-        own.push(new EndpointListener(deps, spec, candidate.boundPort, `node '${n.name}'`));
-        await own[own.length - 1]?.open();
+        const listener = new EndpointListener(deps, spec, candidate.boundPort, `node '${n.name}'`);
+        own.push(listener);
+        await listener.open();
       }
     } catch (err) {
       await Promise.all([candidate.close(), ...own.map((l) => l.close())]);

@@ -18,6 +18,8 @@ const router = new Router().add(...CLUSTER_AND_NODE_ROUTES, ...GUEST_ROUTES, ...
 export interface ArrivalPoint {
   node: string;
   url: string;
+  /** True once that endpoint has closed (its node went down): the request died with the node. */
+  gone: () => boolean;
 }
 
 export interface PveDispatchDeps {
@@ -111,7 +113,7 @@ export async function handlePve(
     else res.destroy();
     return;
   }
-  if (sim.faults.latencyMs > 0 && !(await pause(sim.faults.latencyMs, deps.closing))) {
+  if (sim.faults.latencyMs > 0 && (!(await pause(sim.faults.latencyMs, deps.closing)) || at.gone())) {
     res.destroy();
     return;
   }
