@@ -1,5 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { DefaultLogger, makeTelemetryFilterString, NativeConnection, Runtime } from '@temporalio/worker';
@@ -86,6 +88,12 @@ export async function startStack(
      * `/_sim/permissions` sets (PVEAuditor on / by default), instead of the root-equivalent one.
      */
     restricted?: boolean;
+    /**
+     * Talk to the simulator's per-node endpoints (the first node first) trusting its cluster CA,
+     * as an install pointed at its nodes does: taking a node offline takes its API away and Jarvis
+     * fails over. Default: the main address (never goes down) with its pinned fingerprint.
+     */
+    nodeEndpoints?: boolean;
   } = {},
 ): Promise<TestStack> {
   const temporalAddress = process.env['JARVIS_TEST_TEMPORAL_ADDRESS'];
@@ -101,7 +109,15 @@ export async function startStack(
   const connection = await Connection.connect({ address: temporalAddress });
   const client = new Client({ connection, namespace });
   const pveToken = opts.restricted ? sim.restrictedToken : sim.token;
-  const pve = new ProxmoxClient({ baseUrl: sim.url, token: pveToken, fingerprint: sim.fingerprint });
+  // PVE_CA_FILE is a file: the CA goes to a private temp dir removed on close.
+  const caDir = opts.nodeEndpoints ? mkdtempSync(join(tmpdir(), 'jarvis-pve-ca-')) : undefined;
+  if (caDir) writeFileSync(join(caDir, 'pve-root-ca.pem'), sim.caPem, { mode: 0o600 });
+  const pveUrls = opts.nodeEndpoints ? sim.endpoints.map((e) => e.url) : [sim.url];
+  const pve = new ProxmoxClient(
+    opts.nodeEndpoints
+      ? { baseUrl: pveUrls, token: pveToken, caPem: sim.caPem }
+      : { baseUrl: sim.url, token: pveToken, fingerprint: sim.fingerprint },
+  );
   const { signer, policy, signingKey } = await createTrust(pool, cluster);
   let ssh: SshPool | undefined;
   if (opts.ssh) {
@@ -117,9 +133,9 @@ export async function startStack(
   }
 
   const env: Record<string, string> = {
-    PVE_URL: sim.url,
+    PVE_URL: pveUrls.join(','),
     PVE_TOKEN: pveToken,
-    PVE_FINGERPRINT: sim.fingerprint,
+    ...(caDir ? { PVE_CA_FILE: join(caDir, 'pve-root-ca.pem') } : { PVE_FINGERPRINT: sim.fingerprint }),
     DATABASE_URL: databaseUrl,
     TEMPORAL_ADDRESS: temporalAddress,
     TEMPORAL_NAMESPACE: namespace,
@@ -200,6 +216,7 @@ export async function startStack(
       await pool.end();
       await ssh?.close();
       await sim.close();
+      if (caDir) rmSync(caDir, { recursive: true, force: true });
     },
   };
   if (opts.worker !== false) await stack.startWorker();

@@ -606,10 +606,9 @@ export class HttpTransport {
     }
     // A new endpoint is usable only once it has answered through the trust check.
     await Promise.all(fresh.map((e) => this.#probe(e)));
-    // Untrusted ones are checked again at each discovery: a certificate may have been replaced.
-    await Promise.all(
-      this.#endpoints.filter((e) => !e.configured && e.state === 'untrusted').map((e) => this.#probe(e)),
-    );
+    // Untrusted ones are checked again at each discovery (the TLS check comes first, as always):
+    // a certificate may have been replaced.
+    await Promise.all(this.#endpoints.filter((e) => e.state === 'untrusted').map((e) => this.#probe(e)));
     if (this.#closed) {
       await Promise.all(fresh.map((e) => e.agent.close().catch(() => undefined)));
       return;

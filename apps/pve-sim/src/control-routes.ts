@@ -239,6 +239,22 @@ const ROUTES: Record<string, Partial<Record<string, ControlHandler>>> = {
   state: { GET: stateDump },
 };
 
+/** What the control API knows of the listeners around the cluster. */
+export interface ControlContext {
+  /** Resolves once every node endpoint matches its node's state. */
+  settled: () => Promise<void>;
+  /** Each node endpoint and whether it is listening, for GET /_sim/endpoints. */
+  endpoints: () => EndpointState[];
+}
+
+export interface EndpointState {
+  node: string;
+  url: string;
+  listening: boolean;
+  /** Why the endpoint could not reopen (its address was taken while the node was down). */
+  lastError?: string;
+}
+
 /**
  * /_sim/*: plain JSON (no PVE envelope), no token, loopback callers only, on the main address only.
  * The answer waits for `settled`, so once a fault call returns the node endpoints it opened or
@@ -250,19 +266,19 @@ export async function handleControl(
   res: ServerResponse,
   segments: string[],
   body: Buffer,
-  settled: () => Promise<void>,
+  ctx: ControlContext,
 ): Promise<void> {
   try {
     if (!isLoopback(req.socket.remoteAddress))
       throw new ControlError(403, 'FORBIDDEN', 'the control API answers loopback callers only');
     const name = segments.length === 1 ? segments[0] : undefined;
-    const route = name === undefined ? undefined : ROUTES[name];
+    const route = name === 'endpoints' ? { GET: () => ctx.endpoints() } : name === undefined ? undefined : ROUTES[name];
     if (!route) throw new ControlError(404, 'NOT_FOUND', `no control route ${req.url ?? ''}`);
     const handler = route[req.method ?? 'GET'];
     if (!handler)
       throw new ControlError(405, 'METHOD_NOT_ALLOWED', `${req.method ?? ''} is not supported on /_sim/${name}`);
     const result = handler(sim, jsonBody(body));
-    await settled();
+    await ctx.settled();
     writeJson(res, 200, result);
   } catch (err) {
     if (err instanceof ControlError) {

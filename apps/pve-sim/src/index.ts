@@ -48,8 +48,9 @@ const LISTEN_ATTEMPTS = 5;
  */
 export async function startSimulator(opts: SimulatorOptions = {}): Promise<RunningSimulator> {
   const o = resolveOptions(opts);
-  // Endpoints for the nodes the simulator starts with (the default scenario); see README.
-  const nodes = NODE_SPECS.map((spec, i) => ({ name: spec.name, ip: loopbackAddress(o.nodeAddressBase, 1 + i) }));
+  // Node i's cluster IP; endpoints are opened for the nodes the simulator starts with (see README).
+  const nodeAddress = (index: number) => loopbackAddress(o.nodeAddressBase, 1 + index);
+  const nodes = NODE_SPECS.map((spec, i) => ({ name: spec.name, ip: nodeAddress(i) }));
   const clash = nodes.find((n) => n.ip === o.host);
   if (clash)
     throw new Error(
@@ -76,7 +77,7 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Runni
     taskMs: o.taskMs,
     refreshMs: o.refreshMs,
     identities: {
-      ip: (index) => loopbackAddress(o.nodeAddressBase, 1 + index),
+      ip: nodeAddress,
       fingerprint: (name) => certs.nodes.get(name)?.fingerprint,
     },
     tokenUser: o.token.tokenUser,
@@ -94,8 +95,17 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Runni
     restrictedToken: o.restrictedToken,
     authFailDelayMs: o.authFailDelayMs,
     closing: closing.signal,
-    settled: async () => {
-      await Promise.all(listeners.map((l) => l.idle()));
+    control: {
+      settled: async () => {
+        await Promise.all(listeners.map((l) => l.idle()));
+      },
+      endpoints: () =>
+        listeners.map((l) => ({
+          node: l.spec.node,
+          url: l.url,
+          listening: l.listening,
+          ...(l.lastError ? { lastError: l.lastError.message } : {}),
+        })),
     },
   };
   let main: EndpointListener | undefined;
@@ -111,8 +121,9 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Runni
       await candidate.open();
       for (const n of nodes) {
         const spec = { node: n.name, host: n.ip, cert: certOf(n.name), control: false };
-        own.push(new EndpointListener(deps, spec, candidate.boundPort, `node '${n.name}'`));
-        await own[own.length - 1]?.open();
+        const listener = new EndpointListener(deps, spec, candidate.boundPort, `node '${n.name}'`);
+        own.push(listener);
+        await listener.open();
       }
     } catch (err) {
       await Promise.all([candidate.close(), ...own.map((l) => l.close())]);

@@ -19,6 +19,8 @@ const router = new Router().add(...CLUSTER_AND_NODE_ROUTES, ...GUEST_ROUTES, ...
 export interface ArrivalPoint {
   node: string;
   url: string;
+  /** True once that endpoint has closed (its node went down): the request died with the node. */
+  gone: () => boolean;
 }
 
 export interface PveDispatchDeps {
@@ -137,7 +139,7 @@ export async function handlePve(
     return;
   }
   const caller = callerOf(sim, auth);
-  if (sim.faults.latencyMs > 0 && !(await pause(sim.faults.latencyMs, deps.closing))) {
+  if (sim.faults.latencyMs > 0 && (!(await pause(sim.faults.latencyMs, deps.closing)) || at.gone())) {
     res.destroy();
     return;
   }

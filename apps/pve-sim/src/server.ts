@@ -3,7 +3,7 @@ import { createServer, type Server } from 'node:https';
 import { type AddressInfo, type Socket } from 'node:net';
 import { type SimCert } from './cert';
 import { type ClusterSim } from './cluster';
-import { handleControl } from './control-routes';
+import { handleControl, type ControlContext } from './control-routes';
 import { type ParsedToken } from './options';
 import { handlePve, type ArrivalPoint } from './pve-dispatch';
 import { BodyTooLarge, readBody, writeJson, writePve } from './wire';
@@ -14,8 +14,8 @@ export interface ServerDeps {
   restrictedToken: ParsedToken;
   authFailDelayMs: number;
   closing: AbortSignal;
-  /** Resolves once every node endpoint matches its node's state; a control call answers after it. */
-  settled: () => Promise<void>;
+  /** The listeners' side of the control API: a control call answers once the endpoints have settled. */
+  control: ControlContext;
 }
 
 /** One listening address: which node it is, and whether the /_sim control API answers there. */
@@ -57,7 +57,7 @@ async function route(
       res,
       path.slice(CONTROL_PREFIX.length).split('/').filter(Boolean),
       body,
-      deps.settled,
+      deps.control,
     );
     return;
   }
@@ -100,6 +100,8 @@ export class EndpointListener {
   private server: Server | undefined;
   private readonly sockets = new Set<Socket>();
   private queue: Promise<void> = Promise.resolve();
+  /** Bumped on every close, so a request can tell that the node it arrived at went down meanwhile. */
+  private generation = 0;
   /** The last failure to reopen, if the address was taken meanwhile. */
   lastError: Error | undefined;
 
@@ -127,7 +129,9 @@ export class EndpointListener {
   async open(): Promise<void> {
     if (this.server) return;
     const server = createServer({ key: this.spec.cert.keyPem, cert: this.spec.cert.certPem }, (req, res) => {
-      route(this.deps, this.spec, { node: this.spec.node, url: this.url }, req, res).catch((err: unknown) => {
+      const arrivedIn = this.generation;
+      const at = { node: this.spec.node, url: this.url, gone: () => this.generation !== arrivedIn };
+      route(this.deps, this.spec, at, req, res).catch((err: unknown) => {
         const message = err instanceof Error ? err.message : String(err);
         if (!res.headersSent) writeJson(res, 500, { error: { code: 'INTERNAL', message } });
         else res.destroy();
@@ -159,6 +163,7 @@ export class EndpointListener {
     const server = this.server;
     if (!server) return Promise.resolve();
     this.server = undefined;
+    this.generation++;
     const closed = new Promise<void>((resolve) => server.close(() => resolve()));
     for (const socket of this.sockets) socket.destroy();
     this.sockets.clear();
