@@ -440,7 +440,8 @@ export async function remediationWorkflow(input: RemediationInput): Promise<Reme
           return { ok: false, detail: `the cluster's membership could not be read: ${type}: ${failureMessage(err)}` };
         }
         const failed: string[] = [];
-        const failures: string[] = [];
+        // Why each relay failed; relays that failed alike are named together.
+        const failures = new Map<string, string[]>();
         let sent: { mac: string; via: string } | undefined;
         while (!sent && failed.length < MAX_WAKE_RELAYS) {
           const choice = chooseWakeRelay({ target: node, ...membership, tried: failed });
@@ -461,13 +462,16 @@ export async function remediationWorkflow(input: RemediationInput): Promise<Reme
             if (!type) throw err;
             const why = `${type}: ${failureMessage(err)}`;
             failed.push(via);
-            failures.push(`through ${via}: ${why}`);
+            failures.set(why, [...(failures.get(why) ?? []), via]);
             step('wake-relay-failed', `Waking ${node} through ${via} failed: ${why}`.slice(0, 300), {
               detail: { via, error: why },
             });
           }
         }
-        if (!sent) return { ok: false, detail: `the wake-on-LAN request failed ${failures.join('; ')}`.slice(0, 300) };
+        if (!sent) {
+          const each = [...failures].map(([why, vias]) => `through ${vias.join(', ')}: ${why}`);
+          return { ok: false, detail: `the wake-on-LAN request failed ${each.join('; ')}`.slice(0, 300) };
+        }
         step('wake-sent', `Wake-on-LAN packet sent for ${node} (${sent.mac}) through ${sent.via}`, {
           detail: { mac: sent.mac, via: sent.via },
         });
@@ -907,7 +911,8 @@ function countedFailure(a: GuardianAttempt): CountedFailure {
 
 function describeCounted(c: CountedFailure): string {
   const run = c.runId !== undefined ? ` run ${c.runId.slice(0, 8)}` : '';
-  return `${c.at} (${c.workflowId}${run}): ${(c.detail ?? 'failed').slice(0, 120)}`;
+  const detail = c.detail ?? 'failed';
+  return `${c.at} (${c.workflowId}${run}): ${detail.length > 160 ? `${detail.slice(0, 159)}…` : detail}`;
 }
 
 function guardrailDetail(permit: PermitDecision, tier: Tier): Record<string, unknown> {
