@@ -384,11 +384,20 @@ describe('the dashboard in a browser', () => {
       expect(await capability('tasks.others').innerText()).toMatch(/grant Sys\.Audit on \//);
       expect(await capability('guest.power').innerText()).not.toMatch(/unavailable/);
       expect(await axeSerious(page)).toEqual([]);
+      // Outside the settings too, the dashboard says what the token cannot do, and leads to why.
+      await page.keyboard.press('Escape');
+      const notice = page.locator('[data-testid="proxmox-token-notice"]');
+      expect(await notice.innerText()).toMatch(/cannot: .*Other users' tasks/);
+      expect(await axeSerious(page)).toEqual([]);
+      await notice.getByRole('button', { name: 'What it needs' }).click();
+      await capability('tasks.others').waitFor();
     } finally {
       expect(await web.simControl('PUT', '/config', { sysAudit: true })).toBe(200);
     }
     await panel.getByRole('button', { name: 'Check again' }).click();
     await capability('tasks.others').getByText('available', { exact: true }).waitFor();
+    await page.keyboard.press('Escape');
+    await page.locator('[data-testid="proxmox-token-notice"]').waitFor({ state: 'detached' });
     expect(pageErrors(page)).toEqual([]);
     await page.context().close();
   });
