@@ -29,6 +29,7 @@ export {
   type ClusterGuest,
   type ClusterStorage,
   type ClusterQuorum,
+  type ClusterUnavailable,
   type ClusterState,
   type ClusterMember,
   type ClusterResources,

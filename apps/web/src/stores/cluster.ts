@@ -94,6 +94,7 @@ export const useClusterStore = defineStore('cluster', () => {
     reindex(mergeChanges(guests, diff.guests, guestKey));
     mergeChanges(storage, diff.storage, storageKey);
     if (diff.quorum && !sameQuorum(quorum.value, diff.quorum)) quorum.value = Object.freeze({ ...diff.quorum });
+    if (diff.unavailable) unavailable.value = Object.freeze([...diff.unavailable]);
     updatedAt.value = diff.updatedAt;
     serverStale.value = diff.stale;
     receivedAt.value = nowMs;
