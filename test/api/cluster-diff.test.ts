@@ -77,3 +77,32 @@ describe('diffCluster', () => {
     });
   });
 });
+
+describe('diffCluster and refused reads', () => {
+  it('sends what Proxmox refuses when it changes, and [] once it can read everything again', () => {
+    const base = {
+      quorum: { quorate: true, nodes: 1, expected: 1 },
+      nodes: [],
+      guests: [],
+      storage: [],
+      updatedAt: '2026-01-01T00:00:00.000Z',
+      stale: false,
+    };
+    const refused = [
+      {
+        read: '/cluster/status',
+        code: 'PERMISSION',
+        reason: 'Permission check failed (/, Sys.Audit)',
+        unknown: 'quorum and cluster membership',
+      },
+    ];
+    const partial = {
+      ...base,
+      quorum: { quorate: false, nodes: 1, expected: 1, unknown: true as const },
+      unavailable: refused,
+    };
+    expect(diffCluster(base, partial)).toMatchObject({ unavailable: refused, quorum: partial.quorum });
+    expect(diffCluster(partial, { ...partial, updatedAt: '2026-01-01T00:00:01.000Z' })).toBeUndefined();
+    expect(diffCluster(partial, base)).toMatchObject({ unavailable: [] });
+  });
+});

@@ -116,6 +116,18 @@ describe('pve-sim restricted token', () => {
     expect(plain(await h.control('GET', '/permissions'))).toEqual({ acl: { '/': [...AUDITOR_PRIVILEGES] } });
   });
 
+  it('starts with another preset when asked (SIM_PERMISSIONS), and refuses an unknown one', async () => {
+    const other = await SimHarness.start({ permissions: 'pool-power' });
+    try {
+      expect(plain(await other.control('GET', '/permissions'))).toEqual({
+        acl: { '/pool/lab': ['Pool.Audit', 'VM.Audit', 'VM.PowerMgmt', 'VM.Snapshot'] },
+      });
+    } finally {
+      await other.close();
+    }
+    await expect(SimHarness.start({ permissions: 'root' as 'full' })).rejects.toThrow(/permissions must be one of/);
+  });
+
   it('keeps the main token sysAudit switch as it was', async () => {
     await h.control('PUT', '/config', { sysAudit: false });
     expect(row(await h.api('GET', '/access/permissions'))['/']).not.toHaveProperty(['Sys.Audit']);

@@ -158,3 +158,23 @@ describe('the cluster store', () => {
     expect(cluster.guests.get(107)?.status).toBe('stopped');
   });
 });
+
+describe('a partial view', () => {
+  it('keeps what Proxmox refused and an unknown quorum from the full state, and clears them when readable again', () => {
+    const cluster = useClusterStore();
+    const refused = {
+      read: '/cluster/status',
+      code: 'PERMISSION',
+      reason: 'Permission check failed (/, Sys.Audit)',
+      unknown: 'quorum and cluster membership',
+    };
+    cluster.applyFull(
+      clusterState({ quorum: { quorate: false, nodes: 3, expected: 4, unknown: true }, unavailable: [refused] }),
+    );
+    expect(cluster.unavailable).toEqual([refused]);
+    expect(cluster.quorum?.unknown).toBe(true);
+    cluster.applyFull(clusterState());
+    expect(cluster.unavailable).toEqual([]);
+    expect(cluster.quorum?.unknown).toBeUndefined();
+  });
+});

@@ -173,13 +173,16 @@ export async function vmActionWorkflow(input: VmActionInput): Promise<VmActionRe
     } catch (err) {
       if (failureType(err) === 'NOT_FOUND') {
         tier = 'BLACK';
-        // Proxmox's words say whether it may only be hidden from the token (no VM.Audit).
-        const why = recordsFailures ? `: ${failureMessage(err)}` : '';
-        step('not-found', `Guest ${input.vmid} is not on ${input.node}${why}`);
+        // When Proxmox could not say whether the guest is only hidden from the token, the step says so.
+        const message = failureMessage(err);
+        const hedge = recordsFailures && /may not see/.test(message) ? ` (${message})` : '';
+        step('not-found', `Guest ${input.vmid} is not on ${input.node}${hedge}`, {
+          ...(recordsFailures ? { detail: { reason: message } } : {}),
+        });
         return finish({
           outcome: 'not-found',
           tier,
-          reason: `guest ${input.vmid} is not on node ${input.node}${why}`,
+          reason: `guest ${input.vmid} is not on node ${input.node}${hedge}`,
         });
       }
       throw err;

@@ -36,6 +36,7 @@ export {
   type ClusterGuest,
   type ClusterStorage,
   type ClusterQuorum,
+  type ClusterUnavailable,
   type ClusterState,
   type ClusterMember,
   type ClusterResources,

@@ -4,6 +4,7 @@ import {
   type ClusterQuorum,
   type ClusterState,
   type ClusterStorage,
+  type ClusterUnavailable,
 } from '@jarvis/activities';
 
 export interface KeyedChanges<T, K> {
@@ -16,6 +17,8 @@ export interface ClusterDiff {
   readonly stale: boolean;
   /** Present only when quorum changed. */
   readonly quorum?: ClusterQuorum;
+  /** Present only when what Proxmox refuses the token changed (`[]`: nothing refused any more). */
+  readonly unavailable?: ClusterUnavailable[];
   readonly nodes: KeyedChanges<ClusterNode, string>;
   readonly guests: KeyedChanges<ClusterGuest, number>;
   readonly storage: KeyedChanges<ClusterStorage, string>;
@@ -44,13 +47,22 @@ export function diffCluster(before: ClusterState, after: ClusterState): ClusterD
   const guests = keyed(before.guests, after.guests, (g) => g.vmid);
   const storage = keyed(before.storage, after.storage, storageKey);
   const quorumChanged = JSON.stringify(before.quorum) !== JSON.stringify(after.quorum);
+  const unavailableChanged = JSON.stringify(before.unavailable ?? []) !== JSON.stringify(after.unavailable ?? []);
   const empty = (c: KeyedChanges<unknown, unknown>): boolean => c.changed.length === 0 && c.removed.length === 0;
-  if (!quorumChanged && before.stale === after.stale && empty(nodes) && empty(guests) && empty(storage))
+  if (
+    !quorumChanged &&
+    !unavailableChanged &&
+    before.stale === after.stale &&
+    empty(nodes) &&
+    empty(guests) &&
+    empty(storage)
+  )
     return undefined;
   return {
     updatedAt: after.updatedAt,
     stale: after.stale,
     ...(quorumChanged ? { quorum: after.quorum } : {}),
+    ...(unavailableChanged ? { unavailable: after.unavailable ?? [] } : {}),
     nodes,
     guests,
     storage,

@@ -81,6 +81,8 @@ export interface ClusterDiff {
   readonly updatedAt: string;
   readonly stale: boolean;
   readonly quorum?: ClusterQuorum;
+  /** Present only when what Proxmox refuses the token changed. */
+  readonly unavailable?: readonly ClusterUnavailable[];
   readonly nodes: KeyedChanges<ClusterNode, string>;
   readonly guests: KeyedChanges<ClusterGuest, number>;
   readonly storage: KeyedChanges<ClusterStorage, string>;

@@ -5,6 +5,7 @@ import {
   type ClusterGuest,
   type ClusterNode,
   type ClusterQuorum,
+  type ClusterUnavailable,
   type ClusterState,
   type ClusterStorage,
 } from '../lib/api-types';
@@ -32,6 +33,8 @@ export const useClusterStore = defineStore('cluster', () => {
   const storage = shallowReactive(new Map<string, ClusterStorage>());
   const quorum = shallowRef<ClusterQuorum | null>(null);
   const updatedAt = ref<string | null>(null);
+  /** Reads Proxmox refused to Jarvis's token: what the view is missing, and why (from the full state). */
+  const unavailable = shallowRef<readonly ClusterUnavailable[]>([]);
   /** The server's own flag: its last Proxmox read failed and this is the last good state. */
   const serverStale = ref(false);
   /** When this browser last heard anything about the cluster (ms), for the staleness indicator. */
@@ -80,6 +83,8 @@ export const useClusterStore = defineStore('cluster', () => {
     if (!sameQuorum(quorum.value, state.quorum)) quorum.value = Object.freeze({ ...state.quorum });
     updatedAt.value = state.updatedAt;
     serverStale.value = state.stale;
+    if (JSON.stringify(unavailable.value) !== JSON.stringify(state.unavailable ?? []))
+      unavailable.value = Object.freeze([...(state.unavailable ?? [])]);
     receivedAt.value = nowMs;
   }
 
@@ -89,6 +94,7 @@ export const useClusterStore = defineStore('cluster', () => {
     reindex(mergeChanges(guests, diff.guests, guestKey));
     mergeChanges(storage, diff.storage, storageKey);
     if (diff.quorum && !sameQuorum(quorum.value, diff.quorum)) quorum.value = Object.freeze({ ...diff.quorum });
+    if (diff.unavailable) unavailable.value = Object.freeze([...diff.unavailable]);
     updatedAt.value = diff.updatedAt;
     serverStale.value = diff.stale;
     receivedAt.value = nowMs;
@@ -106,12 +112,14 @@ export const useClusterStore = defineStore('cluster', () => {
     searchIndex.clear();
     searchVersion.value++;
     quorum.value = null;
+    unavailable.value = [];
     updatedAt.value = null;
     serverStale.value = false;
     receivedAt.value = null;
   }
 
   return {
+    unavailable,
     nodes,
     guests,
     storage,
