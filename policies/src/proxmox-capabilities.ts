@@ -58,6 +58,12 @@ export interface ProxmoxCapability {
   readonly withoutIt: 'hide' | 'limit';
   /** What is lost without it, for the operator and the model. */
   readonly lost: string;
+  /**
+   * How its privilege groups add up. `all` (the default): the weakest group decides. `some`: it is
+   * partial as soon as one group is held somewhere (reading the guests of one pool is reading part
+   * of the cluster, even without the cluster-wide status).
+   */
+  readonly combine?: 'all' | 'some';
 }
 
 /** Every capability, declared once. */
@@ -78,6 +84,7 @@ export const PROXMOX_CAPABILITIES: readonly ProxmoxCapability[] = Object.freeze(
           { privilege: 'VM.Audit', path: '/vms/{vmid}', for: 'guests in GET /cluster/resources' },
         ],
         withoutIt: 'hide',
+        combine: 'some',
         lost: 'Proxmox refuses the cluster status and leaves out what the token may not audit',
       },
       {
@@ -286,10 +293,12 @@ export function assessCapabilities(permissions: unknown): CapabilityAssessment[]
     const groups = new Map<AclPathTemplate, string[]>();
     for (const r of cap.requires) groups.set(r.path, [...(groups.get(r.path) ?? []), r.privilege]);
     const verdicts = [...groups].map(([template, privileges]) => judgeGroup(perms, template, privileges));
-    const status = verdicts.reduce<CapabilityStatus>(
-      (worst, v) => (statusRank[v.status] < statusRank[worst] ? v.status : worst),
+    const worst = verdicts.reduce<CapabilityStatus>(
+      (w, v) => (statusRank[v.status] < statusRank[w] ? v.status : w),
       'available',
     );
+    const some = cap.combine === 'some' && verdicts.some((v) => v.status !== 'unavailable');
+    const status: CapabilityStatus = worst === 'unavailable' && some ? 'partial' : worst;
     return {
       id: cap.id,
       label: cap.label,

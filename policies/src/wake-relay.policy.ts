@@ -13,6 +13,11 @@ import { isNodeName } from './identifiers';
 export interface RelayCandidate {
   readonly name: string;
   readonly online: boolean;
+  /**
+   * Whether Jarvis can reach this node's own API endpoint (trusted and answering), when known.
+   * Nodes known to be unreachable are asked last: their request could not even be sent.
+   */
+  readonly reachable?: boolean;
 }
 
 export interface WakeRelayInput {
@@ -45,8 +50,8 @@ const none = (ruleId: Exclude<WakeRelayRuleId, 'relay-chosen'>, reason: string):
 const byName = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
 
 /**
- * The first online member (by name) other than the target that has not been tried, or why there
- * is none. Malformed input, or a cluster without quorum, chooses nobody.
+ * The first online member (by name, those whose endpoint Jarvis cannot reach last) other than the
+ * target that has not been tried, or why there is none. Malformed input, or a cluster without quorum, chooses nobody.
  */
 export function chooseWakeRelay(input: WakeRelayInput): WakeRelayChoice {
   try {
@@ -58,14 +63,13 @@ export function chooseWakeRelay(input: WakeRelayInput): WakeRelayChoice {
       return none('invalid-input', 'the cluster membership could not be read');
     }
     const tried = new Set((Array.isArray(given) ? (given as unknown[]) : []).filter((t) => typeof t === 'string'));
-    const others = [
-      ...new Set(
-        (members as unknown[])
-          .map((m) => (typeof m === 'object' && m !== null ? (m as Partial<RelayCandidate>) : {}))
-          .filter((m) => m.online === true && isNodeName(m.name) && m.name !== target)
-          .map((m) => m.name as string),
-      ),
-    ].sort(byName);
+    const online = (members as unknown[])
+      .map((m) => (typeof m === 'object' && m !== null ? (m as Partial<RelayCandidate>) : {}))
+      .filter((m) => m.online === true && isNodeName(m.name) && m.name !== target);
+    const unreachable = new Set(online.filter((m) => m.reachable === false).map((m) => m.name as string));
+    const others = [...new Set(online.map((m) => m.name as string))].sort(
+      (a, b) => Number(unreachable.has(a)) - Number(unreachable.has(b)) || byName(a, b),
+    );
     if (others.length === 0) return none('no-other-node-online', `no node other than ${target} is online to wake it`);
     const next = others.find((n) => !tried.has(n));
     if (next === undefined) {

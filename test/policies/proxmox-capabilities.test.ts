@@ -78,10 +78,10 @@ describe('assessCapabilities: permission sets an operator gives', () => {
     expect(one(a, 'node.power').missing).toEqual([{ privilege: 'Sys.PowerMgmt', path: '/nodes' }]);
   });
 
-  it('one pool with power: partial on that pool and its guests, no cluster read, no other users’ tasks', () => {
+  it('one pool with power: partial on that pool and its guests (its guests are the part of the cluster it reads), no other users’ tasks', () => {
     const a = assessCapabilities(POOL_POWER);
     expect(statuses(a)).toEqual({
-      'cluster.read': 'unavailable',
+      'cluster.read': 'partial',
       'storage.read': 'unavailable',
       'guest.power': 'partial',
       'guest.snapshot': 'partial',
@@ -100,7 +100,8 @@ describe('assessCapabilities: permission sets an operator gives', () => {
       { privilege: 'Sys.Audit', path: '/' },
       { privilege: 'Sys.Audit', path: '/nodes' },
     ]);
-    expect(one(a, 'cluster.read').grantedOn).toEqual([]);
+    expect(one(a, 'cluster.read').grantedOn).toContain('/pool/prod');
+    expect(one(a, 'cluster.read').missing).toContainEqual({ privilege: 'Sys.Audit', path: '/' });
   });
 
   it('nothing: every capability unavailable, each naming all it needs', () => {
@@ -212,7 +213,9 @@ describe('the model is offered only the tools the token can carry out', () => {
     const tools = anthropicTools(tiers, assessCapabilities(POOL_POWER));
     const start = tools.find((t) => t.name === 'guest_start')!;
     expect(start.description).toContain('only on /pool/prod, /vms/100, /vms/101');
-    expect(tools.map((t) => t.name)).not.toContain('cluster_status');
+    // Reading that pool's guests is reading part of the cluster: the read tools stay, and say so.
+    expect(tools.find((t) => t.name === 'guest_describe')!.description).toContain('only on /pool/prod');
+    expect(tools.map((t) => t.name)).not.toContain('storage_list');
     expect(tools.find((t) => t.name === 'task_recent')!.description).toContain('Sys.Audit on /');
   });
 

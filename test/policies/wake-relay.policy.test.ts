@@ -22,6 +22,23 @@ describe('chooseWakeRelay: which node sends the wake-on-LAN packet', () => {
     expect(spent.reason).toContain('agent, agent1, pve');
   });
 
+  it('asks nodes whose own endpoint Jarvis cannot reach last, still by name, and unknown reachability as reachable', () => {
+    const reach = (name: string, reachable: boolean | undefined) => ({
+      name,
+      online: true,
+      ...(reachable === undefined ? {} : { reachable }),
+    });
+    const mixed = {
+      ...cluster,
+      members: [reach('agent', false), reach('agent1', false), reach('pve', true), reach('home', false)],
+    };
+    expect(chooseWakeRelay(mixed)).toMatchObject({ node: 'pve' });
+    expect(chooseWakeRelay({ ...mixed, tried: ['pve'] })).toMatchObject({ node: 'agent' });
+    const unknown = { ...cluster, members: [reach('pve', undefined), reach('agent', false)] };
+    expect(chooseWakeRelay(unknown)).toMatchObject({ node: 'pve' });
+    expect(chooseWakeRelay({ ...unknown, tried: ['pve'] })).toMatchObject({ node: 'agent' });
+  });
+
   it.each([
     ['never the target itself, even when it is listed online', { members: members(['home', true]) }],
     ['never an offline node', { members: members(['home', false], ['pve', false]) }],

@@ -365,8 +365,10 @@ export function createChatActivities({
     const r = await proxmox.wakeNode({ node: input.node });
     return {
       ok: true,
-      lines: [`wake-on-LAN packet sent to ${quoteData(r.node)} (${sanitiseDataText(r.mac, 17)})`],
-      data: { node: r.node, mac: r.mac },
+      lines: [
+        `wake-on-LAN packet sent to ${quoteData(r.node)} (${sanitiseDataText(r.mac, 17)})${r.via ? ` through ${quoteData(r.via)}` : ''}`,
+      ],
+      data: { node: r.node, mac: r.mac, ...(r.via ? { via: r.via } : {}) },
     };
   }
 

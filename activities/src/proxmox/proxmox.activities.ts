@@ -10,7 +10,7 @@ import {
   type GuestKind,
   type PowerAction,
 } from './identifiers';
-import { desiredAfterAction, type GuestDesiredState } from '@jarvis/policies';
+import { chooseWakeRelay, desiredAfterAction, type GuestDesiredState } from '@jarvis/policies';
 import { clusterIdentityOf } from './cluster-identity';
 import { type ClusterTaskWatch, type DesiredStateStore } from './desired-state';
 import { type GuestStatus } from './normalize';
@@ -410,31 +410,68 @@ export function createProxmoxActivities({
    * and that node may not be the target: `via` names another (online) node, whose own endpoint
    * gets the request. Without `via`, the endpoint in use sends it. Returns the MAC woken.
    */
+  /** Members with whether their own endpoint is usable now (a wake relay must be reachable). */
+  function withReachability(
+    members: readonly { name: string; online: boolean }[],
+  ): { name: string; online: boolean; reachable: boolean }[] {
+    const usable = new Set(
+      pve
+        .endpoints()
+        .filter((e) => e.state === 'active' || e.state === 'healthy')
+        .map((e) => e.node),
+    );
+    return members.map((m) => ({ name: m.name, online: m.online, reachable: usable.has(m.name) }));
+  }
+
   async function wakeNode(input: { node: string; via?: string }): Promise<{ node: string; mac: string; via?: string }> {
     return mapped(async () => {
       const node = assertNodeName(input.node);
       const via = input.via === undefined ? undefined : assertNodeName(input.via);
       if (via === node) throw new ProxmoxError('BAD_REQUEST', `${node} cannot wake itself: name another node`);
       await guard?.assertAllowed('node.wake', { node });
-      const mac = await pve.wakeOnLan(node, {
-        signal: Context.current().cancellationSignal,
-        ...(via !== undefined ? { endpointNode: via } : {}),
-      });
-      return { node, mac, ...(via !== undefined ? { via } : {}) };
+      const signal = Context.current().cancellationSignal;
+      if (via !== undefined) {
+        const mac = await pve.wakeOnLan(node, { signal, endpointNode: via });
+        return { node, mac, via };
+      }
+      // No relay named (the chat's node.wake, a runbook from before relays): the packet still goes
+      // from another online node's own endpoint, since the node Jarvis talks to may be the target.
+      const status = await pve.clusterStatus({ signal });
+      const members = withReachability(status.members);
+      const tried: string[] = [];
+      let lastError: unknown;
+      for (;;) {
+        const choice = chooseWakeRelay({ target: node, quorate: status.quorum.quorate, members, tried });
+        if (choice.kind === 'none') break;
+        try {
+          const mac = await pve.wakeOnLan(node, { signal, endpointNode: choice.node });
+          return { node, mac, via: choice.node };
+        } catch (err) {
+          if (!isProxmoxError(err) || err.code !== 'NODE_UNREACHABLE') throw err;
+          lastError = err;
+          tried.push(choice.node);
+        }
+      }
+      if (lastError === undefined)
+        throw new ProxmoxError(
+          'NODE_UNREACHABLE',
+          `no other node is online to send the wake-on-LAN packet for ${node}`,
+        );
+      // No other node's own endpoint could be used (not discovered or not trusted): the endpoint in
+      // use, which Proxmox refuses plainly if it is the target's own.
+      const mac = await pve.wakeOnLan(node, { signal });
+      return { node, mac };
     });
   }
 
   /** The cluster's membership (`/cluster/status`): which nodes are online, and whether it is quorate. */
   async function clusterMembers(_input: Record<string, never> = {}): Promise<{
     quorate: boolean;
-    members: { name: string; online: boolean }[];
+    members: { name: string; online: boolean; reachable?: boolean }[];
   }> {
     return mapped(async () => {
       const status = await pve.clusterStatus({ signal: Context.current().cancellationSignal });
-      return {
-        quorate: status.quorum.quorate,
-        members: status.members.map((m) => ({ name: m.name, online: m.online })),
-      };
+      return { quorate: status.quorum.quorate, members: withReachability(status.members) };
     });
   }
 
