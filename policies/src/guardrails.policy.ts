@@ -110,6 +110,32 @@ export interface RemediationAttempt {
   readonly cleared?: AttemptClearing;
 }
 
+/** One attempt in an incident's failure history, as the guardrails view shows it. */
+export interface FailureHistoryEntry {
+  readonly attemptId: string;
+  /** ISO time the attempt started. */
+  readonly at: string;
+  readonly outcome: AttemptOutcome;
+  readonly workflowId: string;
+  readonly runId?: string;
+  readonly detail?: string;
+  /** Whether it counts toward escalating the incident now. */
+  readonly counted: boolean;
+  /** Recorded against another cluster than the one in front of Jarvis now (it counts for nothing). */
+  readonly otherCluster: boolean;
+  readonly cleared?: { readonly kind: 'recovered' | 'reset'; readonly at: string; readonly by: string };
+}
+
+/** The attempts of one incident key, newest first, and where its escalation count stands. */
+export interface IncidentFailureHistory {
+  readonly incidentKey: string;
+  /** Failed attempts in a row that count now. */
+  readonly counted: number;
+  /** Whether the next permit request escalates at once (counted reaches the limit). */
+  readonly escalates: boolean;
+  readonly attempts: readonly FailureHistoryEntry[];
+}
+
 export interface InFlightRemediation {
   readonly incidentKey: string;
   /** The node it acts on; `*` (CLUSTER_SUBJECT_NODE) for a cluster-wide action. */

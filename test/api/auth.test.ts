@@ -144,6 +144,7 @@ describe('bearer tokens on every protected route of the OpenAPI document', () =>
         'GET /api/guardrails',
         'PUT /api/guardrails/kill-switch',
         'PUT /api/guardrails/autonomy/{incidentClass}',
+        'POST /api/guardrails/failures/{incidentKey}/reset',
         'GET /api/incidents',
         'POST /api/chat/sessions',
         'GET /api/chat/sessions/{id}',

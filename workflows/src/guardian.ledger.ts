@@ -1,4 +1,11 @@
-import { countedFailures, type GuardrailLimits } from '@jarvis/policies';
+import {
+  countedFailures,
+  type FailureHistoryEntry,
+  type GuardrailLimits,
+  type IncidentFailureHistory,
+} from '@jarvis/policies';
+
+export type { FailureHistoryEntry, IncidentFailureHistory };
 import {
   type GuardianAttempt,
   type GuardianInFlight,
@@ -122,32 +129,6 @@ export function ledgerAdoptCluster(
     (a) => a.outcome === 'pending' || a.cluster === undefined || a.cluster === cluster,
   );
   return { ledger: { attempts, inFlight: ledger.inFlight }, dropped: ledger.attempts.length - attempts.length };
-}
-
-/** One attempt in an incident's failure history, as the guardrails view shows it. */
-export interface FailureHistoryEntry {
-  readonly attemptId: string;
-  /** ISO time the attempt started. */
-  readonly at: string;
-  readonly outcome: GuardianAttempt['outcome'];
-  readonly workflowId: string;
-  readonly runId?: string;
-  readonly detail?: string;
-  /** Whether it counts toward escalating the incident now. */
-  readonly counted: boolean;
-  /** Recorded against another cluster than the one in front of Jarvis now (it counts for nothing). */
-  readonly otherCluster: boolean;
-  readonly cleared?: { readonly kind: 'recovered' | 'reset'; readonly at: string; readonly by: string };
-}
-
-/** The attempts of one incident key, newest first, and where its escalation count stands. */
-export interface IncidentFailureHistory {
-  readonly incidentKey: string;
-  /** Failed attempts in a row that count now. */
-  readonly counted: number;
-  /** Whether the next permit request escalates at once (counted reaches the limit). */
-  readonly escalates: boolean;
-  readonly attempts: readonly FailureHistoryEntry[];
 }
 
 /**

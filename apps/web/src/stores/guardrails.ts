@@ -1,6 +1,9 @@
 import { defineStore } from 'pinia';
 import { ref, shallowRef } from 'vue';
+import type { FailureHistoryEntry, IncidentFailureHistory } from '@jarvis/policies';
 import { http, isHttpError } from '../api/http';
+
+export type { FailureHistoryEntry, IncidentFailureHistory };
 
 export type AutonomyLevel = 'L0' | 'L1' | 'L2' | 'L3' | 'L4';
 
@@ -26,26 +29,6 @@ export interface RunbookView {
   readonly actionTool: string | null;
   readonly tier: string;
   readonly steps: readonly string[];
-}
-
-/** One attempt in an incident's failure history (the API's FailureHistoryEntryDto). */
-export interface FailureHistoryEntry {
-  readonly attemptId: string;
-  readonly at: string;
-  readonly outcome: 'succeeded' | 'failed' | 'pending';
-  readonly workflowId: string;
-  readonly runId?: string;
-  readonly detail?: string;
-  readonly counted: boolean;
-  readonly otherCluster: boolean;
-  readonly cleared?: { readonly kind: 'recovered' | 'reset'; readonly at: string; readonly by: string };
-}
-
-export interface IncidentFailureHistory {
-  readonly incidentKey: string;
-  readonly counted: number;
-  readonly escalates: boolean;
-  readonly attempts: readonly FailureHistoryEntry[];
 }
 
 export interface GuardrailsView {
