@@ -2,7 +2,7 @@ import { AuditRepository } from '@jarvis/db';
 import { guardianIdFor, guardianStateQuery, resetFailuresUpdate } from '@jarvis/workflows/api';
 import { startApi, type ApiHarness } from '../api/api-harness';
 import { OPERATOR, startStack, type TestStack } from '../support/stack';
-import { eventually, simControl } from '../support/vm-action.fixtures';
+import { eventually, ledger, simControl } from '../support/vm-action.fixtures';
 import {
   fastAutonomy,
   monitorHasLooked,
@@ -57,7 +57,8 @@ describe('escalations an operator can read and reset', () => {
     (await stack.client.workflow.getHandle(workflowId).describe()).runId;
 
   beforeAll(async () => {
-    stack = await startStack({ autonomy: fastAutonomy(`esc-${Date.now().toString(36)}`) });
+    // Per-node endpoints, as an install pointed at its nodes: a wake goes out through another node's own API.
+    stack = await startStack({ autonomy: fastAutonomy(`esc-${Date.now().toString(36)}`), nodeEndpoints: true });
     api = await startApi({ stack });
     token = await api.login(OPERATOR.username, OPERATOR.password);
     await eventually(() => stack.client.workflow.getHandle(guardianIdFor(stack.cluster)).describe());
@@ -158,16 +159,11 @@ describe('escalations an operator can read and reset', () => {
     // The first online node by name other than home; never home itself.
     expect(waking.find((s) => s.kind === 'waking')?.title).toBe('Waking home through agent (attempt 1)');
     expect(waking.filter((s) => s.kind === 'waking').every((s) => !/through home\b/.test(s.title))).toBe(true);
-    if ((stack.sim as { endpoints?: readonly unknown[] }).endpoints?.length) {
-      // Per-node endpoints (the simulator's per-node addresses and the client's endpointNode): woken and back.
-      expect(await remediationResult(stack, id, since, 30_000)).toMatchObject({ outcome: 'resolved' });
-    } else {
-      // One address, home's own: every relay's request still reaches home, which refuses to wake
-      // itself, as PVE does. Each relay is tried in turn, and the attempt says what failed.
-      const failed = waking.filter((s) => s.kind === 'wake-relay-failed').map((s) => s.title);
-      expect(failed[0]).toContain("'home' is local node, cannot wake my self!");
-      expect(failed.length).toBeLessThanOrEqual(3);
-      await stack.client.workflow.getHandle(id).terminate('test over');
-    }
+    expect(waking.find((s) => s.kind === 'wake-sent')?.title).toContain('through agent');
+    expect(await remediationResult(stack, id, since, 30_000)).toMatchObject({ outcome: 'resolved' });
+    // The packet went out through agent's own endpoint, never home's.
+    const wakes = (await ledger(stack)).filter((e) => e.path.endsWith('/nodes/home/wakeonlan'));
+    expect(wakes.length).toBeGreaterThan(0);
+    expect(wakes.every((e) => e.via === 'agent')).toBe(true);
   });
 });

@@ -219,7 +219,7 @@ export class GuardrailsService {
   /**
    * An operator resets one incident's failures: the guardian (the authority on attempts) marks
    * them reset, with who, so the runbook tries again; audited here with who and when. No guardian
-   * running is a 503: there is nothing to reset without it.
+   * running is a 404 (nothing to reset), Temporal out of reach a 503.
    */
   async resetFailures(incidentKey: string, reason: string | undefined, user: AuthUser): Promise<FailureReset> {
     const at = new Date().toISOString();
@@ -233,10 +233,16 @@ export class GuardrailsService {
         }),
       ));
     } catch (err) {
-      if (isWorkflowNotFound(err) || isTemporalUnavailable(err)) {
+      // No guardian for this cluster: it keeps the attempts, so there is nothing to reset (404).
+      if (isWorkflowNotFound(err)) {
+        throw new ApiError('NOT_FOUND', 'the guardian is not running: there are no failures to reset', undefined, {
+          cause: err,
+        });
+      }
+      if (isTemporalUnavailable(err)) {
         throw new ApiError(
           'TEMPORAL_UNAVAILABLE',
-          'the guardian is not running: there are no failures to reset',
+          'Temporal is unreachable: the failures cannot be reset now',
           undefined,
           {
             cause: err,
