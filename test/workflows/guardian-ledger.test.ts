@@ -72,6 +72,16 @@ describe("the guardian's books: provenance, recovery, reset and the cluster", ()
     expect(ledgerClear(ledger, 'remediate:node-down:pve', { kind: 'reset', by: 'alice' }, NOW).cleared).toBe(0);
   });
 
+  it('a recovery clears failures only: the attempt that succeeded is not reported as a failure cleared', () => {
+    let ledger = ledgerAllow(threeFailures(), { workflowId: KEY, incident, runId: 'run-2' }, 'attempt-4', NOW);
+    ledger = ledgerReport(ledger, { attemptId: 'attempt-4', incidentKey: KEY, outcome: 'succeeded' }).ledger;
+    const recovered = ledgerClear(ledger, KEY, { kind: 'recovered', by: `${KEY}/run-2` }, NOW);
+    expect(recovered.cleared).toBe(3);
+    expect(recovered.ledger.attempts.find((a) => a.outcome === 'succeeded')?.cleared).toBeUndefined();
+    // A reset clears it as well: the rate limit starts afresh.
+    expect(ledgerClear(recovered.ledger, KEY, { kind: 'reset', by: 'alice' }, NOW).cleared).toBe(4);
+  });
+
   it('another cluster drops the settled attempts recorded against the old one, and keeps unlabelled ones', () => {
     const legacy: GuardianAttempt = {
       incidentKey: KEY,

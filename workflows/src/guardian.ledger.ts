@@ -95,8 +95,8 @@ export function ledgerForget(ledger: GuardianLedger): { readonly ledger: Guardia
 }
 
 /**
- * Marks the settled, still counting attempts of one incident as cleared (`recovered` or `reset`),
- * and says how many. Pending attempts belong to a remediation still acting and stay as they are.
+ * Marks the settled, still counting attempts of one incident as cleared (a recovery: its failed
+ * ones; a reset: all of them), and says how many. Pending attempts belong to a remediation still acting and stay as they are.
  * A recovery leaves attempts an operator already reset alone.
  */
 export function ledgerClear(
@@ -108,6 +108,9 @@ export function ledgerClear(
   let cleared = 0;
   const attempts = ledger.attempts.map((a) => {
     if (a.incidentKey !== incidentKey || a.outcome === 'pending') return a;
+    // A recovery clears failures only (a success never counted toward escalation); a reset clears
+    // every settled attempt, the rate limit's too.
+    if (clearing.kind === 'recovered' && a.outcome !== 'failed') return a;
     if (a.cleared?.kind === 'reset' || a.cleared?.kind === clearing.kind) return a;
     cleared++;
     return { ...a, cleared: { kind: clearing.kind, at: now, by: clearing.by } };

@@ -835,7 +835,7 @@ export async function remediationWorkflow(input: RemediationInput): Promise<Reme
         if (cleared > 0)
           step(
             'failures-cleared',
-            `Recovered: ${cleared} earlier failed attempt${cleared === 1 ? '' : 's'} no longer count`,
+            `Recovered: ${cleared === 1 ? 'the earlier failed attempt no longer counts' : `${cleared} earlier failed attempts no longer count`}`,
             {
               by: 'guardian',
               detail: { cleared },
