@@ -98,6 +98,18 @@ export class DesiredStateRepository {
   }
 
   /**
+   * Takes back the wish one action recorded (the same source and time) when Proxmox refused the
+   * action outright: nothing changed, so no wish stands (a stop refused must not make a later
+   * crash of the still-running guest look intended). A newer wish is left alone.
+   */
+  async withdraw(i: Pick<DesiredStateIntent, 'cluster' | 'vmid' | 'source' | 'setAt'>): Promise<void> {
+    await this.pool.query(
+      `DELETE FROM guest_desired_state WHERE cluster = $1 AND vmid = $2 AND source = $3 AND set_at = $4`,
+      [i.cluster, i.vmid, i.source, i.setAt],
+    );
+  }
+
+  /**
    * Uses up `stopped` wishes: first a look after the wish that shows the guest stopped, then a
    * later look that shows it running again, for whatever reason (an operator's start outside
    * Jarvis, a simulator reset). A stop the guest then makes on its own is a crash again.

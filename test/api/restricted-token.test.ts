@@ -118,6 +118,12 @@ describe('a least-privilege Proxmox token', () => {
     );
     expect(feed.json.items.filter((i) => i.workflowId === workflowId).map((i) => i.kind)).toContain('failed');
     expect(powerCalls(await ledger(stack), 100, 'stop')).toHaveLength(0);
+    // The refused stop leaves no wish behind: a crash of the still-running guest stays a crash.
+    const wishes = await stack.pool.query(
+      'SELECT desired, source FROM guest_desired_state WHERE cluster = $1 AND vmid = 100',
+      [stack.cluster],
+    );
+    expect(wishes.rows.filter((w: { source: string }) => w.source === workflowId)).toEqual([]);
     await storePolicy(stack, {});
   });
 

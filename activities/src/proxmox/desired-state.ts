@@ -16,6 +16,8 @@ import { isTaskOk, type PveTaskListEntry } from './task-records';
  */
 export interface DesiredStateStore {
   record(intent: Omit<DesiredStateIntent, 'cluster'>): Promise<boolean>;
+  /** Takes back a wish whose action Proxmox refused outright: the guest's state never changed. */
+  withdraw(intent: Pick<DesiredStateIntent, 'vmid' | 'source' | 'setAt'>): Promise<void>;
   observe(observation: Omit<DesiredStateObservation, 'cluster'>): Promise<void>;
   list(): Promise<DesiredStateView[]>;
 }
@@ -24,6 +26,7 @@ export interface DesiredStateStore {
 export function clusterDesiredStates(repo: DesiredStateRepository, cluster: string): DesiredStateStore {
   return {
     record: (intent) => repo.record({ ...intent, cluster }),
+    withdraw: (intent) => repo.withdraw({ ...intent, cluster }),
     observe: (observation) => repo.observe({ ...observation, cluster }),
     list: () => repo.list(cluster),
   };
@@ -31,7 +34,7 @@ export function clusterDesiredStates(repo: DesiredStateRepository, cluster: stri
 
 export interface ClusterTaskWatchOptions {
   readonly pve: Pick<ProxmoxClient, 'clusterTasks' | 'apiUser'> & PermissionSource;
-  readonly store: DesiredStateStore;
+  readonly store: Omit<DesiredStateStore, 'withdraw'>;
   /** The least time between two reads of /cluster/tasks that nothing forced. Default 10 s. */
   readonly minIntervalMs?: number;
   /**
@@ -53,7 +56,7 @@ export interface ClusterTaskWatchOptions {
  */
 export class ClusterTaskWatch {
   readonly #pve: ClusterTaskWatchOptions['pve'];
-  readonly #store: DesiredStateStore;
+  readonly #store: Omit<DesiredStateStore, 'withdraw'>;
   readonly #minIntervalMs: number;
   readonly #permissions: PermissionSelfCheck;
   readonly #onVisibility: ClusterTaskWatchOptions['onVisibility'];

@@ -115,6 +115,20 @@ export async function findAdoptableTask(
   return pickAdoptableTask(found, { ...input, apiUser: pve.apiUser });
 }
 
+/**
+ * Answers in which Proxmox refused a power action before starting any task. Not ALREADY_RUNNING or
+ * NOT_RUNNING: the guest is then already where the wish puts it.
+ */
+const REFUSED_OUTRIGHT: ReadonlySet<string> = new Set([
+  'PERMISSION',
+  'AUTH',
+  'NOT_IMPLEMENTED',
+  'BAD_REQUEST',
+  'LOCKED',
+  'NOT_FOUND',
+  'NO_QUORUM',
+]);
+
 /** A ProxmoxError leaves the activity as an ApplicationFailure typed by its code. */
 export function toApplicationFailure(err: unknown): unknown {
   if (!isProxmoxError(err)) return err;
@@ -145,7 +159,7 @@ export interface ProxmoxActivityDeps {
    * Where every power action records the guest's desired state before its Proxmox call, and
    * (with `list`) where a guest's status read finds what the operator wants it to be.
    */
-  desired: Pick<DesiredStateStore, 'record'> & Partial<Pick<DesiredStateStore, 'list'>>;
+  desired: Pick<DesiredStateStore, 'record'> & Partial<Pick<DesiredStateStore, 'list' | 'withdraw'>>;
   /**
    * The cluster's task list as a source of wishes: a guest status read that finds the guest
    * stopped first records any stop made in Proxmox's own UI, so it is not judged a crash.
@@ -279,31 +293,36 @@ export function createProxmoxActivities({
       // The wish is committed before Proxmox hears of it (on a retry too), so no cache lag can
       // make the guest's new state look like a crash. A failed write fails the attempt: no call.
       const wish = desiredAfterAction(request.action);
-      if (wish) {
-        await desired.record({
-          vmid: request.vmid,
-          node: request.node,
-          desired: wish,
-          source: ctx.info.workflowExecution?.workflowId ?? `activity:${ctx.info.activityId}`,
-          setAt: new Date().toISOString(),
-        });
-      }
+      const intent = {
+        vmid: request.vmid,
+        source: ctx.info.workflowExecution?.workflowId ?? `activity:${ctx.info.activityId}`,
+        setAt: new Date().toISOString(),
+      };
+      if (wish) await desired.record({ ...intent, node: request.node, desired: wish });
       // A power action is not idempotent (a second stop after a start in between is a new stop).
       // A retry cannot know whether the lost attempt reached PVE, so it looks before it acts.
       if (ctx.info.attempt > 1) {
         const previous = await findAdoptableTask(pve, request, ctx.cancellationSignal);
         if (previous) return { upid: previous.upid, adopted: true };
       }
-      const upid = await pve.powerAction(
-        request.node,
-        request.vmid,
-        request.kind,
-        request.action,
-        {},
-        {
-          signal: ctx.cancellationSignal,
-        },
-      );
+      let upid: string;
+      try {
+        upid = await pve.powerAction(
+          request.node,
+          request.vmid,
+          request.kind,
+          request.action,
+          {},
+          {
+            signal: ctx.cancellationSignal,
+          },
+        );
+      } catch (err) {
+        // Refused outright (no privilege, locked, no quorum...): no task started, the wish goes.
+        // Anything that may have reached Proxmox (a timeout, a lost answer) keeps it.
+        if (wish && isProxmoxError(err) && REFUSED_OUTRIGHT.has(err.code)) await desired.withdraw?.(intent);
+        throw err;
+      }
       return { upid, adopted: false };
     });
   }
