@@ -556,7 +556,6 @@ export async function chatTurnWorkflow(input: ChatTurnInput): Promise<ChatTurnRe
   return { text: reply, provider: provider, ...(notice ? { notice } : {}), iterations, costUsd, toolRuns, cards };
 }
 
-/** The ApplicationFailure type behind an activity failure. Compared by type, never instanceof. */
 /** The innermost message of an activity failure (Proxmox's words), cut short: it reaches a model. */
 function causeMessage(err: unknown): string {
   const e = err as { message?: unknown; cause?: { message?: unknown } } | undefined;
@@ -564,6 +563,7 @@ function causeMessage(err: unknown): string {
   return String(inner ?? err).slice(0, 300);
 }
 
+/** The ApplicationFailure type behind an activity failure. Compared by type, never instanceof. */
 function failureType(err: unknown): string | undefined {
   const e = err as { type?: unknown; cause?: { type?: unknown } } | undefined;
   return typeof e?.type === 'string' ? e.type : typeof e?.cause?.type === 'string' ? e.cause.type : undefined;
