@@ -154,6 +154,9 @@ describe('singletons left running by an older build', () => {
           args: [{ ...(await guardianInputFor(stack.pool, o)), cluster: `${stack.cluster}-ok` }],
         });
         okRunId = ok.firstExecutionRunId;
+        // Updates sent before the guardian's first workflow task has registered its handlers are
+        // rejected: wait until it answers, as the worker's clients find it running.
+        await eventually(() => ok.query(guardianStateQuery).catch(() => undefined));
         // Decisions made by today's guardian, to rebuild from its history below.
         const permit = (requestId: string, vmid: number) =>
           ok.executeUpdate(requestPermitUpdate, {
