@@ -1,7 +1,7 @@
-import { Agent, request } from 'undici';
 import { startSimulator } from '@jarvis/pve-sim';
 import { assessCapabilities, type CapabilityId, type CapabilityStatus } from '@jarvis/policies';
 import { ProxmoxClient } from '../../activities/src/proxmox/proxmox.client';
+import { simControl, type SimControl } from './sim-control';
 
 type Sim = Awaited<ReturnType<typeof startSimulator>>;
 
@@ -13,29 +13,21 @@ type Sim = Awaited<ReturnType<typeof startSimulator>>;
 describe('the permission self-check against the simulator’s permission sets', () => {
   let sim: Sim;
   let client: ProxmoxClient;
+  let control: SimControl;
 
   beforeAll(async () => {
     sim = await startSimulator({ port: 0, taskMs: 20, authFailDelayMs: 10 });
+    control = simControl(sim);
     client = new ProxmoxClient({ baseUrl: sim.url, token: sim.restrictedToken, fingerprint: sim.fingerprint });
   });
   afterAll(async () => {
     await client.close();
+    await control.close();
     await sim.close();
   });
 
   const preset = async (name: string): Promise<void> => {
-    const res = await fetchControl('PUT', '/permissions', { preset: name });
-    expect(res).toBe(200);
-  };
-  const fetchControl = async (method: 'PUT', path: string, body: unknown): Promise<number> => {
-    const res = await request(`${sim.controlUrl}${path}`, {
-      method,
-      body: JSON.stringify(body),
-      headers: { 'content-type': 'application/json' },
-      dispatcher: new Agent({ connect: { ca: sim.caPem } }),
-    });
-    await res.body.text();
-    return res.statusCode;
+    await control.call('PUT', '/permissions', { preset: name });
   };
 
   const table = async (): Promise<Record<CapabilityId, CapabilityStatus>> => {

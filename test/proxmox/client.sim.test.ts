@@ -1,41 +1,18 @@
 import { inspect } from 'node:util';
-import { Agent, request } from 'undici';
 import { startSimulator } from '@jarvis/pve-sim';
 import { ProxmoxClient } from '../../activities/src/proxmox/proxmox.client';
 import { waitForTask, confirmGuestState } from '../../activities/src/proxmox/task-waiter';
 import { ClusterSnapshot } from '../../activities/src/proxmox/cluster-snapshot';
+import { simControl, type SimControl } from './sim-control';
 
 type Sim = Awaited<ReturnType<typeof startSimulator>>;
-interface LedgerEntry {
-  seq: number;
-  method: string;
-  path: string;
-  node?: string;
-  vmid?: number;
-  action?: string;
-  upid?: string;
-}
-
 let sim: Sim;
-let control: Agent;
+let control: SimControl;
 const clients: ProxmoxClient[] = [];
 
-/** The control API is test plumbing: trust the simulator's own certificate as a CA. */
-async function sim$(method: 'GET' | 'POST' | 'PUT' | 'DELETE', path: string, body?: unknown): Promise<unknown> {
-  const res = await request(`${sim.controlUrl}${path}`, {
-    method,
-    dispatcher: control,
-    headers: body === undefined ? {} : { 'content-type': 'application/json' },
-    body: body === undefined ? null : JSON.stringify(body),
-  });
-  const text = await res.body.text();
-  if (res.statusCode >= 300) throw new Error(`control ${method} ${path}: ${res.statusCode} ${text}`);
-  return text ? (JSON.parse(text) as unknown) : undefined;
-}
-const ledger = async (): Promise<LedgerEntry[]> => {
-  const raw = (await sim$('GET', '/ledger')) as LedgerEntry[] | { data: LedgerEntry[] };
-  return Array.isArray(raw) ? raw : raw.data;
-};
+const sim$ = (method: 'GET' | 'POST' | 'PUT' | 'DELETE', path: string, body?: unknown) =>
+  control.call(method, path, body);
+const ledger = () => control.ledger();
 const fault = (f: Record<string, unknown>) => sim$('POST', '/faults', f);
 
 function client(overrides: Partial<ConstructorParameters<typeof ProxmoxClient>[0]> = {}): ProxmoxClient {
@@ -52,7 +29,7 @@ function client(overrides: Partial<ConstructorParameters<typeof ProxmoxClient>[0
 
 beforeAll(async () => {
   sim = await startSimulator({ port: 0, taskMs: 50, refreshMs: 0, authFailDelayMs: 10, seed: 42 });
-  control = new Agent({ connect: { ca: sim.certPem, checkServerIdentity: () => undefined } });
+  control = simControl(sim);
 });
 
 afterAll(async () => {

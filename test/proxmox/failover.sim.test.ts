@@ -1,9 +1,9 @@
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { DefaultLogger } from '@temporalio/worker';
-import { Agent, request } from 'undici';
-import { startSimulator, type LedgerEntry, type RunningSimulator } from '@jarvis/pve-sim';
+import { startSimulator, type RunningSimulator } from '@jarvis/pve-sim';
 import { createProxmoxActivities } from '../../activities/src/proxmox/proxmox.activities';
 import { ProxmoxClient } from '../../activities/src/proxmox/proxmox.client';
+import { simControl, type SimControl } from './sim-control';
 
 /**
  * Failover against the simulator's per-node endpoints: the client is pointed at the first node's
@@ -12,23 +12,12 @@ import { ProxmoxClient } from '../../activities/src/proxmox/proxmox.client';
  */
 
 let sim: RunningSimulator;
-let control: Agent;
+let control: SimControl;
 const clients: ProxmoxClient[] = [];
 
-async function sim$(method: string, path: string, body?: unknown): Promise<unknown> {
-  const res = await request(`${sim.controlUrl}${path}`, {
-    method: method as 'GET',
-    dispatcher: control,
-    ...(body === undefined ? {} : { body: JSON.stringify(body), headers: { 'content-type': 'application/json' } }),
-  });
-  const text = await res.body.text();
-  if (res.statusCode >= 300) throw new Error(`control ${method} ${path}: ${res.statusCode} ${text}`);
-  return text ? (JSON.parse(text) as unknown) : undefined;
-}
-const ledger = async (): Promise<LedgerEntry[]> => {
-  const raw = (await sim$('GET', '/ledger')) as LedgerEntry[] | { data: LedgerEntry[] };
-  return Array.isArray(raw) ? raw : raw.data;
-};
+const sim$ = (method: 'GET' | 'POST' | 'PUT' | 'DELETE', path: string, body?: unknown) =>
+  control.call(method, path, body);
+const ledger = () => control.ledger();
 const offline = (node: string) => sim$('POST', '/faults', { kind: 'node-offline', node });
 
 function client(overrides: Partial<ConstructorParameters<typeof ProxmoxClient>[0]> = {}): ProxmoxClient {
@@ -55,7 +44,7 @@ async function until(check: () => boolean, timeoutMs = 5000): Promise<void> {
 
 beforeAll(async () => {
   sim = await startSimulator({ port: 0, taskMs: 50, refreshMs: 0, authFailDelayMs: 10, seed: 42 });
-  control = new Agent({ connect: { ca: sim.caPem } });
+  control = simControl(sim);
 });
 
 afterAll(async () => {

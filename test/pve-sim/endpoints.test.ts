@@ -188,6 +188,6 @@ describe('pve-sim node addresses', () => {
       await sim.close();
     }
     await expect(startSimulator({ port: 0, host: '127.0.0.12' })).rejects.toThrow(/node 'pve''s address/);
-    await expect(startSimulator({ port: 0, nodeAddressBase: '10.0.0.10' })).rejects.toThrow(/127\.0\.0\.0\/8/);
+    await expect(startSimulator({ port: 0, nodeAddressBase: '192.0.2.10' })).rejects.toThrow(/127\.0\.0\.0\/8/);
   });
 });
